@@ -1,0 +1,38 @@
+// AES-256-GCM authenticated encryption (OpenSSL EVP).
+//
+// Sealed format: nonce (12 bytes, fresh from Random) || ciphertext || tag (16).
+// The associated data binds a ciphertext to its context (e.g. token + key
+// version) so it cannot be moved to another record.
+//
+// Thread safety: thread-safe (no shared state).
+#ifndef KURA_CORE_CRYPTO_AEAD_H_
+#define KURA_CORE_CRYPTO_AEAD_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/base/random.h"
+#include "core/base/secret.h"
+#include "core/base/status.h"
+
+namespace kura::crypto {
+
+inline constexpr size_t kAes256KeySize = 32;
+inline constexpr size_t kGcmNonceSize = 12;
+inline constexpr size_t kGcmTagSize = 16;
+
+// Errors: kInvalidArgument for a key that is not 32 bytes; kInternal if the
+// random source or OpenSSL fails.
+Result<std::string> AesGcmSeal(const SecretBytes& key, Random& random, std::string_view plaintext,
+                               std::string_view aad);
+
+// Errors: kInvalidArgument for a wrong key size or a too-short input;
+// kDataLoss when authentication fails (wrong key, wrong AAD, modified bytes).
+// The message never includes plaintext.
+Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
+                               std::string_view aad);
+
+}  // namespace kura::crypto
+
+#endif  // KURA_CORE_CRYPTO_AEAD_H_

@@ -1,0 +1,54 @@
+// SHA-256 and HMAC-SHA-256 (OpenSSL EVP / EVP_MAC).
+//
+// Thread safety: free functions are thread-safe; a Sha256Hasher object is not.
+#ifndef KURA_CORE_CRYPTO_HASH_H_
+#define KURA_CORE_CRYPTO_HASH_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/base/secret.h"
+#include "core/base/status.h"
+
+namespace kura::crypto {
+
+using Digest256 = std::array<uint8_t, 32>;
+
+inline std::span<const uint8_t> AsBytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+Digest256 Sha256(std::span<const uint8_t> data);
+inline Digest256 Sha256(std::string_view data) { return Sha256(AsBytes(data)); }
+
+// HMAC-SHA-256 of `data` under `key` (any length).
+Digest256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data);
+inline Digest256 HmacSha256(const SecretBytes& key, std::string_view data) {
+  return HmacSha256(key.span(), AsBytes(data));
+}
+
+// Incremental SHA-256 for streams (hash chains, segment files).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+
+  void Update(std::span<const uint8_t> data);
+  void Update(std::string_view data) { Update(AsBytes(data)); }
+  // Returns the digest; the hasher must not be used afterwards.
+  Digest256 Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kura::crypto
+
+#endif  // KURA_CORE_CRYPTO_HASH_H_
