@@ -21,11 +21,13 @@ inline constexpr size_t kEd25519PublicKeySize = 32;
 
 class Ed25519PublicKey {
  public:
-  // Errors: kInvalidArgument if the PEM is not an Ed25519 public key.
+  // Errors: kInvalidArgument if the PEM is not an Ed25519 SPKI public key
+  // (garbage, a private key, RSA/EC/X25519/Ed448, or larger than 16 KiB).
   static Result<Ed25519PublicKey> FromPem(std::string_view pem);
   // Errors: kInvalidArgument unless raw is 32 bytes.
   static Result<Ed25519PublicKey> FromRaw(std::string_view raw);
 
+  // SPKI PEM ("-----BEGIN PUBLIC KEY-----").
   std::string ToPem() const;
   std::string Raw() const;  // 32 bytes
 
@@ -37,20 +39,23 @@ class Ed25519PublicKey {
   struct Impl;
   explicit Ed25519PublicKey(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const Impl> impl_;
+  friend class Ed25519PrivateKey;  // PublicKey() builds one from raw bytes
 };
 
 class Ed25519PrivateKey {
  public:
   // A fresh key from OpenSSL's CSPRNG.
   static Result<Ed25519PrivateKey> Generate();
-  // Errors: kInvalidArgument if the PEM is not an unencrypted Ed25519 key.
+  // Errors: kInvalidArgument if the PEM is not an unencrypted Ed25519 key
+  // (an encrypted key fails; it never prompts for a passphrase).
   static Result<Ed25519PrivateKey> FromPem(std::string_view pem);
 
   // PKCS#8 PEM; a secret, hence SecretBytes.
   SecretBytes ToPem() const;
   Ed25519PublicKey PublicKey() const;
 
-  // 64-byte signature.
+  // 64-byte signature (deterministic, RFC 8032). Errors: kInternal if
+  // OpenSSL fails.
   Result<std::string> Sign(std::string_view message) const;
 
  private:

@@ -22,7 +22,9 @@ inline std::string HexEncode(std::string_view s) {
 // Accepts upper or lower case; odd length or non-hex characters fail.
 Result<std::string> HexDecode(std::string_view hex);
 
-// Standard alphabet with '=' padding.
+// Standard alphabet with '=' padding. The decoder requires the padding
+// (length a multiple of 4), and rejects whitespace, the URL-safe characters
+// and non-canonical trailing bits.
 std::string Base64Encode(std::span<const uint8_t> data);
 Result<std::string> Base64Decode(std::string_view text);
 

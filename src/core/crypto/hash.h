@@ -1,6 +1,11 @@
 // SHA-256 and HMAC-SHA-256 (OpenSSL EVP / EVP_MAC).
 //
 // Thread safety: free functions are thread-safe; a Sha256Hasher object is not.
+//
+// These functions have no error channel: for in-memory input SHA-256 and HMAC
+// can only fail if OpenSSL itself is broken (no default provider, out of
+// memory). In that case they abort the process rather than return a wrong
+// digest that would silently corrupt hash chains and MACs.
 #ifndef KURA_CORE_CRYPTO_HASH_H_
 #define KURA_CORE_CRYPTO_HASH_H_
 

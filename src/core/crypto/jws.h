@@ -30,7 +30,10 @@ struct JwsParts {
 
 // Splits and decodes a compact JWS and checks the header: valid JSON object,
 // alg == "EdDSA", typ (if present) "JWT", no "crit". Does NOT verify the
-// signature. Errors: kInvalidArgument with a message saying which part is bad.
+// signature. Also rejects a non-string "kid" and a signature that is not
+// 64 bytes. Errors: kInvalidArgument with a message saying which part is bad
+// (never echoing token contents). For a duplicated header member the
+// lexically last value is used (Boost.JSON), as RFC 7515 section 4 permits.
 Result<JwsParts> ParseCompactJws(std::string_view compact);
 
 // Verifies parts.signature over parts.signing_input with `key`.
@@ -38,6 +41,9 @@ Result<JwsParts> ParseCompactJws(std::string_view compact);
 Status VerifyJws(const JwsParts& parts, const Ed25519PublicKey& key);
 
 // Produces a compact JWS with header {"alg":"EdDSA","typ":"JWT"[,"kid":kid]}.
+// payload_json is used verbatim (not validated). Errors: kInvalidArgument if
+// the token would exceed kMaxJwsBytes (ParseCompactJws would refuse it);
+// kInternal if signing fails.
 Result<std::string> SignCompactJws(std::string_view payload_json, const Ed25519PrivateKey& key,
                                    std::string_view kid = {});
 

@@ -1,0 +1,78 @@
+#include "core/crypto/hash.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <cstdlib>
+
+namespace kura::crypto {
+namespace {
+
+// SHA-256 and HMAC cannot fail for in-memory inputs unless the OpenSSL
+// library itself is broken (missing default provider, allocation failure).
+// A wrong digest silently returned would corrupt hash chains and MACs, so we
+// stop the process instead of continuing with garbage.
+void CheckOrDie(bool ok) {
+  if (!ok) std::abort();
+}
+
+}  // namespace
+
+Digest256 Sha256(std::span<const uint8_t> data) {
+  Digest256 out{};
+  unsigned int len = 0;
+  CheckOrDie(EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) == 1 &&
+             len == out.size());
+  return out;
+}
+
+Digest256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) {
+  Digest256 out{};
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  CheckOrDie(mac != nullptr);
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+  EVP_MAC_free(mac);
+  CheckOrDie(ctx != nullptr);
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  // EVP_MAC_init rejects a NULL key pointer even with length 0, so an empty
+  // key (legal for HMAC) gets a valid dummy pointer.
+  static constexpr uint8_t kEmpty = 0;
+  const uint8_t* key_ptr = key.empty() ? &kEmpty : key.data();
+  size_t len = 0;
+  const bool ok = EVP_MAC_init(ctx, key_ptr, key.size(), params) == 1 &&
+                  EVP_MAC_update(ctx, data.data(), data.size()) == 1 &&
+                  EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size();
+  EVP_MAC_CTX_free(ctx);
+  CheckOrDie(ok);
+  return out;
+}
+
+struct Sha256Hasher::Impl {
+  EVP_MD_CTX* ctx = nullptr;
+  ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {
+  impl_->ctx = EVP_MD_CTX_new();
+  CheckOrDie(impl_->ctx != nullptr && EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) == 1);
+}
+
+Sha256Hasher::~Sha256Hasher() = default;
+
+void Sha256Hasher::Update(std::span<const uint8_t> data) {
+  CheckOrDie(EVP_DigestUpdate(impl_->ctx, data.data(), data.size()) == 1);
+}
+
+Digest256 Sha256Hasher::Finish() {
+  Digest256 out{};
+  unsigned int len = 0;
+  CheckOrDie(EVP_DigestFinal_ex(impl_->ctx, out.data(), &len) == 1 && len == out.size());
+  return out;
+}
+
+}  // namespace kura::crypto
