@@ -22,14 +22,29 @@
 
 namespace kura {
 
+// Temporary files made by WriteFileAtomic / CreateFileExclusive are named
+// "<dir>/.kura-tmp.XXXXXX". A crash can leave one behind; code that lists
+// directories (e.g. the blob store) skips names for which IsTempFileName() is
+// true.
+inline constexpr std::string_view kTempFilePrefix = ".kura-tmp.";
+bool IsTempFileName(std::string_view name);
+
 // An open file for appending, e.g. a write-ahead log or audit file.
+//
+// Not thread-safe: one owner appends; callers that share a file serialise
+// access themselves. The file must not outlive the FileSystem that opened it.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
-  // Errors: kResourceExhausted on ENOSPC/EDQUOT, kInternal otherwise.
+  // Appends all of `data`. Errors: kResourceExhausted on ENOSPC/EDQUOT,
+  // kInternal otherwise. A failed Append poisons the file like a failed Sync
+  // (a torn record may have been written).
   virtual Status Append(std::string_view data) = 0;
-  // fdatasync. After a failed Sync every later call fails (fail closed).
+  // fdatasync. After a failed Sync (or Append) every later call fails (fail
+  // closed) with the first error's code.
   virtual Status Sync() = 0;
+  // Closes the descriptor (idempotent). Returns the sticky error if the file
+  // had failed before; calls after Close return kFailedPrecondition.
   virtual Status Close() = 0;
 };
 
@@ -56,23 +71,47 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> OpenAppendable(const std::string& path,
                                                                uint32_t mode = 0600) = 0;
 
-  // mkdir -p with `mode` for created directories.
+  // mkdir -p with `mode` for created directories. kFailedPrecondition if a
+  // component exists but is not a directory.
   virtual Status CreateDirs(const std::string& path, uint32_t mode = 0700) = 0;
 
-  // Names (not paths) of the entries in `path`, sorted. kNotFound if missing.
+  // Names (not paths) of the entries in `path`, sorted, without "." and
+  // "..". kNotFound if missing, kFailedPrecondition if not a directory.
   virtual Result<std::vector<std::string>> ListDir(const std::string& path) = 0;
 
-  // kNotFound if missing.
+  // Removes a file (not a directory). kNotFound if missing,
+  // kFailedPrecondition if `path` is a directory.
   virtual Status RemoveFile(const std::string& path) = 0;
 
+  // Removes an empty directory. kNotFound if missing, kFailedPrecondition if
+  // not empty or not a directory.
+  virtual Status RemoveDir(const std::string& path) = 0;
+
+  // rename(2): atomically replaces `to`. kNotFound if `from` is missing.
   virtual Status Rename(const std::string& from, const std::string& to) = 0;
 
+  // fsync of a directory, making creations/renames/removals in it durable.
   virtual Status SyncDir(const std::string& path) = 0;
 
+  // True iff something exists at `path` (false also when it can't be
+  // checked, e.g. permission denied on a parent).
   virtual bool Exists(const std::string& path) = 0;
+
+  // True for a directory, false for anything else that exists (symlinks are
+  // followed). kNotFound if missing.
+  virtual Result<bool> IsDirectory(const std::string& path) = 0;
 };
 
-// The real file system. Stateless.
+// The real file system. Stateless, so safe for concurrent use.
+//
+// Errno mapping: ENOENT/ENOTDIR -> kNotFound, EEXIST -> kAlreadyExists,
+// ENOSPC/EDQUOT -> kResourceExhausted, EACCES/EPERM/EROFS ->
+// kPermissionDenied, EISDIR -> kFailedPrecondition, anything else kInternal.
+//
+// WriteFileAtomic and CreateFileExclusive set `mode` with fchmod, so it is
+// applied exactly (not filtered by the umask). CreateFileExclusive writes a
+// temporary and link(2)s it into place, so readers never see a partial file
+// and a failed create leaves nothing behind.
 class PosixFileSystem final : public FileSystem {
  public:
   Result<std::string> ReadFile(const std::string& path) override;
@@ -85,15 +124,19 @@ class PosixFileSystem final : public FileSystem {
   Status CreateDirs(const std::string& path, uint32_t mode = 0700) override;
   Result<std::vector<std::string>> ListDir(const std::string& path) override;
   Status RemoveFile(const std::string& path) override;
+  Status RemoveDir(const std::string& path) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status SyncDir(const std::string& path) override;
   bool Exists(const std::string& path) override;
+  Result<bool> IsDirectory(const std::string& path) override;
 };
 
 // "a/b" + "c" -> "a/b/c".
 std::string JoinPath(std::string_view dir, std::string_view name);
-// "a/b/c" -> "a/b"; "c" -> ".".
+// "a/b/c" -> "a/b"; "c" -> "."; "/c" -> "/"; trailing slashes are ignored.
 std::string DirName(std::string_view path);
+// "a/b/c" -> "c"; trailing slashes are ignored.
+std::string BaseName(std::string_view path);
 
 }  // namespace kura
 
