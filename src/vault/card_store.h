@@ -1,0 +1,126 @@
+// CardStore: the vault's persistence interface (SQLite today, PostgreSQL
+// later). It stores already-sealed card data: the PAN itself never reaches the
+// store, only its AES-GCM blob (opaque bytes here), a keyed fingerprint for
+// de-duplication, and the truncated forms PCI DSS allows in the clear.
+//
+// Durability: every mutating call returns only after its transaction has been
+// committed durably (fsynced). A call that returns an error had no effect.
+//
+// Error messages name the operation, never the stored values (no token,
+// fingerprint or card data), so they may be logged.
+//
+// Thread safety: implementations must be safe for concurrent use from any
+// number of threads.
+#ifndef KURA_VAULT_CARD_STORE_H_
+#define KURA_VAULT_CARD_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "core/base/status.h"
+
+namespace kura::vault {
+
+// Longest token / fingerprint / nonce id a store accepts (kInvalidArgument
+// beyond). Generous for "tok_" + 26 chars, 19-digit FPT tokens, hex HMACs and
+// issuer-qualified JWT ids, small enough to bound memory per request.
+inline constexpr size_t kMaxTokenLength = 64;
+inline constexpr size_t kMaxFingerprintLength = 128;
+inline constexpr size_t kMaxNonceLength = 512;
+// Largest sealed blob accepted: a PAN seals to well under 100 bytes.
+inline constexpr size_t kMaxSealedSize = 4096;
+// Largest page a List* call returns; larger limits are clamped to this.
+inline constexpr size_t kMaxListLimit = 10'000;
+
+struct CardRecord {
+  std::string token;        // primary key
+  std::string fingerprint;  // hex HMAC of the PAN, for de-duplication
+  int dek_version = 0;      // data-encryption key that sealed `sealed`
+  std::string sealed;       // AES-GCM blob; opaque binary bytes to the store
+  std::string bin;          // first 6 (or 8) digits
+  std::string last4;
+  std::string masked_pan;   // MaskPan(); displayable
+  int exp_month = 0;        // 1..12
+  int exp_year = 0;         // four digits
+  std::string brand;        // BrandName()
+  std::string token_format; // "random" | "fpt"
+  int64_t created_ms = 0;   // Unix milliseconds
+
+  friend bool operator==(const CardRecord&, const CardRecord&) = default;
+};
+
+struct InsertOutcome {
+  CardRecord record;  // the stored record: the new one, or the existing one
+  bool inserted = false;
+};
+
+class CardStore {
+ public:
+  virtual ~CardStore() = default;
+
+  // Stores a new record. Errors: kAlreadyExists if the token is taken (callers
+  // generate a new token and retry); kInvalidArgument if the token or
+  // fingerprint is empty or too long, or sealed is empty or too large;
+  // kUnavailable / kResourceExhausted / kInternal / kDataLoss on storage
+  // failures.
+  virtual Status Insert(const CardRecord& record) = 0;
+
+  // De-duplicating insert: if a record with record.fingerprint exists, returns
+  // it unchanged (the oldest one, if Insert created several) with inserted =
+  // false; otherwise stores `record` and returns it with inserted = true. The
+  // look-up and the insert are one atomic step, so concurrent calls with the
+  // same fingerprint insert exactly once and all return the same token.
+  // Errors: as Insert (kAlreadyExists only when the fingerprint is new but the
+  // token is taken).
+  virtual Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& record) = 0;
+
+  // Errors: kNotFound if no such token; storage errors as above.
+  virtual Result<CardRecord> Get(std::string_view token) = 0;
+
+  // The oldest record with this fingerprint. Errors: kNotFound; storage errors.
+  virtual Result<CardRecord> GetByFingerprint(std::string_view fingerprint) = 0;
+
+  // Deletes the record and overwrites its content in the store's files (see
+  // the implementation's header for the exact guarantee). Errors: kNotFound
+  // if no such token; storage errors.
+  virtual Status Delete(std::string_view token) = 0;
+
+  // Up to `limit` (clamped to kMaxListLimit) records whose card expired before
+  // `before` (CardExpiredBefore(exp_month, exp_year, before)), oldest expiry
+  // first. Errors: kInvalidArgument if limit == 0; storage errors.
+  virtual Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) = 0;
+
+  // Keyset pagination over records sealed with `version`, in token order,
+  // starting after `after_token` ("" = from the start). Pass the last token of
+  // a page to get the next one. Errors: kInvalidArgument if limit == 0;
+  // storage errors.
+  virtual Result<std::vector<CardRecord>> ListByDekVersion(int version, size_t limit,
+                                                           std::string_view after_token) = 0;
+
+  // Replaces the sealed blob and its key version (re-encryption). Errors:
+  // kNotFound if no such token; kInvalidArgument for an empty/oversized blob;
+  // storage errors.
+  virtual Status UpdateSealed(std::string_view token, int dek_version,
+                              std::string_view sealed) = 0;
+
+  // Errors: storage errors only.
+  virtual Result<int64_t> CountByDekVersion(int version) = 0;
+  virtual Result<int64_t> Count() = 0;
+
+  // Reveal-grant replay protection. Records `jti` as used until `expires_ms`.
+  // Errors: kAlreadyExists if `jti` was consumed before and not yet purged
+  // (the grant is a replay); kInvalidArgument if empty or too long.
+  virtual Status ConsumeNonce(std::string_view jti, int64_t expires_ms) = 0;
+
+  // Deletes nonces whose expires_ms < now_ms (their grants can no longer
+  // verify, so forgetting them is safe). Returns how many were deleted.
+  virtual Result<int64_t> PurgeNonces(int64_t now_ms) = 0;
+};
+
+}  // namespace kura::vault
+
+#endif  // KURA_VAULT_CARD_STORE_H_

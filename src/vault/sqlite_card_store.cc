@@ -1,0 +1,588 @@
+#include "vault/sqlite_card_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <exception>
+#include <future>
+#include <system_error>
+#include <utility>
+
+#include "vault/sqlite_connection.h"
+
+namespace kura::vault {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+namespace {
+
+// Column list shared by every query that returns whole records; ReadRecord
+// depends on this order.
+#define KURA_CARD_COLUMNS                                                          \
+  "token, fingerprint, dek_version, sealed, bin, last4, masked_pan, exp_month, exp_year, " \
+  "brand, token_format, created_ms"
+
+constexpr const char* kSchemaSql =
+    "CREATE TABLE IF NOT EXISTS cards ("
+    "  token TEXT PRIMARY KEY NOT NULL,"
+    "  fingerprint TEXT NOT NULL,"
+    "  dek_version INTEGER NOT NULL,"
+    "  sealed BLOB NOT NULL,"
+    "  bin TEXT NOT NULL,"
+    "  last4 TEXT NOT NULL,"
+    "  masked_pan TEXT NOT NULL,"
+    "  exp_month INTEGER NOT NULL CHECK (exp_month BETWEEN 1 AND 12),"
+    "  exp_year INTEGER NOT NULL,"
+    "  brand TEXT NOT NULL,"
+    "  token_format TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS cards_by_fingerprint ON cards (fingerprint, created_ms);"
+    "CREATE INDEX IF NOT EXISTS cards_by_expiry ON cards (exp_year, exp_month);"
+    "CREATE INDEX IF NOT EXISTS cards_by_dek ON cards (dek_version, token);"
+    "CREATE TABLE IF NOT EXISTS reveal_nonces ("
+    "  jti TEXT PRIMARY KEY NOT NULL,"
+    "  expires_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+constexpr std::string_view kInsertSql =
+    "INSERT INTO cards (" KURA_CARD_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+constexpr std::string_view kGetSql = "SELECT " KURA_CARD_COLUMNS " FROM cards WHERE token = ?1";
+constexpr std::string_view kGetByFingerprintSql =
+    "SELECT " KURA_CARD_COLUMNS
+    " FROM cards WHERE fingerprint = ?1 ORDER BY created_ms, token LIMIT 1";
+constexpr std::string_view kDeleteSql = "DELETE FROM cards WHERE token = ?1";
+constexpr std::string_view kListExpiredSql =
+    "SELECT " KURA_CARD_COLUMNS
+    " FROM cards WHERE (exp_year, exp_month) < (?1, ?2)"
+    " ORDER BY exp_year, exp_month, token LIMIT ?3";
+constexpr std::string_view kListByDekSql =
+    "SELECT " KURA_CARD_COLUMNS
+    " FROM cards WHERE dek_version = ?1 AND token > ?2 ORDER BY token LIMIT ?3";
+constexpr std::string_view kUpdateSealedSql =
+    "UPDATE cards SET dek_version = ?2, sealed = ?3 WHERE token = ?1";
+constexpr std::string_view kCountByDekSql = "SELECT COUNT(*) FROM cards WHERE dek_version = ?1";
+constexpr std::string_view kCountSql = "SELECT COUNT(*) FROM cards";
+constexpr std::string_view kInsertNonceSql =
+    "INSERT INTO reveal_nonces (jti, expires_ms) VALUES (?1, ?2)";
+constexpr std::string_view kPurgeNoncesSql = "DELETE FROM reveal_nonces WHERE expires_ms < ?1";
+
+#undef KURA_CARD_COLUMNS
+
+Status ErrnoError(int err, std::string_view operation) {
+  std::string message = "card store: ";
+  message.append(operation);
+  message.append(": ");
+  message.append(std::generic_category().message(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return NotFoundError(std::move(message));
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case ELOOP:  // O_NOFOLLOW met a symlink
+      return PermissionDeniedError(std::move(message));
+    case ENOSPC:
+    case EDQUOT:
+      return ResourceExhaustedError(std::move(message));
+    default:
+      return UnavailableError(std::move(message));
+  }
+}
+
+// Sets `path` to mode 0600 without following a symlink. Creates it first when
+// `create`; a missing file is fine otherwise.
+Status MakePrivate(const std::string& path, bool create, std::string_view operation) {
+  const int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
+  const int fd = ::open(path.c_str(), flags, 0600);
+  if (fd < 0) {
+    if (!create && errno == ENOENT) return OkStatus();
+    return ErrnoError(errno, operation);
+  }
+  // The umask may have narrowed or, for a pre-existing file, someone may have
+  // widened the mode: set it explicitly either way.
+  const int rc = ::fchmod(fd, 0600);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return ErrnoError(err, operation);
+  return OkStatus();
+}
+
+// Runs a statement that returns no rows we need (pragmas may return one).
+Status Run(Connection& c, std::string_view sql, std::string_view operation) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, operation));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (!row) return OkStatus();
+  }
+}
+
+Status ConfigureConnection(Connection& c, bool reader) {
+  RETURN_IF_ERROR(Run(c, "PRAGMA synchronous=FULL", "set synchronous"));
+  RETURN_IF_ERROR(Run(c, "PRAGMA secure_delete=ON", "set secure_delete"));
+  RETURN_IF_ERROR(Run(c, "PRAGMA journal_size_limit=0", "set journal_size_limit"));
+  if (reader) RETURN_IF_ERROR(Run(c, "PRAGMA query_only=ON", "set query_only"));
+  return OkStatus();
+}
+
+Status EnableWal(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare("PRAGMA journal_mode=WAL", "set journal_mode"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row || st.ColumnText(0) != "wal") {
+    return FailedPreconditionError("card store: set journal_mode: WAL not available");
+  }
+  return OkStatus();
+}
+
+Status CreateSchemaInTransaction(Connection& c) {
+  RETURN_IF_ERROR(c.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+                         "create schema"));
+  ASSIGN_OR_RETURN(Statement st,
+                   c.Prepare("SELECT MAX(version) FROM schema_version", "read schema version"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  const int64_t version = row ? st.ColumnInt64(0) : 0;
+  if (version > kCardStoreSchemaVersion) {
+    return FailedPreconditionError("card store: database schema is newer than this program");
+  }
+  RETURN_IF_ERROR(c.Exec(kSchemaSql, "create schema"));
+  if (version < kCardStoreSchemaVersion) {
+    ASSIGN_OR_RETURN(Statement ins, c.Prepare("INSERT INTO schema_version (version) VALUES (?1)",
+                                              "write schema version"));
+    ins.BindInt64(1, kCardStoreSchemaVersion);
+    RETURN_IF_ERROR(ins.Step());
+  }
+  return OkStatus();
+}
+
+Status CreateSchema(Connection& c) {
+  RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE", "begin schema transaction"));
+  Status s = CreateSchemaInTransaction(c);
+  if (s.ok()) s = c.Exec("COMMIT", "commit schema");
+  if (!s.ok() && !c.InAutocommit()) c.Exec("ROLLBACK", "rollback schema").IgnoreError();
+  return s;
+}
+
+Status CheckLength(std::string_view value, size_t max, std::string_view what) {
+  if (value.empty() || value.size() > max) {
+    std::string message = "card store: ";
+    message.append(what);
+    message.append(" must be 1 to ");
+    message.append(std::to_string(max));
+    message.append(" bytes");
+    return InvalidArgumentError(std::move(message));
+  }
+  return OkStatus();
+}
+
+Status ValidateRecord(const CardRecord& r) {
+  RETURN_IF_ERROR(CheckLength(r.token, kMaxTokenLength, "token"));
+  RETURN_IF_ERROR(CheckLength(r.fingerprint, kMaxFingerprintLength, "fingerprint"));
+  RETURN_IF_ERROR(CheckLength(r.sealed, kMaxSealedSize, "sealed data"));
+  if (r.exp_month < 1 || r.exp_month > 12) {
+    return InvalidArgumentError("card store: expiry month must be 1 to 12");
+  }
+  return OkStatus();
+}
+
+Status ValidateLimit(size_t limit) {
+  if (limit == 0) return InvalidArgumentError("card store: limit must be positive");
+  return OkStatus();
+}
+
+int64_t ClampLimit(size_t limit) { return static_cast<int64_t>(std::min(limit, kMaxListLimit)); }
+
+CardRecord ReadRecord(const Statement& st) {
+  CardRecord r;
+  r.token = st.ColumnText(0);
+  r.fingerprint = st.ColumnText(1);
+  r.dek_version = static_cast<int>(st.ColumnInt64(2));
+  r.sealed = st.ColumnBlob(3);
+  r.bin = st.ColumnText(4);
+  r.last4 = st.ColumnText(5);
+  r.masked_pan = st.ColumnText(6);
+  r.exp_month = static_cast<int>(st.ColumnInt64(7));
+  r.exp_year = static_cast<int>(st.ColumnInt64(8));
+  r.brand = st.ColumnText(9);
+  r.token_format = st.ColumnText(10);
+  r.created_ms = st.ColumnInt64(11);
+  return r;
+}
+
+Result<std::vector<CardRecord>> ReadAll(Statement& st) {
+  std::vector<CardRecord> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (!row) return out;
+    out.push_back(ReadRecord(st));
+  }
+}
+
+Result<CardRecord> ReadOne(Connection& c, std::string_view sql, std::string_view key,
+                           std::string_view operation) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, operation));
+  st.BindText(1, key);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return NotFoundError("card store: " + std::string(operation) + ": no such card");
+  return ReadRecord(st);
+}
+
+Result<int64_t> ReadCount(Statement& st) {
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return InternalError("card store: count returned no row");
+  return st.ColumnInt64(0);
+}
+
+Status InsertRow(Connection& c, const CardRecord& r) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertSql, "insert card"));
+  st.BindText(1, r.token)
+      .BindText(2, r.fingerprint)
+      .BindInt64(3, r.dek_version)
+      .BindBlob(4, r.sealed)
+      .BindText(5, r.bin)
+      .BindText(6, r.last4)
+      .BindText(7, r.masked_pan)
+      .BindInt64(8, r.exp_month)
+      .BindInt64(9, r.exp_year)
+      .BindText(10, r.brand)
+      .BindText(11, r.token_format)
+      .BindInt64(12, r.created_ms);
+  Result<bool> step = st.Step();
+  if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("card store: insert card: token already exists");
+  }
+  return step.status();
+}
+
+}  // namespace
+
+struct SqliteCardStore::PendingOp {
+  WriteFn fn;
+  bool scrub = false;
+  std::promise<Status> done;
+};
+
+Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
+    const SqliteCardStoreOptions& options) {
+  if (options.path.empty()) return InvalidArgumentError("card store: path is empty");
+  if (options.max_batch == 0 || options.max_readers == 0) {
+    return InvalidArgumentError("card store: max_batch and max_readers must be positive");
+  }
+  RETURN_IF_ERROR(MakePrivate(options.path, /*create=*/true, "create database file"));
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                   Connection::Open(options.path, options.busy_timeout_ms));
+  RETURN_IF_ERROR(EnableWal(*writer));
+  RETURN_IF_ERROR(ConfigureConnection(*writer, /*reader=*/false));
+  RETURN_IF_ERROR(CreateSchema(*writer));
+  RETURN_IF_ERROR(MakePrivate(options.path + "-wal", /*create=*/false, "set wal file mode"));
+  RETURN_IF_ERROR(MakePrivate(options.path + "-shm", /*create=*/false, "set shm file mode"));
+
+  std::unique_ptr<SqliteCardStore> store(new SqliteCardStore(options, std::move(writer)));
+  try {
+    store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  } catch (const std::system_error&) {
+    return ResourceExhaustedError("card store: cannot start writer thread");
+  }
+  return store;
+}
+
+SqliteCardStore::SqliteCardStore(SqliteCardStoreOptions options,
+                                 std::unique_ptr<Connection> writer)
+    : options_(std::move(options)), writer_(std::move(writer)) {}
+
+SqliteCardStore::~SqliteCardStore() {
+  if (writer_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    writer_thread_.join();
+  }
+  if (scrub_pending_) TryScrubWal();
+}
+
+SqliteCardStore::Stats SqliteCardStore::GetStats() const {
+  return Stats{commits_.load(), ops_.load()};
+}
+
+Status SqliteCardStore::Submit(WriteFn fn, bool scrub) {
+  PendingOp op;
+  op.fn = std::move(fn);
+  op.scrub = scrub;
+  std::future<Status> done = op.done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return UnavailableError("card store: closing");
+    queue_.push_back(&op);
+  }
+  cv_.notify_one();
+  return done.get();
+}
+
+void SqliteCardStore::WriterLoop() {
+  std::vector<PendingOp*> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and every queued op is done
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
+  Connection& c = *writer_;
+  std::vector<Status> results(batch.size());
+  Status txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
+  bool scrub = false;
+  for (size_t i = 0; i < batch.size() && txn.ok(); ++i) {
+    txn = Run(c, "SAVEPOINT op", "savepoint");
+    if (!txn.ok()) break;
+    try {
+      results[i] = batch[i]->fn(c);
+    } catch (const std::exception&) {
+      // Only allocation failures can throw here; the caller must still be
+      // woken, so the exception ends at this boundary.
+      results[i] = ResourceExhaustedError("card store: operation failed: out of memory");
+    }
+    if (c.InAutocommit()) {
+      // SQLite rolled the whole transaction back (disk full, I/O error):
+      // earlier operations of this batch are lost too.
+      txn = results[i].ok() ? InternalError("card store: transaction rolled back") : results[i];
+      break;
+    }
+    if (results[i].ok()) {
+      txn = Run(c, "RELEASE op", "release savepoint");
+      scrub = scrub || batch[i]->scrub;
+    } else {
+      txn = Run(c, "ROLLBACK TO op", "rollback savepoint");
+      if (txn.ok()) txn = Run(c, "RELEASE op", "release savepoint");
+    }
+  }
+  if (txn.ok()) txn = Run(c, "COMMIT", "commit");
+  if (txn.ok()) {
+    commits_.fetch_add(1);
+  } else {
+    if (!c.InAutocommit()) Run(c, "ROLLBACK", "rollback").IgnoreError();
+    // Nothing of this batch is durable: every operation reports the failure,
+    // including the ones that had already failed on their own.
+    for (Status& s : results) s = txn;
+  }
+  ops_.fetch_add(batch.size());
+  // Before waking callers, so that a returned Delete has left no old page
+  // images in the WAL whenever no reader pinned them.
+  if (txn.ok() && (scrub || scrub_pending_)) TryScrubWal();
+  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+}
+
+void SqliteCardStore::TryScrubWal() {
+  // No busy waiting: a reader on an old snapshot makes TRUNCATE return BUSY,
+  // and we retry after the next batch instead of stalling every writer.
+  sqlite3_busy_timeout(writer_->raw(), 0);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  sqlite3_busy_timeout(writer_->raw(), options_.busy_timeout_ms);
+  scrub_pending_ = (rc != SQLITE_OK);
+}
+
+Result<std::unique_ptr<Connection>> SqliteCardStore::AcquireReader() {
+  {
+    std::unique_lock<std::mutex> lock(pool_mu_);
+    pool_cv_.wait(lock, [this] {
+      return !idle_readers_.empty() || open_readers_ < options_.max_readers;
+    });
+    if (!idle_readers_.empty()) {
+      std::unique_ptr<Connection> conn = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return conn;
+    }
+    ++open_readers_;
+  }
+  Result<std::unique_ptr<Connection>> conn =
+      Connection::Open(options_.path, options_.busy_timeout_ms);
+  Status s = conn.status();
+  if (s.ok()) s = ConfigureConnection(**conn, /*reader=*/true);
+  if (!s.ok()) {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      --open_readers_;
+    }
+    pool_cv_.notify_one();
+    return s;
+  }
+  return conn;
+}
+
+void SqliteCardStore::ReleaseReader(std::unique_ptr<Connection> conn) {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    idle_readers_.push_back(std::move(conn));
+  }
+  pool_cv_.notify_one();
+}
+
+template <typename T>
+Result<T> SqliteCardStore::WithReader(const std::function<Result<T>(Connection&)>& fn) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, AcquireReader());
+  Result<T> result = fn(*conn);
+  ReleaseReader(std::move(conn));
+  return result;
+}
+
+Status SqliteCardStore::Insert(const CardRecord& record) {
+  RETURN_IF_ERROR(ValidateRecord(record));
+  return Submit([&record](Connection& c) { return InsertRow(c, record); }, /*scrub=*/false);
+}
+
+Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord& record) {
+  RETURN_IF_ERROR(ValidateRecord(record));
+  InsertOutcome outcome;
+  // The look-up runs on the writer inside the batch transaction, after every
+  // earlier write of the batch: that is what makes the dedup race-free.
+  const Status s = Submit(
+      [&record, &outcome](Connection& c) -> Status {
+        Result<CardRecord> existing =
+            ReadOne(c, kGetByFingerprintSql, record.fingerprint, "find card by fingerprint");
+        if (existing.ok()) {
+          outcome = InsertOutcome{std::move(existing).value(), false};
+          return OkStatus();
+        }
+        if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+        RETURN_IF_ERROR(InsertRow(c, record));
+        outcome = InsertOutcome{record, true};
+        return OkStatus();
+      },
+      /*scrub=*/false);
+  if (!s.ok()) return s;
+  return outcome;
+}
+
+Result<CardRecord> SqliteCardStore::Get(std::string_view token) {
+  RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
+  return WithReader<CardRecord>(
+      [token](Connection& c) { return ReadOne(c, kGetSql, token, "get card"); });
+}
+
+Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprint) {
+  RETURN_IF_ERROR(CheckLength(fingerprint, kMaxFingerprintLength, "fingerprint"));
+  return WithReader<CardRecord>([fingerprint](Connection& c) {
+    return ReadOne(c, kGetByFingerprintSql, fingerprint, "get card by fingerprint");
+  });
+}
+
+Status SqliteCardStore::Delete(std::string_view token) {
+  RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
+  return Submit(
+      [token](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteSql, "delete card"));
+        st.BindText(1, token);
+        RETURN_IF_ERROR(st.Step());
+        if (c.Changes() == 0) return NotFoundError("card store: delete card: no such card");
+        return OkStatus();
+      },
+      /*scrub=*/true);
+}
+
+Result<std::vector<CardRecord>> SqliteCardStore::ListExpired(TimePoint before, size_t limit) {
+  RETURN_IF_ERROR(ValidateLimit(limit));
+  // Expired before `before` <=> the expiry month is earlier than the month
+  // containing `before` (validity ends at the start of the following month).
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(before)};
+  const int64_t year = static_cast<int>(ymd.year());
+  const int64_t month = static_cast<unsigned>(ymd.month());
+  return WithReader<std::vector<CardRecord>>(
+      [&](Connection& c) -> Result<std::vector<CardRecord>> {
+        ASSIGN_OR_RETURN(Statement st, c.Prepare(kListExpiredSql, "list expired cards"));
+        st.BindInt64(1, year).BindInt64(2, month).BindInt64(3, ClampLimit(limit));
+        return ReadAll(st);
+      });
+}
+
+Result<std::vector<CardRecord>> SqliteCardStore::ListByDekVersion(int version, size_t limit,
+                                                                  std::string_view after_token) {
+  RETURN_IF_ERROR(ValidateLimit(limit));
+  if (after_token.size() > kMaxTokenLength) {
+    return InvalidArgumentError("card store: after_token is too long");
+  }
+  return WithReader<std::vector<CardRecord>>(
+      [&](Connection& c) -> Result<std::vector<CardRecord>> {
+        ASSIGN_OR_RETURN(Statement st, c.Prepare(kListByDekSql, "list cards by key version"));
+        st.BindInt64(1, version).BindText(2, after_token).BindInt64(3, ClampLimit(limit));
+        return ReadAll(st);
+      });
+}
+
+Status SqliteCardStore::UpdateSealed(std::string_view token, int dek_version,
+                                     std::string_view sealed) {
+  RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
+  RETURN_IF_ERROR(CheckLength(sealed, kMaxSealedSize, "sealed data"));
+  return Submit(
+      [&](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(Statement st, c.Prepare(kUpdateSealedSql, "update sealed card"));
+        st.BindText(1, token).BindInt64(2, dek_version).BindBlob(3, sealed);
+        RETURN_IF_ERROR(st.Step());
+        if (c.Changes() == 0) return NotFoundError("card store: update sealed card: no such card");
+        return OkStatus();
+      },
+      /*scrub=*/true);
+}
+
+Result<int64_t> SqliteCardStore::CountByDekVersion(int version) {
+  return WithReader<int64_t>([version](Connection& c) -> Result<int64_t> {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kCountByDekSql, "count cards by key version"));
+    st.BindInt64(1, version);
+    return ReadCount(st);
+  });
+}
+
+Result<int64_t> SqliteCardStore::Count() {
+  return WithReader<int64_t>([](Connection& c) -> Result<int64_t> {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kCountSql, "count cards"));
+    return ReadCount(st);
+  });
+}
+
+Status SqliteCardStore::ConsumeNonce(std::string_view jti, int64_t expires_ms) {
+  RETURN_IF_ERROR(CheckLength(jti, kMaxNonceLength, "nonce"));
+  return Submit(
+      [&](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertNonceSql, "consume nonce"));
+        st.BindText(1, jti).BindInt64(2, expires_ms);
+        Result<bool> step = st.Step();
+        if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
+          return AlreadyExistsError("card store: consume nonce: already used");
+        }
+        return step.status();
+      },
+      /*scrub=*/false);
+}
+
+Result<int64_t> SqliteCardStore::PurgeNonces(int64_t now_ms) {
+  int64_t purged = 0;
+  const Status s = Submit(
+      [&](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(Statement st, c.Prepare(kPurgeNoncesSql, "purge nonces"));
+        st.BindInt64(1, now_ms);
+        RETURN_IF_ERROR(st.Step());
+        purged = c.Changes();
+        return OkStatus();
+      },
+      /*scrub=*/false);
+  if (!s.ok()) return s;
+  return purged;
+}
+
+}  // namespace kura::vault

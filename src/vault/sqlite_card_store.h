@@ -1,0 +1,162 @@
+// SqliteCardStore: CardStore on a single SQLite database file.
+//
+// Durability and hygiene (set on every connection):
+//   journal_mode=WAL, synchronous=FULL  -> a commit is fsynced before it
+//                                          returns;
+//   secure_delete=ON                    -> deleted and overwritten content is
+//                                          zeroed in the pages that held it;
+//   journal_size_limit=0                -> whenever the WAL is reset it is
+//                                          truncated to zero bytes.
+// WAL frames still hold the old page images until a checkpoint, so after a
+// batch that deleted or re-sealed a record the writer runs a TRUNCATE
+// checkpoint before reporting success (without waiting: if a reader still
+// pins an old snapshot the checkpoint is retried after the next batch, and
+// SQLite checkpoints and removes the WAL when the store is closed).
+//
+// Files: the database is created by us with open(O_CREAT, 0600) and fchmod'ed
+// to 0600 even if it already existed, so permissions do not depend on the
+// umask; SQLite gives the -wal and -shm files the database file's mode, and
+// Open() chmods them to 0600 as well.
+//
+// Group commit: every mutating call is queued to ONE writer thread. The
+// writer drains up to `max_batch` queued operations and runs them in a single
+// BEGIN IMMEDIATE ... COMMIT, each inside its own SAVEPOINT so that a failing
+// operation (a duplicate token, say) is rolled back alone and gets its own
+// error while the others commit. Callers are woken once the commit (one
+// fsync for the whole batch) has completed. If the commit itself fails, every
+// operation in the batch gets that error and none took effect.
+//
+// Reads run on a small pool of separate, query-only connections (WAL lets
+// them proceed while the writer commits) and see every write that has
+// returned.
+//
+// Thread safety: all CardStore methods may be called concurrently from any
+// number of threads. The store must not be destroyed while calls are in
+// flight; the destructor completes queued writes before returning.
+#ifndef KURA_VAULT_SQLITE_CARD_STORE_H_
+#define KURA_VAULT_SQLITE_CARD_STORE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/base/status.h"
+#include "vault/card_store.h"
+
+namespace kura::vault {
+
+namespace sqlite {
+class Connection;
+}  // namespace sqlite
+
+// Defaults for SqliteCardStoreOptions.
+inline constexpr size_t kDefaultMaxBatch = 256;
+inline constexpr size_t kDefaultMaxReaders = 4;
+inline constexpr int kDefaultBusyTimeoutMs = 5000;
+
+// Version of the schema this code writes. Open() refuses a database created
+// by a newer version (kFailedPrecondition).
+inline constexpr int kCardStoreSchemaVersion = 1;
+
+struct SqliteCardStoreOptions {
+  // Database file; its directory must exist.
+  std::string path;
+  // Most operations committed in one transaction.
+  size_t max_batch = kDefaultMaxBatch;
+  // Most concurrently open read connections; readers beyond wait.
+  size_t max_readers = kDefaultMaxReaders;
+  // How long a connection waits for a lock held by another process.
+  int busy_timeout_ms = kDefaultBusyTimeoutMs;
+};
+
+class SqliteCardStore final : public CardStore {
+ public:
+  // Counters for observing group commit.
+  struct Stats {
+    uint64_t commits = 0;  // successful write transactions
+    uint64_t ops = 0;      // mutating operations executed (ok or not)
+  };
+
+  // Creates the file (mode 0600) if needed, sets the pragmas above, creates
+  // or checks the schema and starts the writer thread.
+  // Errors: kInvalidArgument for empty path / zero max_batch or max_readers;
+  // kNotFound if the directory does not exist; kPermissionDenied if the file
+  // cannot be created or chmod'ed; kFailedPrecondition if the schema is newer
+  // than kCardStoreSchemaVersion or WAL cannot be enabled; kDataLoss if the
+  // file is not a database; kUnavailable / kInternal otherwise.
+  static Result<std::unique_ptr<SqliteCardStore>> Open(const SqliteCardStoreOptions& options);
+
+  // Drains queued writes, stops the writer and closes every connection.
+  ~SqliteCardStore() override;
+  SqliteCardStore(const SqliteCardStore&) = delete;
+  SqliteCardStore& operator=(const SqliteCardStore&) = delete;
+
+  Status Insert(const CardRecord& record) override;
+  Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& record) override;
+  Result<CardRecord> Get(std::string_view token) override;
+  Result<CardRecord> GetByFingerprint(std::string_view fingerprint) override;
+  Status Delete(std::string_view token) override;
+  Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) override;
+  Result<std::vector<CardRecord>> ListByDekVersion(int version, size_t limit,
+                                                   std::string_view after_token) override;
+  Status UpdateSealed(std::string_view token, int dek_version, std::string_view sealed) override;
+  Result<int64_t> CountByDekVersion(int version) override;
+  Result<int64_t> Count() override;
+  Status ConsumeNonce(std::string_view jti, int64_t expires_ms) override;
+  Result<int64_t> PurgeNonces(int64_t now_ms) override;
+
+  // A snapshot of the counters. Thread-safe.
+  Stats GetStats() const;
+
+ private:
+  struct PendingOp;
+  using WriteFn = std::function<Status(sqlite::Connection&)>;
+
+  SqliteCardStore(SqliteCardStoreOptions options, std::unique_ptr<sqlite::Connection> writer);
+
+  // Queues `fn` for the writer thread and blocks until its batch committed.
+  // `scrub` asks for a TRUNCATE checkpoint after the commit.
+  Status Submit(WriteFn fn, bool scrub);
+  void WriterLoop();
+  void RunBatch(const std::vector<PendingOp*>& batch);
+  void TryScrubWal();
+
+  Result<std::unique_ptr<sqlite::Connection>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<sqlite::Connection> conn);
+  // Runs `fn` on a pooled read connection.
+  template <typename T>
+  Result<T> WithReader(const std::function<Result<T>(sqlite::Connection&)>& fn);
+
+  const SqliteCardStoreOptions options_;
+
+  // Used only by the writer thread after construction.
+  const std::unique_ptr<sqlite::Connection> writer_;
+  bool scrub_pending_ = false;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<PendingOp*> queue_;  // guarded by mu_
+  bool stopping_ = false;         // guarded by mu_
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<sqlite::Connection>> idle_readers_;  // guarded by pool_mu_
+  size_t open_readers_ = 0;                                        // guarded by pool_mu_
+
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> ops_{0};
+
+  std::thread writer_thread_;  // last: started after everything above exists
+};
+
+}  // namespace kura::vault
+
+#endif  // KURA_VAULT_SQLITE_CARD_STORE_H_

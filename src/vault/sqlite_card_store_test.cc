@@ -1,0 +1,475 @@
+#include "vault/sqlite_card_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vault/card.h"
+
+namespace kura::vault {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kJan1st2026 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+
+CardRecord MakeRecord(const std::string& token, const std::string& fingerprint) {
+  CardRecord r;
+  r.token = token;
+  r.fingerprint = fingerprint;
+  r.dek_version = 1;
+  // Binary, with NUL and high bytes, to prove the blob round-trips exactly.
+  r.sealed = std::string("\x01\x00\xff sealed:", 11) + token;
+  r.bin = "411111";
+  r.last4 = "1111";
+  r.masked_pan = "411111******1111";
+  r.exp_month = 12;
+  r.exp_year = 2028;
+  r.brand = "visa";
+  r.token_format = "random";
+  r.created_ms = kJan1st2026;
+  return r;
+}
+
+// "" if the file does not exist.
+std::string ReadFileBytes(const std::string& path) {
+  std::string out;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return out;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  std::fclose(f);
+  return out;
+}
+
+unsigned FileMode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 0777;
+}
+
+class SqliteCardStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = "/tmp/kura_vault_store_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/cards.db";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<SqliteCardStore> OpenStore(size_t max_batch = kDefaultMaxBatch) {
+    SqliteCardStoreOptions options;
+    options.path = path_;
+    options.max_batch = max_batch;
+    Result<std::unique_ptr<SqliteCardStore>> store = SqliteCardStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteCardStoreTest, InsertGetDelete) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const CardRecord rec = MakeRecord("tok_a", "fp_a");
+  ASSERT_TRUE(store->Insert(rec).ok());
+
+  Result<CardRecord> got = store->Get("tok_a");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, rec);
+  EXPECT_EQ(got->sealed.size(), rec.sealed.size());
+  Result<int64_t> count = store->Count();
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 1);
+
+  EXPECT_EQ(store->Get("tok_missing").status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store->Delete("tok_a").ok());
+  EXPECT_EQ(store->Get("tok_a").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->Delete("tok_a").code(), StatusCode::kNotFound);
+  EXPECT_EQ(*store->Count(), 0);
+}
+
+TEST_F(SqliteCardStoreTest, GetByFingerprintReturnsOldest) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CardRecord newer = MakeRecord("tok_new", "fp");
+  newer.created_ms = kJan1st2026 + 10;
+  CardRecord older = MakeRecord("tok_old", "fp");
+  ASSERT_TRUE(store->Insert(newer).ok());
+  ASSERT_TRUE(store->Insert(older).ok());
+  Result<CardRecord> got = store->GetByFingerprint("fp");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->token, "tok_old");
+  EXPECT_EQ(store->GetByFingerprint("fp_none").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CardRecord r = MakeRecord("", "fp");
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r = MakeRecord(std::string(kMaxTokenLength + 1, 't'), "fp");
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r = MakeRecord("tok_x", "");
+  EXPECT_EQ(store->InsertOrGetByFingerprint(r).status().code(), StatusCode::kInvalidArgument);
+  r = MakeRecord("tok_x", "fp");
+  r.sealed.clear();
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r = MakeRecord("tok_x", "fp");
+  r.sealed.assign(kMaxSealedSize + 1, 'x');
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r = MakeRecord("tok_x", "fp");
+  r.exp_month = 13;
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Get("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store->Count(), 0);
+}
+
+TEST_F(SqliteCardStoreTest, DuplicateTokenIsAlreadyExistsWithoutLeakingIt) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_secretish", "fp1")).ok());
+  Status dup = store->Insert(MakeRecord("tok_secretish", "fp2"));
+  EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(dup.message().find("tok_secretish"), std::string::npos);
+  EXPECT_EQ(store->Get("tok_secretish")->fingerprint, "fp1");
+  // The writer keeps working after a failed operation.
+  EXPECT_TRUE(store->Insert(MakeRecord("tok_other", "fp3")).ok());
+  EXPECT_EQ(*store->Count(), 2);
+}
+
+TEST_F(SqliteCardStoreTest, PersistsAcrossReopen) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Insert(MakeRecord("tok_keep", "fp")).ok());
+    ASSERT_TRUE(store->ConsumeNonce("jti-1", kJan1st2026 + 60'000).ok());
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<CardRecord> got = store->Get("tok_keep");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, MakeRecord("tok_keep", "fp"));
+  // A replayed grant stays rejected after a restart.
+  EXPECT_EQ(store->ConsumeNonce("jti-1", kJan1st2026 + 60'000).code(),
+            StatusCode::kAlreadyExists);
+}
+
+TEST_F(SqliteCardStoreTest, InsertOrGetByFingerprint) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Result<InsertOutcome> first = store->InsertOrGetByFingerprint(MakeRecord("tok_1", "fp"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->inserted);
+  EXPECT_EQ(first->record.token, "tok_1");
+  Result<InsertOutcome> second = store->InsertOrGetByFingerprint(MakeRecord("tok_2", "fp"));
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->inserted);
+  EXPECT_EQ(second->record, MakeRecord("tok_1", "fp"));
+  EXPECT_EQ(store->Get("tok_2").status().code(), StatusCode::kNotFound);
+  // New fingerprint but a taken token: the caller must draw a new token.
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_1", "fp_other")).status().code(),
+            StatusCode::kAlreadyExists);
+}
+
+TEST_F(SqliteCardStoreTest, DedupRaceInsertsExactlyOnce) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 16;
+  std::vector<std::thread> threads;
+  std::vector<Result<InsertOutcome>> results(kThreads, InternalError("not run"));
+  std::atomic<bool> go{false};
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      results[i] = store->InsertOrGetByFingerprint(
+          MakeRecord("tok_race_" + std::to_string(i), "fp_same"));
+    });
+  }
+  go.store(true);
+  for (auto& t : threads) t.join();
+  int inserted = 0;
+  std::set<std::string> tokens;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    inserted += r->inserted ? 1 : 0;
+    tokens.insert(r->record.token);
+  }
+  EXPECT_EQ(inserted, 1);
+  EXPECT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(*store->Count(), 1);
+}
+
+TEST_F(SqliteCardStoreTest, GroupCommitBatchesConcurrentWrites) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 64;
+  constexpr int kPerThread = 20;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = std::to_string(t) + "_" + std::to_string(i);
+        if (!store->Insert(MakeRecord("tok_" + id, "fp_" + id)).ok()) failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(*store->Count(), kThreads * kPerThread);
+  const SqliteCardStore::Stats stats = store->GetStats();
+  EXPECT_EQ(stats.ops, static_cast<uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(stats.commits, stats.ops);
+  EXPECT_GT(stats.commits, 0u);
+}
+
+TEST_F(SqliteCardStoreTest, FailingOperationDoesNotFailItsBatch) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 32;
+  constexpr int kRounds = 10;
+  std::atomic<int> dup_ok{0};
+  std::atomic<int> dup_exists{0};
+  std::atomic<int> unique_failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        const std::string id = std::to_string(t) + "_" + std::to_string(i);
+        Status dup = store->Insert(MakeRecord("tok_dup_" + std::to_string(i), "fp_dup" + id));
+        if (dup.ok()) dup_ok.fetch_add(1);
+        if (dup.code() == StatusCode::kAlreadyExists) dup_exists.fetch_add(1);
+        if (!store->Insert(MakeRecord("tok_" + id, "fp_" + id)).ok()) unique_failures.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(dup_ok.load(), kRounds);
+  EXPECT_EQ(dup_exists.load(), kThreads * kRounds - kRounds);
+  EXPECT_EQ(unique_failures.load(), 0);
+  EXPECT_EQ(*store->Count(), kThreads * kRounds + kRounds);
+  // Failed duplicates shared transactions with successful inserts.
+  const SqliteCardStore::Stats stats = store->GetStats();
+  EXPECT_EQ(stats.ops, static_cast<uint64_t>(2 * kThreads * kRounds));
+  EXPECT_LT(stats.commits, stats.ops);
+}
+
+TEST_F(SqliteCardStoreTest, ListExpiredMatchesCardExpiredBefore) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::vector<std::pair<int, int>> expiries = {
+      {12, 2025}, {1, 2026}, {2, 2026}, {11, 2024}, {1, 2027}};
+  for (size_t i = 0; i < expiries.size(); ++i) {
+    CardRecord r = MakeRecord("tok_" + std::to_string(i), "fp_" + std::to_string(i));
+    r.exp_month = expiries[i].first;
+    r.exp_year = expiries[i].second;
+    ASSERT_TRUE(store->Insert(r).ok());
+  }
+  const TimePoint feb1 = ExpiryEnd(1, 2026);
+  for (TimePoint before : {feb1 - std::chrono::milliseconds(1), feb1}) {
+    Result<std::vector<CardRecord>> list = store->ListExpired(before, 100);
+    ASSERT_TRUE(list.ok()) << list.status().ToString();
+    size_t expected = 0;
+    for (const auto& [m, y] : expiries) expected += CardExpiredBefore(m, y, before) ? 1 : 0;
+    EXPECT_EQ(list->size(), expected);
+    for (const CardRecord& r : *list) EXPECT_TRUE(CardExpiredBefore(r.exp_month, r.exp_year, before));
+  }
+  Result<std::vector<CardRecord>> list = store->ListExpired(feb1, 100);
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].exp_year, 2024);  // oldest expiry first
+  EXPECT_EQ((*list)[2].exp_month, 1);
+  EXPECT_EQ(store->ListExpired(feb1, 1)->size(), 1u);
+  EXPECT_EQ(store->ListExpired(feb1, 0).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteCardStoreTest, DekVersionPaginationAndUpdate) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store->Insert(MakeRecord("tok_v1_" + std::to_string(i), "fp1" + std::to_string(i))).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    CardRecord r = MakeRecord("tok_v2_" + std::to_string(i), "fp2" + std::to_string(i));
+    r.dek_version = 2;
+    ASSERT_TRUE(store->Insert(r).ok());
+  }
+  std::vector<std::string> seen;
+  std::string after;
+  for (;;) {
+    Result<std::vector<CardRecord>> page = store->ListByDekVersion(1, 2, after);
+    ASSERT_TRUE(page.ok());
+    if (page->empty()) break;
+    EXPECT_LE(page->size(), 2u);
+    for (const CardRecord& r : *page) {
+      EXPECT_EQ(r.dek_version, 1);
+      seen.push_back(r.token);
+    }
+    after = page->back().token;
+  }
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(*store->CountByDekVersion(1), 5);
+  EXPECT_EQ(*store->CountByDekVersion(2), 3);
+
+  ASSERT_TRUE(store->UpdateSealed("tok_v1_0", 2, "resealed").ok());
+  Result<CardRecord> got = store->Get("tok_v1_0");
+  EXPECT_EQ(got->dek_version, 2);
+  EXPECT_EQ(got->sealed, "resealed");
+  EXPECT_EQ(*store->CountByDekVersion(1), 4);
+  EXPECT_EQ(*store->CountByDekVersion(2), 4);
+  EXPECT_EQ(store->UpdateSealed("tok_nope", 2, "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->UpdateSealed("tok_v1_1", 2, "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ListByDekVersion(1, 0, "").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteCardStoreTest, NonceReplayAndPurge) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->ConsumeNonce("a", 1'000).ok());
+  ASSERT_TRUE(store->ConsumeNonce("b", 2'000).ok());
+  Status replay = store->ConsumeNonce("a", 1'000);
+  EXPECT_EQ(replay.code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->ConsumeNonce("", 1'000).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ConsumeNonce(std::string(kMaxNonceLength + 1, 'n'), 1'000).code(),
+            StatusCode::kInvalidArgument);
+
+  Result<int64_t> purged = store->PurgeNonces(1'500);
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 1);
+  EXPECT_TRUE(store->ConsumeNonce("a", 3'000).ok());  // forgotten once expired
+  EXPECT_EQ(store->ConsumeNonce("b", 2'000).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(*store->PurgeNonces(1'500), 0);
+}
+
+TEST_F(SqliteCardStoreTest, FilesAreOwnerOnlyRegardlessOfUmask) {
+  const mode_t old_umask = ::umask(0);
+  auto store = OpenStore();
+  ::umask(old_umask);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_a", "fp")).ok());
+  EXPECT_EQ(FileMode(path_), 0600u);
+  ASSERT_TRUE(fs::exists(path_ + "-wal"));
+  ASSERT_TRUE(fs::exists(path_ + "-shm"));
+  EXPECT_EQ(FileMode(path_ + "-wal"), 0600u);
+  EXPECT_EQ(FileMode(path_ + "-shm"), 0600u);
+}
+
+TEST_F(SqliteCardStoreTest, TightensExistingFileMode) {
+  { std::ofstream create(path_); }
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(FileMode(path_), 0600u);
+}
+
+TEST_F(SqliteCardStoreTest, DeletedDataLeavesNoTraceInFiles) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string marker = "ZZ-sealed-marker-7f3a9c-ZZ";
+  CardRecord rec = MakeRecord("tok_gone", "fp_gone");
+  rec.sealed = marker;
+  ASSERT_TRUE(store->Insert(rec).ok());
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_stays", "fp_stays")).ok());
+  const auto on_disk = [&] { return ReadFileBytes(path_) + ReadFileBytes(path_ + "-wal"); };
+  ASSERT_NE(on_disk().find(marker), std::string::npos);  // the check can see it
+
+  ASSERT_TRUE(store->Delete("tok_gone").ok());
+  EXPECT_EQ(on_disk().find(marker), std::string::npos);
+  EXPECT_EQ(fs::file_size(path_ + "-wal"), 0u);  // truncated by the checkpoint
+  EXPECT_TRUE(store->Get("tok_stays").ok());
+}
+
+TEST_F(SqliteCardStoreTest, ResealLeavesNoOldBlob) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::string marker = "YY-old-dek-blob-41c2-YY";
+  CardRecord rec = MakeRecord("tok_r", "fp_r");
+  rec.sealed = marker;
+  ASSERT_TRUE(store->Insert(rec).ok());
+  ASSERT_TRUE(store->UpdateSealed("tok_r", 2, "new-blob").ok());
+  const std::string bytes = ReadFileBytes(path_) + ReadFileBytes(path_ + "-wal");
+  EXPECT_EQ(bytes.find(marker), std::string::npos);
+  EXPECT_NE(bytes.find("new-blob"), std::string::npos);
+}
+
+TEST_F(SqliteCardStoreTest, OpenErrors) {
+  SqliteCardStoreOptions options;
+  EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kInvalidArgument);
+  options.path = dir_ + "/missing/cards.db";
+  EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kNotFound);
+  options.path = path_;
+  options.max_batch = 0;
+  EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteCardStoreTest, RefusesNonDatabaseFile) {
+  {
+    std::ofstream garbage(path_, std::ios::binary);
+    garbage << std::string(4096, 'g');
+  }
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(SqliteCardStoreTest, RefusesSymlink) {
+  const std::string target = dir_ + "/target.db";
+  { std::ofstream create(target); }
+  fs::create_symlink(target, path_);
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kPermissionDenied);
+}
+
+TEST_F(SqliteCardStoreTest, RefusesNewerSchema) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version (version) VALUES (99)", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  Result<std::unique_ptr<SqliteCardStore>> store = SqliteCardStore::Open(options);
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SqliteCardStoreTest, SchemaVersionRecordedOnce) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  { ASSERT_NE(OpenStore(), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &st,
+                               nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(st, 1), kCardStoreSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace kura::vault
