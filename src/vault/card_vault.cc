@@ -1,0 +1,192 @@
+#include "vault/card_vault.h"
+
+#include <utility>
+
+#include "core/crypto/aead.h"
+#include "core/crypto/encoding.h"
+#include "vault/card.h"
+#include "vault/token.h"
+
+namespace kura::vault {
+namespace {
+
+constexpr uint8_t kSealedFormatV1 = 1;
+
+std::string Aad(const std::string& token, int dek_version) {
+  return "kura.card.v1|" + token + "|" + std::to_string(dek_version);
+}
+
+std::string_view FormatName(TokenFormat f) {
+  return f == TokenFormat::kFpt ? "fpt" : "random";
+}
+
+// Plaintext layout: [format=1][pan length][pan digits][name bytes...].
+SecretBytes EncodePlaintext(const CardInput& input) {
+  const size_t name_len = input.name ? input.name->size() : 0;
+  SecretBytes out(2 + input.pan.size() + name_len);
+  out[0] = kSealedFormatV1;
+  out[1] = static_cast<uint8_t>(input.pan.size());
+  for (size_t i = 0; i < input.pan.size(); ++i) out[2 + i] = input.pan[i];
+  for (size_t i = 0; i < name_len; ++i) out[2 + input.pan.size() + i] = (*input.name)[i];
+  return out;
+}
+
+Status DecodePlaintext(const SecretBytes& plain, SecretBytes* pan,
+                       std::optional<SecretBytes>* name) {
+  if (plain.size() < 2 || plain[0] != kSealedFormatV1 || plain.size() < 2u + plain[1]) {
+    return DataLossError("sealed card record has an unknown layout");
+  }
+  const size_t pan_len = plain[1];
+  *pan = SecretBytes(plain.data() + 2, pan_len);
+  const size_t name_len = plain.size() - 2 - pan_len;
+  if (name_len > 0) {
+    *name = SecretBytes(plain.data() + 2 + pan_len, name_len);
+  } else {
+    name->reset();
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+bool IsWellFormedToken(std::string_view token) {
+  return LooksLikeRandomToken(token) || LooksLikeFptToken(token);
+}
+
+CardVault::CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
+                     CardVaultOptions options)
+    : store_(store), keyring_(keyring), random_(random), clock_(clock),
+      options_(std::move(options)) {}
+
+Result<std::string> CardVault::Seal(const std::string& token, int dek_version,
+                                    const SecretBytes& dek, const CardInput& input) {
+  SecretBytes plain = EncodePlaintext(input);
+  return crypto::AesGcmSeal(dek, random_, plain.view(), Aad(token, dek_version));
+}
+
+Result<CardView> CardVault::ViewOf(const CardRecord& rec) const {
+  CardView v;
+  v.token = rec.token;
+  v.bin = rec.bin;
+  v.last4 = rec.last4;
+  v.exp_month = rec.exp_month;
+  v.exp_year = rec.exp_year;
+  v.brand = rec.brand;
+  v.token_format = rec.token_format;
+  v.masked_pan = rec.masked_pan;
+  return v;
+}
+
+Result<StoreOutcome> CardVault::Store(const CardInput& input) {
+  ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
+  SecretBytes pan = SecretBytes::FromString(pan_str);
+  SecureZero(pan_str.data(), pan_str.size());
+  RETURN_IF_ERROR(ValidateExpiry(input.exp_month, input.exp_year, clock_));
+  if (input.name && input.name->size() > kMaxCardholderNameBytes) {
+    return InvalidArgumentError("name must be at most " +
+                                std::to_string(kMaxCardholderNameBytes) + " bytes");
+  }
+
+  const std::string fingerprint = crypto::HexEncode(keyring_.Fingerprint(pan.view()));
+  ASSIGN_OR_RETURN(auto active, keyring_.ActiveDataKey());
+  const int dek_version = active.first;
+  const SecretBytes& dek = active.second;
+
+  CardRecord rec;
+  rec.fingerprint = fingerprint;
+  rec.dek_version = dek_version;
+  rec.bin = Bin(pan.view(), options_.bin_length);
+  rec.last4 = Last4(pan.view());
+  rec.masked_pan = MaskPan(pan.view());
+  rec.exp_month = input.exp_month;
+  rec.exp_year = input.exp_year;
+  rec.brand = std::string(BrandName(DetectBrand(pan.view())));
+  rec.token_format = std::string(FormatName(input.token_format));
+  rec.created_ms = clock_.NowUnixMillis();
+
+  CardInput normalized;
+  normalized.pan = pan.Clone();
+  if (input.name) normalized.name = input.name->Clone();
+
+  for (int attempt = 0; attempt < kMaxTokenAttempts; ++attempt) {
+    if (input.token_format == TokenFormat::kFpt) {
+      ASSIGN_OR_RETURN(rec.token, GenerateFptToken(pan.view(), options_.fpt_keep_bin,
+                                                   options_.bin_length, random_));
+    } else {
+      ASSIGN_OR_RETURN(rec.token, GenerateRandomToken(random_));
+    }
+    ASSIGN_OR_RETURN(rec.sealed, Seal(rec.token, dek_version, dek, normalized));
+
+    StoreOutcome out;
+    out.fingerprint = fingerprint;
+    if (input.dedup) {
+      Result<InsertOutcome> r = store_.InsertOrGetByFingerprint(rec);
+      if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists) continue;  // token clash
+      if (!r.ok()) return r.status();
+      out.duplicate = !r->inserted;
+      ASSIGN_OR_RETURN(out.card, ViewOf(r->record));
+      return out;
+    }
+    Status s = store_.Insert(rec);
+    if (s.code() == StatusCode::kAlreadyExists) continue;  // token clash: draw again
+    RETURN_IF_ERROR(s);
+    ASSIGN_OR_RETURN(out.card, ViewOf(rec));
+    return out;
+  }
+  return ResourceExhaustedError("could not find an unused token after " +
+                                std::to_string(kMaxTokenAttempts) + " attempts");
+}
+
+Result<CardView> CardVault::Get(const std::string& token) {
+  if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
+  ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token));
+  return ViewOf(rec);
+}
+
+Result<RevealedCard> CardVault::Reveal(const std::string& token) {
+  if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
+  ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token));
+  ASSIGN_OR_RETURN(SecretBytes dek, keyring_.DataKey(rec.dek_version));
+  Result<SecretBytes> plain = crypto::AesGcmOpen(dek, rec.sealed, Aad(rec.token, rec.dek_version));
+  if (!plain.ok()) {
+    return DataLossError("card record failed authentication (modified or moved ciphertext)");
+  }
+  RevealedCard out;
+  RETURN_IF_ERROR(DecodePlaintext(*plain, &out.pan, &out.name));
+  ASSIGN_OR_RETURN(out.card, ViewOf(rec));
+  return out;
+}
+
+Status CardVault::Delete(const std::string& token) {
+  if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
+  return store_.Delete(token);
+}
+
+Result<PurgeReport> CardVault::Purge(size_t batch_limit) {
+  return PurgeExpiredCards(store_, clock_, options_.purge_grace, batch_limit);
+}
+
+Result<ReencryptReport> CardVault::Reencrypt(int from_version, size_t batch) {
+  ASSIGN_OR_RETURN(auto active, keyring_.ActiveDataKey());
+  if (active.first == from_version) {
+    return FailedPreconditionError("version " + std::to_string(from_version) +
+                                   " is the active data key; rotate first");
+  }
+  ASSIGN_OR_RETURN(SecretBytes old_dek, keyring_.DataKey(from_version));
+  ReencryptReport report;
+  ASSIGN_OR_RETURN(std::vector<CardRecord> recs, store_.ListByDekVersion(from_version, batch, ""));
+  for (const CardRecord& rec : recs) {
+    Result<SecretBytes> plain =
+        crypto::AesGcmOpen(old_dek, rec.sealed, Aad(rec.token, rec.dek_version));
+    if (!plain.ok()) return DataLossError("card record failed authentication during re-encryption");
+    CardInput in;
+    RETURN_IF_ERROR(DecodePlaintext(*plain, &in.pan, &in.name));
+    ASSIGN_OR_RETURN(std::string sealed, Seal(rec.token, active.first, active.second, in));
+    RETURN_IF_ERROR(store_.UpdateSealed(rec.token, active.first, std::move(sealed)));
+    ++report.reencrypted;
+  }
+  ASSIGN_OR_RETURN(report.remaining, store_.CountByDekVersion(from_version));
+  return report;
+}
+
+}  // namespace kura::vault

@@ -1,0 +1,141 @@
+// CardVault: the vault's domain service — tokenize, read, reveal, delete and
+// purge cards — independent of HTTP so that batch jobs (tokenize-file,
+// purge-expired, rotate-keys) use exactly the same code path as the API.
+//
+// Each card's sensitive data (PAN, cardholder name) is sealed with
+// AES-256-GCM under the keyring's active data key, with a fresh random nonce
+// and AAD = "kura.card.v1|" + token + "|" + DEK version, so a ciphertext cannot
+// be moved to another row or relabelled with another key version. Only the
+// BIN, last four digits, brand and expiry are stored in clear (PCI DSS 3.4.1
+// permits displaying at most first six / last four).
+//
+// Errors (all Status codes; messages never contain a PAN):
+//   kInvalidArgument  bad PAN/expiry/token format
+//   kNotFound         unknown token
+//   kDataLoss         a sealed record fails authentication (tampering)
+//   kInternal         crypto or storage failure
+//
+// Thread safety: safe for concurrent use; the store and keyring are
+// themselves thread-safe.
+#ifndef KURA_VAULT_CARD_VAULT_H_
+#define KURA_VAULT_CARD_VAULT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/base/clock.h"
+#include "core/base/random.h"
+#include "core/base/secret.h"
+#include "core/base/status.h"
+#include "core/keyring/keyring.h"
+#include "vault/card_store.h"
+#include "vault/purge.h"
+
+namespace kura::vault {
+
+enum class TokenFormat { kRandom, kFpt };
+
+// Upper bound on attempts to find an unused format-preserving token before
+// giving up (collisions are rare unless few random digits remain).
+inline constexpr int kMaxTokenAttempts = 16;
+// Longest cardholder name accepted (ISO/IEC 7813 track 1 allows 26; we are
+// generous for embossing variants but bounded).
+inline constexpr size_t kMaxCardholderNameBytes = 64;
+
+struct CardVaultOptions {
+  // Keep the BIN in format-preserving tokens.
+  bool fpt_keep_bin = false;
+  // BIN length reported and kept (6 or 8).
+  int bin_length = 6;
+  // Cards are purged once expired for longer than this (PCI DSS 3.2.1).
+  std::chrono::hours purge_grace = std::chrono::hours(24 * 30);
+};
+
+struct CardInput {
+  SecretBytes pan;  // digits only; validated by Store
+  int exp_month = 0;
+  int exp_year = 0;
+  std::optional<SecretBytes> name;
+  TokenFormat token_format = TokenFormat::kRandom;
+  bool dedup = false;
+};
+
+// The non-sensitive view of a card.
+struct CardView {
+  std::string token;
+  std::string bin;
+  std::string last4;
+  std::string masked_pan;
+  int exp_month = 0;
+  int exp_year = 0;
+  std::string brand;
+  std::string token_format;
+};
+
+struct StoreOutcome {
+  CardView card;
+  std::string fingerprint;  // hex HMAC-SHA-256 of the PAN under the fingerprint key
+  bool duplicate = false;
+};
+
+struct RevealedCard {
+  CardView card;
+  SecretBytes pan;
+  std::optional<SecretBytes> name;
+};
+
+struct ReencryptReport {
+  int64_t reencrypted = 0;
+  int64_t remaining = 0;
+};
+
+class CardVault {
+ public:
+  // All references must outlive the vault.
+  CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
+            CardVaultOptions options);
+  CardVault(const CardVault&) = delete;
+  CardVault& operator=(const CardVault&) = delete;
+
+  // Validates, fingerprints, seals and durably stores a card. With dedup, an
+  // existing card with the same PAN is returned (duplicate = true) instead.
+  Result<StoreOutcome> Store(const CardInput& input);
+
+  // kNotFound for an unknown token; kInvalidArgument for a malformed one.
+  Result<CardView> Get(const std::string& token);
+
+  // Decrypts the card. The caller is responsible for authorisation and audit.
+  Result<RevealedCard> Reveal(const std::string& token);
+
+  // Deletes the record (the store overwrites freed pages: secure_delete).
+  Status Delete(const std::string& token);
+
+  // PurgeExpiredCards with this vault's store, clock and grace period.
+  Result<PurgeReport> Purge(size_t batch_limit = kDefaultPurgeBatch);
+
+  // Re-seals up to `batch` cards still under DEK `from_version` with the
+  // active key. Resumable: call until remaining == 0.
+  Result<ReencryptReport> Reencrypt(int from_version, size_t batch);
+
+  const CardVaultOptions& options() const { return options_; }
+
+ private:
+  Result<CardView> ViewOf(const CardRecord& rec) const;
+  Result<std::string> Seal(const std::string& token, int dek_version, const SecretBytes& dek,
+                           const CardInput& input);
+
+  CardStore& store_;
+  keyring::Keyring& keyring_;
+  Random& random_;
+  const Clock& clock_;
+  const CardVaultOptions options_;
+};
+
+// True if `token` has the shape of a token this vault issues (random or FPT).
+bool IsWellFormedToken(std::string_view token);
+
+}  // namespace kura::vault
+
+#endif  // KURA_VAULT_CARD_VAULT_H_

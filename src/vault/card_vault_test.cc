@@ -1,0 +1,192 @@
+#include "vault/card_vault.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/fs/memory_file_system.h"
+#include "core/pan/luhn.h"
+#include "vault/sqlite_card_store.h"
+
+namespace kura::vault {
+namespace {
+
+SecretBytes TestKek() {
+  SecretBytes k(32);
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(i * 7 + 3);
+  return k;
+}
+
+class CardVaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kura-card-vault-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    ASSERT_TRUE(fs_.CreateDirs("/keys").ok());
+    auto kr = keyring::Keyring::Create(fs_, "/keys/keyring.json", TestKek(), "kek-test", clock_,
+                                       random_);
+    ASSERT_TRUE(kr.ok()) << kr.status().ToString();
+    keyring_ = std::move(kr).value();
+    SqliteCardStoreOptions opts;
+    opts.path = dir_ + "/vault.db";
+    auto store = SqliteCardStore::Open(opts);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    vault_ = std::make_unique<CardVault>(*store_, *keyring_, random_, clock_, CardVaultOptions{});
+  }
+  void TearDown() override {
+    vault_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  static CardInput Card(std::string_view pan, int month = 12, int year = 2030) {
+    CardInput in;
+    in.pan = SecretBytes::FromString(pan);
+    in.exp_month = month;
+    in.exp_year = year;
+    return in;
+  }
+
+  std::string dir_;
+  FakeClock clock_{1'767'225'600'000};  // 2026-01-01
+  OsRandom random_;
+  MemoryFileSystem fs_;
+  std::unique_ptr<keyring::Keyring> keyring_;
+  std::unique_ptr<SqliteCardStore> store_;
+  std::unique_ptr<CardVault> vault_;
+};
+
+TEST_F(CardVaultTest, StoresAndRevealsRandomToken) {
+  CardInput in = Card("4111111111111111");
+  in.name = SecretBytes::FromString("Ada Lovelace");
+  Result<StoreOutcome> out = vault_->Store(in);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->card.token.rfind("tok_", 0), 0u);
+  EXPECT_EQ(out->card.masked_pan, "411111******1111");
+  EXPECT_EQ(out->card.bin, "411111");
+  EXPECT_EQ(out->card.last4, "1111");
+  EXPECT_EQ(out->card.brand, "visa");
+  EXPECT_EQ(out->fingerprint.size(), 64u);
+  EXPECT_FALSE(out->duplicate);
+
+  Result<RevealedCard> r = vault_->Reveal(out->card.token);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->pan.view(), "4111111111111111");
+  ASSERT_TRUE(r->name.has_value());
+  EXPECT_EQ(r->name->view(), "Ada Lovelace");
+}
+
+TEST_F(CardVaultTest, FptTokenKeepsLengthAndLast4AndFailsLuhn) {
+  CardInput in = Card("5555555555554444");
+  in.token_format = TokenFormat::kFpt;
+  Result<StoreOutcome> out = vault_->Store(in);
+  ASSERT_TRUE(out.ok());
+  const std::string& t = out->card.token;
+  EXPECT_EQ(t.size(), 16u);
+  EXPECT_EQ(t.substr(12), "4444");
+  EXPECT_FALSE(pan::LuhnValid(t));
+  EXPECT_NE(t, "5555555555554444");
+  EXPECT_EQ(vault_->Reveal(t)->pan.view(), "5555555555554444");
+}
+
+TEST_F(CardVaultTest, DedupReturnsExistingToken) {
+  CardInput a = Card("378282246310005");
+  a.dedup = true;
+  Result<StoreOutcome> first = vault_->Store(a);
+  ASSERT_TRUE(first.ok());
+  Result<StoreOutcome> second = vault_->Store(a);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->card.token, first->card.token);
+  EXPECT_EQ(second->fingerprint, first->fingerprint);
+  // Without dedup the same PAN gets a new token, with the same fingerprint.
+  Result<StoreOutcome> third = vault_->Store(Card("378282246310005"));
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(third->card.token, first->card.token);
+  EXPECT_EQ(third->fingerprint, first->fingerprint);
+}
+
+TEST_F(CardVaultTest, RejectsBadCards) {
+  EXPECT_EQ(vault_->Store(Card("4111111111111112")).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault_->Store(Card("41111111")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault_->Store(Card("4111 1111 1111 1111")).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault_->Store(Card("4111111111111111", 13, 2030)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault_->Store(Card("4111111111111111", 12, 2025)).status().code(),
+            StatusCode::kInvalidArgument);
+  CardInput long_name = Card("4111111111111111");
+  long_name.name = SecretBytes::FromString(std::string(kMaxCardholderNameBytes + 1, 'x'));
+  EXPECT_EQ(vault_->Store(long_name).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*store_->Count(), 0);
+}
+
+TEST_F(CardVaultTest, UnknownAndMalformedTokens) {
+  EXPECT_EQ(vault_->Get("tok_aaaaaaaaaaaaaaaaaaaaaaaaaa").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault_->Get("not a token").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault_->Reveal("../../etc/passwd").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(CardVaultTest, DeleteRemovesCard) {
+  Result<StoreOutcome> out = vault_->Store(Card("4111111111111111"));
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE(vault_->Delete(out->card.token).ok());
+  EXPECT_EQ(vault_->Get(out->card.token).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault_->Delete(out->card.token).code(), StatusCode::kNotFound);
+}
+
+TEST_F(CardVaultTest, CiphertextMovedToAnotherRowFailsAuthentication) {
+  Result<StoreOutcome> a = vault_->Store(Card("4111111111111111"));
+  Result<StoreOutcome> b = vault_->Store(Card("5555555555554444"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  Result<CardRecord> rec_a = store_->Get(a->card.token);
+  ASSERT_TRUE(rec_a.ok());
+  ASSERT_TRUE(store_->UpdateSealed(b->card.token, rec_a->dek_version, rec_a->sealed).ok());
+  EXPECT_EQ(vault_->Reveal(b->card.token).status().code(), StatusCode::kDataLoss);
+}
+
+TEST_F(CardVaultTest, RotationKeepsOldCardsReadableAndReencryptMovesThem) {
+  Result<StoreOutcome> old_card = vault_->Store(Card("4111111111111111"));
+  ASSERT_TRUE(old_card.ok());
+  Result<int> v2 = keyring_->Rotate();
+  ASSERT_TRUE(v2.ok());
+  Result<StoreOutcome> new_card = vault_->Store(Card("5555555555554444"));
+  ASSERT_TRUE(new_card.ok());
+  EXPECT_EQ(store_->Get(old_card->card.token)->dek_version, 1);
+  EXPECT_EQ(store_->Get(new_card->card.token)->dek_version, *v2);
+  EXPECT_EQ(vault_->Reveal(old_card->card.token)->pan.view(), "4111111111111111");
+
+  EXPECT_EQ(vault_->Reencrypt(*v2, 10).status().code(), StatusCode::kFailedPrecondition);
+  Result<ReencryptReport> rep = vault_->Reencrypt(1, 10);
+  ASSERT_TRUE(rep.ok()) << rep.status().ToString();
+  EXPECT_EQ(rep->reencrypted, 1);
+  EXPECT_EQ(rep->remaining, 0);
+  ASSERT_TRUE(keyring_->Retire(1).ok());
+  EXPECT_EQ(vault_->Reveal(old_card->card.token)->pan.view(), "4111111111111111");
+}
+
+TEST_F(CardVaultTest, PurgeDeletesOnlyCardsPastGrace) {
+  Result<StoreOutcome> soon = vault_->Store(Card("4111111111111111", 1, 2026));
+  Result<StoreOutcome> later = vault_->Store(Card("5555555555554444", 12, 2027));
+  ASSERT_TRUE(soon.ok() && later.ok());
+  // 2026-02-15: January 2026 card expired 15 days ago, within the 30-day grace.
+  clock_.SetUnixMillis(1'771'113'600'000);
+  Result<PurgeReport> r = vault_->Purge();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->deleted, 0);
+  // 2026-03-15: now past the grace.
+  clock_.SetUnixMillis(1'773'532'800'000);
+  r = vault_->Purge();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->deleted, 1);
+  ASSERT_EQ(r->tokens.size(), 1u);
+  EXPECT_EQ(r->tokens[0], soon->card.token);
+  EXPECT_TRUE(vault_->Get(later->card.token).ok());
+}
+
+}  // namespace
+}  // namespace kura::vault

@@ -1,0 +1,21 @@
+#include "vault/purge.h"
+
+namespace kura::vault {
+
+Result<PurgeReport> PurgeExpiredCards(CardStore& store, const Clock& clock,
+                                      std::chrono::hours grace, size_t batch_limit) {
+  PurgeReport report;
+  const TimePoint cutoff = clock.Now() - grace;
+  ASSIGN_OR_RETURN(std::vector<CardRecord> expired, store.ListExpired(cutoff, batch_limit));
+  for (const CardRecord& rec : expired) {
+    Status s = store.Delete(rec.token);
+    if (s.code() == StatusCode::kNotFound) continue;  // deleted concurrently
+    RETURN_IF_ERROR(s);
+    report.tokens.push_back(rec.token);
+    ++report.deleted;
+  }
+  ASSIGN_OR_RETURN(report.nonces_purged, store.PurgeNonces(clock.NowUnixMillis()));
+  return report;
+}
+
+}  // namespace kura::vault

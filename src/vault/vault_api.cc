@@ -1,0 +1,192 @@
+#include "vault/vault_api.h"
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <cctype>
+#include <memory>
+
+#include "core/base/secret.h"
+
+namespace kura::vault {
+namespace {
+
+namespace json = boost::json;
+
+// Bodies are bounded by the server's max body size; the parser's arena is
+// sized to hold any accepted body several times over.
+constexpr size_t kParseArenaBytes = 256 * 1024;
+
+// Parses `body` into an object using `arena` as the only allocation source.
+Status ParseObject(std::string_view body, json::monotonic_resource& arena, json::value* out) {
+  json::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 8;
+  *out = json::parse(body, ec, &arena, opts);
+  if (ec) return InvalidArgumentError("request body is not valid JSON");
+  if (!out->is_object()) return InvalidArgumentError("request body must be a JSON object");
+  return OkStatus();
+}
+
+// A zeroized, heap-allocated arena: the parsed PAN lives only here.
+class ParseArena {
+ public:
+  ParseArena() : buffer_(kParseArenaBytes), resource_(buffer_.data(), buffer_.size()) {}
+  ~ParseArena() { SecureZero(buffer_.data(), buffer_.size()); }
+  json::monotonic_resource& resource() { return resource_; }
+
+ private:
+  SecretBytes buffer_;
+  json::monotonic_resource resource_;
+};
+
+Status CheckKnownFields(const json::object& o, std::initializer_list<std::string_view> known) {
+  for (const auto& kv : o) {
+    bool ok = false;
+    for (std::string_view k : known) ok = ok || kv.key() == k;
+    if (!ok) {
+      std::string key(kv.key());
+      if (key.size() > 64) key = key.substr(0, 64) + "...";
+      // Field names are caller-chosen: keep only printable ASCII in the message.
+      for (char& c : key) {
+        if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
+      }
+      return InvalidArgumentError("unknown field '" + key + "'");
+    }
+  }
+  return OkStatus();
+}
+
+Result<int> IntField(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) return InvalidArgumentError("missing field '" + std::string(key) + "'");
+  if (v->is_int64() && v->get_int64() >= -1'000'000 && v->get_int64() <= 1'000'000) {
+    return static_cast<int>(v->get_int64());
+  }
+  if (v->is_uint64() && v->get_uint64() <= 1'000'000) return static_cast<int>(v->get_uint64());
+  return InvalidArgumentError("field '" + std::string(key) + "' must be an integer");
+}
+
+Result<const json::string*> StringField(const json::object& o, std::string_view key,
+                                        bool required) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr) {
+    if (required) return InvalidArgumentError("missing field '" + std::string(key) + "'");
+    return static_cast<const json::string*>(nullptr);
+  }
+  if (!v->is_string()) {
+    return InvalidArgumentError("field '" + std::string(key) + "' must be a string");
+  }
+  return &v->get_string();
+}
+
+json::object CardObject(const CardView& c) {
+  json::object o;
+  o["bin"] = c.bin;
+  o["last4"] = c.last4;
+  o["masked_pan"] = c.masked_pan;
+  o["exp_month"] = c.exp_month;
+  o["exp_year"] = c.exp_year;
+  o["brand"] = c.brand;
+  o["token_format"] = c.token_format;
+  return o;
+}
+
+}  // namespace
+
+bool IsJsonContentType(std::string_view ct) {
+  const size_t semi = ct.find(';');
+  std::string_view media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media.size() != 16) return false;
+  constexpr std::string_view kJson = "application/json";
+  for (size_t i = 0; i < media.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(media[i])) != kJson[i]) return false;
+  }
+  return true;
+}
+
+Result<CardInput> ParseStoreRequest(std::string_view body) {
+  ParseArena arena;
+  json::value v;
+  RETURN_IF_ERROR(ParseObject(body, arena.resource(), &v));
+  const json::object& o = v.get_object();
+  RETURN_IF_ERROR(
+      CheckKnownFields(o, {"pan", "exp_month", "exp_year", "name", "token_format", "dedup"}));
+
+  CardInput in;
+  ASSIGN_OR_RETURN(const json::string* pan, StringField(o, "pan", true));
+  in.pan = SecretBytes(reinterpret_cast<const uint8_t*>(pan->data()), pan->size());
+  ASSIGN_OR_RETURN(in.exp_month, IntField(o, "exp_month"));
+  ASSIGN_OR_RETURN(in.exp_year, IntField(o, "exp_year"));
+  ASSIGN_OR_RETURN(const json::string* name, StringField(o, "name", false));
+  if (name != nullptr) {
+    in.name = SecretBytes(reinterpret_cast<const uint8_t*>(name->data()), name->size());
+  }
+  ASSIGN_OR_RETURN(const json::string* fmt, StringField(o, "token_format", false));
+  if (fmt == nullptr || *fmt == "random") {
+    in.token_format = TokenFormat::kRandom;
+  } else if (*fmt == "fpt") {
+    in.token_format = TokenFormat::kFpt;
+  } else {
+    return InvalidArgumentError("field 'token_format' must be \"random\" or \"fpt\"");
+  }
+  if (const json::value* d = o.if_contains("dedup"); d != nullptr) {
+    if (!d->is_bool()) return InvalidArgumentError("field 'dedup' must be a boolean");
+    in.dedup = d->get_bool();
+  }
+  return in;
+}
+
+Result<GrantRevealRequest> ParseGrantRevealRequest(std::string_view body) {
+  ParseArena arena;
+  json::value v;
+  RETURN_IF_ERROR(ParseObject(body, arena.resource(), &v));
+  const json::object& o = v.get_object();
+  RETURN_IF_ERROR(CheckKnownFields(o, {"token", "grant"}));
+  GrantRevealRequest r;
+  ASSIGN_OR_RETURN(const json::string* token, StringField(o, "token", true));
+  ASSIGN_OR_RETURN(const json::string* grant, StringField(o, "grant", true));
+  r.token.assign(token->data(), token->size());
+  r.grant.assign(grant->data(), grant->size());
+  return r;
+}
+
+Status ParseEmptyRequest(std::string_view body) {
+  bool blank = true;
+  for (char c : body) blank = blank && std::isspace(static_cast<unsigned char>(c));
+  if (blank) return OkStatus();
+  ParseArena arena;
+  json::value v;
+  RETURN_IF_ERROR(ParseObject(body, arena.resource(), &v));
+  return CheckKnownFields(v.get_object(), {});
+}
+
+std::string RenderStoreResponse(const StoreOutcome& outcome) {
+  json::object o;
+  o["token"] = outcome.card.token;
+  o["card"] = CardObject(outcome.card);
+  o["fingerprint"] = outcome.fingerprint;
+  o["duplicate"] = outcome.duplicate;
+  return json::serialize(o);
+}
+
+std::string RenderCard(const CardView& card) {
+  json::object o;
+  o["token"] = card.token;
+  o["card"] = CardObject(card);
+  return json::serialize(o);
+}
+
+std::string RenderReveal(const RevealedCard& revealed) {
+  json::object o;
+  o["token"] = revealed.card.token;
+  o["card"] = CardObject(revealed.card);
+  o["pan"] = json::string_view(revealed.pan.view().data(), revealed.pan.size());
+  if (revealed.name) {
+    o["name"] = json::string_view(revealed.name->view().data(), revealed.name->size());
+  }
+  return json::serialize(o);
+}
+
+}  // namespace kura::vault
