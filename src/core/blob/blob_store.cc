@@ -1,0 +1,78 @@
+#include "core/blob/blob_store.h"
+
+#include <string>
+
+#include "core/fs/file_system.h"
+
+namespace kura {
+namespace {
+
+// Checks the characters of `s`; `what` is "key" or "prefix".
+Status CheckBytes(std::string_view s, std::string_view what) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return InvalidArgumentError("blob " + std::string(what) +
+                                  " must not contain NUL or control characters");
+    }
+    if (c == '\\') {
+      return InvalidArgumentError("blob " + std::string(what) + " must not contain '\\'");
+    }
+  }
+  return OkStatus();
+}
+
+// Checks complete segments of `s` (split on '/'). When `last_is_partial`,
+// the text after the final '/' is only a name prefix and may be empty.
+Status CheckSegments(std::string_view s, std::string_view what, bool last_is_partial) {
+  const std::string w(what);
+  size_t begin = 0;
+  for (;;) {
+    const size_t end = s.find('/', begin);
+    const bool last = end == std::string_view::npos;
+    const std::string_view seg = s.substr(begin, last ? std::string_view::npos : end - begin);
+    if (!(last && last_is_partial)) {
+      if (seg.empty()) return InvalidArgumentError("blob " + w + " has an empty segment");
+      if (seg == "." || seg == "..") {
+        return InvalidArgumentError("blob " + w + " must not contain '.' or '..' segments");
+      }
+    }
+    if (seg.size() > kMaxBlobKeySegmentBytes) {
+      return InvalidArgumentError("blob " + w + " has a segment longer than " +
+                                  std::to_string(kMaxBlobKeySegmentBytes) + " bytes");
+    }
+    if (IsTempFileName(seg)) {
+      return InvalidArgumentError("blob " + w + " segments must not start with '" +
+                                  std::string(kTempFilePrefix) + "' (reserved)");
+    }
+    if (last) return OkStatus();
+    begin = end + 1;
+  }
+}
+
+Status CheckCommon(std::string_view s, std::string_view what) {
+  if (s.size() > kMaxBlobKeyBytes) {
+    return InvalidArgumentError("blob " + std::string(what) + " is longer than " +
+                                std::to_string(kMaxBlobKeyBytes) + " bytes");
+  }
+  if (s.starts_with('/')) {
+    return InvalidArgumentError("blob " + std::string(what) + " must be relative (no leading '/')");
+  }
+  return CheckBytes(s, what);
+}
+
+}  // namespace
+
+Status ValidateBlobKey(std::string_view key) {
+  if (key.empty()) return InvalidArgumentError("blob key must not be empty");
+  RETURN_IF_ERROR(CheckCommon(key, "key"));
+  return CheckSegments(key, "key", /*last_is_partial=*/false);
+}
+
+Status ValidateBlobPrefix(std::string_view prefix) {
+  if (prefix.empty()) return OkStatus();
+  RETURN_IF_ERROR(CheckCommon(prefix, "prefix"));
+  return CheckSegments(prefix, "prefix", /*last_is_partial=*/true);
+}
+
+}  // namespace kura
