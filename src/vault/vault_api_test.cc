@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 namespace kura::vault {
 namespace {
 
@@ -32,6 +35,15 @@ struct BadCase {
   const char* body;
   const char* message_fragment;
 };
+
+// Readable test names: the expected message with non-alphanumerics dropped.
+std::string BadCaseName(const ::testing::TestParamInfo<BadCase>& info) {
+  std::string name = std::to_string(info.index) + "_";
+  for (const char* p = info.param.message_fragment; *p != '\0'; ++p) {
+    if (std::isalnum(static_cast<unsigned char>(*p))) name += *p;
+  }
+  return name;
+}
 
 class ParseStoreRequestBadTest : public ::testing::TestWithParam<BadCase> {};
 
@@ -67,7 +79,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{R"({"pan":"4111111111111111","exp_month":12,"exp_year":2030,"name":7})",
                 "'name' must be a string"},
         BadCase{R"({"pan":"4111111111111111","exp_month":1e400,"exp_year":2030})",
-                "'exp_month' must be an integer"}));
+                "'exp_month' must be an integer"}),
+    BadCaseName);
 
 TEST(ParseStoreRequestTest, UnknownFieldNameIsSanitisedAndBounded) {
   std::string long_key(500, 'k');

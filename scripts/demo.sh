@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# The README's main command: installs dependencies, builds Kura and runs the
+# end-to-end demo of the card data vault on loopback. Everything it starts is
+# stopped and its working directory (which never holds a plaintext PAN) is
+# removed at the end; set KURA_DEMO_KEEP=1 to keep it for inspection.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+if [ "${KURA_DEMO_SKIP_BUILD:-0}" != 1 ]; then
+  "$root/scripts/install-deps.sh"
+  KURA_BUILD_DIR="${KURA_BUILD_DIR:-$root/build}" "$root/scripts/build.sh" RelWithDebInfo
+fi
+KURA="${KURA_BUILD_DIR:-$root/build}/src/cli/kura"
+[ -x "$KURA" ] || { echo "demo: $KURA not built" >&2; exit 1; }
+
+D="$(mktemp -d /tmp/kura-demo-XXXXXX)"
+VAULT_PID=""
+cleanup() {
+  if [ -n "$VAULT_PID" ] && kill -0 "$VAULT_PID" 2>/dev/null; then
+    kill -TERM "$VAULT_PID"; wait "$VAULT_PID" 2>/dev/null || true
+  fi
+  if [ "${KURA_DEMO_KEEP:-0}" = 1 ]; then echo "demo: kept $D"; else rm -rf "$D"; fi
+}
+trap cleanup EXIT
+
+bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+
+# --- configuration -----------------------------------------------------------
+bold "0. A vault installation: TLS certificate, grant-issuer key, config"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/CN=kura-demo-vault" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -keyout "$D/server.key" -out "$D/server.pem" 2>/dev/null
+chmod 600 "$D/server.key"
+run "$KURA" keys signing-key --private "$D/app-backend.key" --public "$D/app-backend.pub"
+cat > "$D/vault.toml" <<TOML
+[vault]
+listen = "127.0.0.1"
+port = 0            # any free port; the vault prints the one it bound
+data_dir = "$D/data"
+node_id = "vault-demo"
+
+[vault.tls]
+cert = "$D/server.pem"
+key = "$D/server.key"
+
+[retention]
+purge_grace = "30d"
+
+[grants]
+audience = "kura-vault"
+
+[[grants.issuers]]
+name = "app-backend"
+public_key = "$D/app-backend.pub"
+TOML
+echo "wrote $D/vault.toml"
+
+bold "1. Key ceremony: a master key split among 3 custodians, any 2 unlock the vault"
+run "$KURA" keys init --config "$D/vault.toml" --custodians 3 --threshold 2 --out "$D/custodians"
+C1="$D/custodians/custodian-1.key"; C2="$D/custodians/custodian-2.key"; C3="$D/custodians/custodian-3.key"
+
+bold "2. API keys (shown once, stored as salted hashes)"
+APP_KEY=$("$KURA" vault apikey create --config "$D/vault.toml" --name app-backend --scopes cards:write,cards:read 2>/dev/null)
+BATCH_KEY=$("$KURA" vault apikey create --config "$D/vault.toml" --name batch-job --scopes cards:read,cards:reveal 2>/dev/null)
+OPS_KEY=$("$KURA" vault apikey create --config "$D/vault.toml" --name ops --scopes cards:delete 2>/dev/null)
+run "$KURA" vault apikey list --config "$D/vault.toml"
+
+start_vault() {
+  : > "$D/vault.log"
+  "$KURA" vault serve --config "$D/vault.toml" "$@" 2>>"$D/vault.log" &
+  VAULT_PID=$!
+  for _ in $(seq 100); do
+    if grep -q "listening on" "$D/vault.log"; then break; fi
+    if ! kill -0 "$VAULT_PID" 2>/dev/null; then cat "$D/vault.log"; return 1; fi
+    sleep 0.1
+  done
+  PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$D/vault.log" | tail -1)
+  URL="https://127.0.0.1:$PORT"
+  echo "vault pid $VAULT_PID on $URL"
+}
+stop_vault() {
+  kill -TERM "$VAULT_PID"; wait "$VAULT_PID" || true; VAULT_PID=""
+  echo "vault stopped gracefully"
+}
+api() {  # api KEY METHOD PATH [BODY]
+  local key="$1" method="$2" path="$3" body="${4:-}"
+  local args=(-sS --cacert "$D/server.pem" -X "$method" -w '  [HTTP %{http_code}]\n')
+  [ -n "$key" ] && args+=(-H "Authorization: Bearer $key")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
+  curl "${args[@]}" "$URL$path"
+}
+field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+
+bold "3. The vault refuses to start with only one component"
+if "$KURA" vault serve --config "$D/vault.toml" --component "$C1"; then
+  echo "demo: vault started with one component!" >&2; exit 1
+fi
+
+bold "4. Start with custodians 1 and 3"
+start_vault --component "$C1" --component "$C3"
+
+bold "5. Tokenize test cards (random and format-preserving tokens, one duplicate)"
+T1=$(api "$APP_KEY" POST /v1/cards '{"pan":"4111111111111111","exp_month":12,"exp_year":2030,"name":"Ada Lovelace","dedup":true}' | tee /dev/stderr | field token)
+T2=$(api "$APP_KEY" POST /v1/cards '{"pan":"5555555555554444","exp_month":6,"exp_year":2029,"token_format":"fpt"}' | tee /dev/stderr | field token)
+T3=$(api "$APP_KEY" POST /v1/cards '{"pan":"378282246310005","exp_month":1,"exp_year":2031}' | tee /dev/stderr | field token)
+T4=$(api "$APP_KEY" POST /v1/cards '{"pan":"6011111111111117","exp_month":3,"exp_year":2028}' | tee /dev/stderr | field token)
+echo "-- the same Visa again with dedup: the existing token comes back, duplicate=true"
+api "$APP_KEY" POST /v1/cards '{"pan":"4111111111111111","exp_month":12,"exp_year":2030,"dedup":true}'
+
+bold "6. Masked reads (at most first 6 / last 4)"
+api "$APP_KEY" GET "/v1/cards/$T1"
+api "$APP_KEY" GET "/v1/cards/$T2"
+
+bold "7. Refusals: bad card, no credentials, missing scope"
+api "$APP_KEY" POST /v1/cards '{"pan":"4111111111111112","exp_month":12,"exp_year":2030}'
+api "" GET "/v1/cards/$T1"
+api "$APP_KEY" POST "/v1/cards/$T1/reveal"
+
+bold "8. End-user reveal: the out-of-scope backend signs a 60-second grant"
+GRANT=$("$KURA" vault grant --key "$D/app-backend.key" --token "$T1" --issuer app-backend)
+echo "grant: ${GRANT:0:40}..."
+api "" POST /v1/reveal "{\"token\":\"$T1\",\"grant\":\"$GRANT\"}"
+echo "-- the same grant a second time is refused:"
+api "" POST /v1/reveal "{\"token\":\"$T1\",\"grant\":\"$GRANT\"}"
+
+bold "9. Rotate the data key (custodians 2 and 3), restart, old cards still readable"
+stop_vault
+run "$KURA" keys rotate --config "$D/vault.toml" --component "$C2" --component "$C3"
+start_vault --component "$C2" --component "$C3"
+T5=$(api "$APP_KEY" POST /v1/cards '{"pan":"2223003122003222","exp_month":9,"exp_year":2032}' | tee /dev/stderr | field token)
+echo "-- a batch job reveals a card sealed under the old key version:"
+api "$BATCH_KEY" POST "/v1/cards/$T3/reveal"
+
+bold "10. Retention purge: a card that expired in 2024 (its expiry back-dated for the demo)"
+sqlite3 "$D/data/vault.db" "UPDATE cards SET exp_year = 2024, exp_month = 1 WHERE token = '$T4';"
+run "$KURA" vault purge --config "$D/vault.toml"
+api "$APP_KEY" GET "/v1/cards/$T4"
+api "$OPS_KEY" DELETE "/v1/cards/$T5"
+
+stop_vault
+
+bold "11. The audit trail this demo produced (PCI DSS 10.2)"
+awk '{ print }' "$D/data/audit.jsonl" | cut -c1-220
+
+bold "12. No plaintext PAN anywhere on disk"
+found=0
+for pan in 4111111111111111 5555555555554444 378282246310005 6011111111111117 2223003122003222; do
+  if grep -rqa "$pan" "$D"; then echo "FOUND $pan on disk"; found=1; fi
+done
+[ "$found" = 0 ] && echo "checked every file under $D: none of the 5 PANs appears in clear"
+[ "$found" = 0 ]
+echo
+echo "demo complete"
