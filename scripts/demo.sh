@@ -91,6 +91,10 @@ api() {  # api KEY METHOD PATH [BODY]
   curl "${args[@]}" "$URL$path"
 }
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
+store() {  # store VAR BODY: stores a card, prints the response, sets VAR to the token
+  local out; out=$(api "$APP_KEY" POST /v1/cards "$2"); echo "$out"
+  printf -v "$1" '%s' "$(echo "$out" | field token)"
+}
 
 bold "3. The vault refuses to start with only one component"
 if "$KURA" vault serve --config "$D/vault.toml" --component "$C1"; then
@@ -101,10 +105,10 @@ bold "4. Start with custodians 1 and 3"
 start_vault --component "$C1" --component "$C3"
 
 bold "5. Tokenize test cards (random and format-preserving tokens, one duplicate)"
-T1=$(api "$APP_KEY" POST /v1/cards '{"pan":"4111111111111111","exp_month":12,"exp_year":2030,"name":"Ada Lovelace","dedup":true}' | tee /dev/stderr | field token)
-T2=$(api "$APP_KEY" POST /v1/cards '{"pan":"5555555555554444","exp_month":6,"exp_year":2029,"token_format":"fpt"}' | tee /dev/stderr | field token)
-T3=$(api "$APP_KEY" POST /v1/cards '{"pan":"378282246310005","exp_month":1,"exp_year":2031}' | tee /dev/stderr | field token)
-T4=$(api "$APP_KEY" POST /v1/cards '{"pan":"6011111111111117","exp_month":3,"exp_year":2028}' | tee /dev/stderr | field token)
+store T1 '{"pan":"4111111111111111","exp_month":12,"exp_year":2030,"name":"Ada Lovelace","dedup":true}' 
+store T2 '{"pan":"5555555555554444","exp_month":6,"exp_year":2029,"token_format":"fpt"}' 
+store T3 '{"pan":"378282246310005","exp_month":1,"exp_year":2031}' 
+store T4 '{"pan":"6011111111111117","exp_month":3,"exp_year":2028}' 
 echo "-- the same Visa again with dedup: the existing token comes back, duplicate=true"
 api "$APP_KEY" POST /v1/cards '{"pan":"4111111111111111","exp_month":12,"exp_year":2030,"dedup":true}'
 
@@ -128,7 +132,7 @@ bold "9. Rotate the data key (custodians 2 and 3), restart, old cards still read
 stop_vault
 run "$KURA" keys rotate --config "$D/vault.toml" --component "$C2" --component "$C3"
 start_vault --component "$C2" --component "$C3"
-T5=$(api "$APP_KEY" POST /v1/cards '{"pan":"2223003122003222","exp_month":9,"exp_year":2032}' | tee /dev/stderr | field token)
+store T5 '{"pan":"2223003122003222","exp_month":9,"exp_year":2032}' 
 echo "-- a batch job reveals a card sealed under the old key version:"
 api "$BATCH_KEY" POST "/v1/cards/$T3/reveal"
 
