@@ -2,9 +2,12 @@
 # kura_test(NAME SRCS a_test.cc DEPS x y)
 # Small helpers in the spirit of Abseil's absl_cc_library / LevelDB's leveldb_test.
 
+# -Wnull-dereference is left out: g++ 12 at -O2 reports false positives inside
+# inlined Boost.Asio and std::vector code (seen in http_server.cc and
+# card_vault.cc), while clang and -O0 builds are clean.
 set(KURA_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
     -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
-    -Wnull-dereference -Wformat=2)
+    -Wformat=2)
 if(KURA_WERROR)
   list(APPEND KURA_WARNINGS -Werror)
 endif()

@@ -6,5 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build_type="${1:-Release}"
 shift || true
 build_dir="${KURA_BUILD_DIR:-$root/build}"
+# Paths relative to the checkout, so clean clones (CI) share the ccache.
+export CCACHE_BASEDIR="$root"
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "$@" >/dev/null
 ninja -C "$build_dir" -j "$(nproc)"

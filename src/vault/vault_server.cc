@@ -1,6 +1,9 @@
 #include "vault/vault_server.h"
 
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "core/audit/audit_log.h"
 #include "core/auth/api_key_store.h"
@@ -14,6 +17,9 @@
 #include "vault/vault_service.h"
 
 namespace kura::vault {
+
+// How often buffered audit events are fsynced (docs/audit-events.md).
+inline constexpr std::chrono::milliseconds kAuditSyncInterval{1000};
 
 struct VaultServer::Impl {
   explicit Impl(VaultEnv e) : env(e) {}
@@ -30,7 +36,34 @@ struct VaultServer::Impl {
   std::unique_ptr<http::HttpServer> server;
   bool stopped = false;
 
-  void EmitLifecycle(std::string_view type, std::string_view outcome, std::string reason) {
+  // Background fsync of the audit file.
+  std::mutex flush_mu;
+  std::condition_variable flush_cv;
+  bool flush_stop = false;  // GUARDED_BY(flush_mu)
+  std::thread flusher;
+
+  void StartFlusher() {
+    flusher = std::thread([this] {
+      std::unique_lock<std::mutex> lock(flush_mu);
+      while (!flush_cv.wait_for(lock, kAuditSyncInterval, [this] { return flush_stop; })) {
+        lock.unlock();
+        // A failed sync poisons the sink; the next Emit fails and requests are refused.
+        audit->Flush().IgnoreError();
+        lock.lock();
+      }
+    });
+  }
+  void StopFlusher() {
+    {
+      std::lock_guard<std::mutex> lock(flush_mu);
+      flush_stop = true;
+    }
+    flush_cv.notify_all();
+    if (flusher.joinable()) flusher.join();
+  }
+
+  void EmitLifecycle(std::string_view type, std::string_view outcome, std::string reason,
+                     std::vector<std::pair<std::string, std::string>> details = {}) {
     if (!audit) return;
     AuditEvent ev;
     ev.type = std::string(type);
@@ -38,6 +71,7 @@ struct VaultServer::Impl {
     ev.principal = "system";
     ev.resource = "vault";
     ev.reason = std::move(reason);
+    ev.details = std::move(details);
     audit->Emit(ev).IgnoreError();  // start-up errors are reported to the caller anyway
   }
 };
@@ -159,6 +193,7 @@ Result<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfig& c, ke
   impl->server = std::move(server).value();
   if (Status s = impl->server->Start(); !s.ok()) return fail(s);
 
+  impl->StartFlusher();
   impl->EmitLifecycle("service.start", "success",
                       "listening on " + c.listen + ":" + std::to_string(impl->server->port()) +
                           ", active DEK v" + std::to_string(impl->keyring->active_version()));
@@ -169,7 +204,10 @@ void VaultServer::Shutdown() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
   if (impl_->server) impl_->server->Shutdown();
-  impl_->EmitLifecycle("service.stop", "success", "graceful shutdown");
+  impl_->StopFlusher();
+  impl_->EmitLifecycle(
+      "service.stop", "success", "graceful shutdown",
+      {{"pan_redactions", std::to_string(impl_->audit ? impl_->audit->pan_incidents() : 0)}});
   if (impl_->audit) impl_->audit->Flush().IgnoreError();
 }
 
