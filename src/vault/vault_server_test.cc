@@ -14,6 +14,7 @@
 #include "core/auth/api_key_store.h"
 #include "core/crypto/ed25519.h"
 #include "core/http/https_client.h"
+#include "core/http/self_signed.h"
 #include "core/keyring/key_provider.h"
 #include "vault/dev_setup.h"
 #include "vault/reveal_grant.h"
@@ -314,6 +315,52 @@ TEST_F(VaultServerTest, EveryDecisionIsAuditedAndNoPanReachesAnyFile) {
     }
   }
   EXPECT_GE(files, 5);
+}
+
+TEST_F(VaultServerTest, MtlsClientCertificateIsASecondCredential) {
+  const std::string token = StoreCard(kVisa);
+  // A separate CA for client certificates; the vault maps CN=batch-runner.
+  Result<http::SelfSignedCert> clients_ca =
+      http::GenerateSelfSignedCert("kura-clients", {"localhost"}, {}, 1);
+  ASSERT_TRUE(clients_ca.ok());
+  const std::string ca_path = dir_ + "/clients-ca.pem";
+  ASSERT_TRUE(fs_.WriteFileAtomic(ca_path, clients_ca->ca_cert_pem, 0644).ok());
+  auto write_client = [&](const std::string& cn) {
+    Result<http::IssuedCert> c = http::IssueClientCert(*clients_ca, cn);
+    EXPECT_TRUE(c.ok());
+    EXPECT_TRUE(fs_.WriteFileAtomic(dir_ + "/" + cn + ".pem", c->cert_pem, 0644).ok());
+    EXPECT_TRUE(fs_.WriteFileAtomic(dir_ + "/" + cn + ".key", c->key_pem.view(), 0600).ok());
+  };
+  write_client("batch-runner");
+  write_client("stranger");
+  client_.reset();
+  server_.reset();
+  setup_.config.client_ca = ca_path;
+  setup_.config.require_client_cert = false;
+  setup_.config.mtls_principals.push_back({"batch-runner", "batch-runner", {"cards:reveal"}});
+  StartServer();
+
+  auto mtls_call = [&](const std::string& cn, const std::string& target) {
+    http::HttpsClientOptions o;
+    o.ca_file = setup_.ca_cert_path;
+    o.client_cert_file = dir_ + "/" + cn + ".pem";
+    o.client_key_file = dir_ + "/" + cn + ".key";
+    auto c = http::HttpsClient::Create(o);
+    EXPECT_TRUE(c.ok());
+    Result<http::HttpResponse> r = (*c)->Request("POST", "127.0.0.1", server_->port(), target);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : http::HttpResponse{};
+  };
+  http::HttpResponse ok = mtls_call("batch-runner", "/v1/cards/" + token + "/reveal");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Body(ok)["pan"].as_string(), kVisa);
+  // A verified certificate whose CN is not mapped gets nothing.
+  EXPECT_EQ(mtls_call("stranger", "/v1/cards/" + token + "/reveal").status, 401);
+  // The mapped principal has only cards:reveal.
+  http::HttpResponse store = mtls_call("batch-runner", "/v1/cards");
+  EXPECT_EQ(store.status, 403) << store.body;
+  // API keys keep working alongside.
+  EXPECT_EQ(Call("GET", "/v1/cards/" + token).status, 200);
 }
 
 }  // namespace
