@@ -120,47 +120,43 @@ HttpResponse VaultService::StoreCard(const HttpRequest& req) {
                  kEvent, p->name, req, out->card.token, out->duplicate ? "duplicate" : "");
 }
 
-HttpResponse VaultService::GetCard(const HttpRequest& req) {
-  constexpr std::string_view kEvent = "card.read";
+HttpResponse VaultService::CardOperation(
+    const HttpRequest& req, std::string_view scope, std::string_view event,
+    const std::function<Result<HttpResponse>(const std::string& token)>& op) {
   const std::string& token = TokenParam(req);
   HttpResponse denied;
-  Result<auth::Principal> p = Authorize(req, kScopeRead, kEvent, token, &denied);
+  Result<auth::Principal> p = Authorize(req, scope, event, token, &denied);
   if (!p.ok()) return denied;
-  Result<CardView> card = vault_.Get(token);
-  if (!card.ok()) {
-    return Audited(CardError(card.status()), kEvent, p->name, req, token,
-                   card.status().message());
+  Result<HttpResponse> r = op(token);
+  if (!r.ok()) {
+    return Audited(CardError(r.status()), event, p->name, req, token, r.status().message());
   }
-  return Audited(HttpResponse::Json(200, RenderCard(*card)), kEvent, p->name, req, token, "");
+  return Audited(std::move(r).value(), event, p->name, req, token, "");
+}
+
+HttpResponse VaultService::GetCard(const HttpRequest& req) {
+  return CardOperation(req, kScopeRead, "card.read",
+                       [this](const std::string& token) -> Result<HttpResponse> {
+                         ASSIGN_OR_RETURN(CardView card, vault_.Get(token));
+                         return HttpResponse::Json(200, RenderCard(card));
+                       });
 }
 
 HttpResponse VaultService::RevealCard(const HttpRequest& req) {
-  constexpr std::string_view kEvent = "card.reveal";
-  const std::string& token = TokenParam(req);
-  HttpResponse denied;
-  Result<auth::Principal> p = Authorize(req, kScopeReveal, kEvent, token, &denied);
-  if (!p.ok()) return denied;
-  if (Status s = ParseEmptyRequest(req.body); !s.ok()) {
-    return Audited(BadRequest(s, "invalid_request"), kEvent, p->name, req, token, s.message());
-  }
-  Result<RevealedCard> card = vault_.Reveal(token);
-  if (!card.ok()) {
-    return Audited(CardError(card.status()), kEvent, p->name, req, token,
-                   card.status().message());
-  }
-  return Audited(HttpResponse::Json(200, RenderReveal(*card)), kEvent, p->name, req, token, "");
+  return CardOperation(req, kScopeReveal, "card.reveal",
+                       [this, &req](const std::string& token) -> Result<HttpResponse> {
+                         RETURN_IF_ERROR(ParseEmptyRequest(req.body));
+                         ASSIGN_OR_RETURN(RevealedCard card, vault_.Reveal(token));
+                         return HttpResponse::Json(200, RenderReveal(card));
+                       });
 }
 
 HttpResponse VaultService::DeleteCard(const HttpRequest& req) {
-  constexpr std::string_view kEvent = "card.delete";
-  const std::string& token = TokenParam(req);
-  HttpResponse denied;
-  Result<auth::Principal> p = Authorize(req, kScopeDelete, kEvent, token, &denied);
-  if (!p.ok()) return denied;
-  if (Status s = vault_.Delete(token); !s.ok()) {
-    return Audited(CardError(s), kEvent, p->name, req, token, s.message());
-  }
-  return Audited(HttpResponse::NoContent(), kEvent, p->name, req, token, "");
+  return CardOperation(req, kScopeDelete, "card.delete",
+                       [this](const std::string& token) -> Result<HttpResponse> {
+                         RETURN_IF_ERROR(vault_.Delete(token));
+                         return HttpResponse::NoContent();
+                       });
 }
 
 HttpResponse VaultService::RevealWithGrant(const HttpRequest& req) {

@@ -14,6 +14,7 @@
 #ifndef KURA_VAULT_VAULT_SERVICE_H_
 #define KURA_VAULT_VAULT_SERVICE_H_
 
+#include <functional>
 #include <string>
 
 #include "core/audit/audit_log.h"
@@ -53,6 +54,11 @@ class VaultService {
   Result<auth::Principal> Authorize(const http::HttpRequest& req, std::string_view scope,
                                     std::string_view event, std::string_view resource,
                                     http::HttpResponse* denied);
+  // The common shape of the per-card routes: authorize `scope` for the
+  // {token} path parameter, run `op`, audit the outcome as `event`.
+  http::HttpResponse CardOperation(
+      const http::HttpRequest& req, std::string_view scope, std::string_view event,
+      const std::function<Result<http::HttpResponse>(const std::string& token)>& op);
   // Emits one audit event; an audit write failure turns the response into a
   // 503 (fail closed: no card access without an audit trail).
   http::HttpResponse Audited(http::HttpResponse response, std::string_view event,
