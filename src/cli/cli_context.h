@@ -38,6 +38,8 @@ int Fail(CliContext& ctx, const Status& status);
 void RegisterVaultCommands(CLI::App& app, CliContext& ctx, Action& action);
 void RegisterKeysCommands(CLI::App& app, CliContext& ctx, Action& action);
 void RegisterDevCommand(CLI::App& app, CliContext& ctx, Action& action);
+void RegisterBridgeCommands(CLI::App& app, CliContext& ctx, Action& action);
+void RegisterScanCommands(CLI::App& app, CliContext& ctx, Action& action);
 
 }  // namespace kura::cli
 

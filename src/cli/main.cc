@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   kura::cli::RegisterVaultCommands(app, ctx, action);
   kura::cli::RegisterKeysCommands(app, ctx, action);
   kura::cli::RegisterDevCommand(app, ctx, action);
+  kura::cli::RegisterBridgeCommands(app, ctx, action);
+  kura::cli::RegisterScanCommands(app, ctx, action);
 
   try {
     app.parse(argc, argv);
