@@ -5,6 +5,7 @@
 #include <array>
 #include <cctype>
 #include <memory>
+#include <new>
 
 #include "core/base/secret.h"
 
@@ -13,25 +14,36 @@ namespace {
 
 namespace json = boost::json;
 
-// Bodies are bounded by the server's max body size; the parser's arena is
-// sized to hold any accepted body several times over.
-constexpr size_t kParseArenaBytes = 256 * 1024;
+// The parser's arena is sized from the body: Boost.JSON needs at most a
+// small multiple of the input for its values (a 64 KiB body of one-digit
+// array elements is the worst case, about 8x); bodies are already bounded by
+// the server's max body size.
+constexpr size_t kArenaBytesPerBodyByte = 16;
+constexpr size_t kArenaMinBytes = 4096;
 
 // Parses `body` into an object using `arena` as the only allocation source.
 Status ParseObject(std::string_view body, json::monotonic_resource& arena, json::value* out) {
   json::error_code ec;
   json::parse_options opts;
   opts.max_depth = 8;
-  *out = json::parse(body, ec, &arena, opts);
+  try {
+    *out = json::parse(body, ec, &arena, opts);
+  } catch (const std::bad_alloc&) {
+    return InvalidArgumentError("request body is too complex");
+  }
   if (ec) return InvalidArgumentError("request body is not valid JSON");
   if (!out->is_object()) return InvalidArgumentError("request body must be a JSON object");
   return OkStatus();
 }
 
-// A zeroized, heap-allocated arena: the parsed PAN lives only here.
+// A zeroized arena sized for `body`: the parsed PAN lives only here. Should
+// it ever be exhausted, the upstream null resource makes the parse fail
+// rather than spill card data into ordinary heap memory.
 class ParseArena {
  public:
-  ParseArena() : buffer_(kParseArenaBytes), resource_(buffer_.data(), buffer_.size()) {}
+  explicit ParseArena(std::string_view body)
+      : buffer_(kArenaMinBytes + kArenaBytesPerBodyByte * body.size()),
+        resource_(buffer_.data(), buffer_.size(), json::get_null_resource()) {}
   ~ParseArena() { SecureZero(buffer_.data(), buffer_.size()); }
   json::monotonic_resource& resource() { return resource_; }
 
@@ -107,7 +119,7 @@ bool IsJsonContentType(std::string_view ct) {
 }
 
 Result<CardInput> ParseStoreRequest(std::string_view body) {
-  ParseArena arena;
+  ParseArena arena(body);
   json::value v;
   RETURN_IF_ERROR(ParseObject(body, arena.resource(), &v));
   const json::object& o = v.get_object();
@@ -139,7 +151,7 @@ Result<CardInput> ParseStoreRequest(std::string_view body) {
 }
 
 Result<GrantRevealRequest> ParseGrantRevealRequest(std::string_view body) {
-  ParseArena arena;
+  ParseArena arena(body);
   json::value v;
   RETURN_IF_ERROR(ParseObject(body, arena.resource(), &v));
   const json::object& o = v.get_object();
@@ -156,7 +168,7 @@ Status ParseEmptyRequest(std::string_view body) {
   bool blank = true;
   for (char c : body) blank = blank && std::isspace(static_cast<unsigned char>(c));
   if (blank) return OkStatus();
-  ParseArena arena;
+  ParseArena arena(body);
   json::value v;
   RETURN_IF_ERROR(ParseObject(body, arena.resource(), &v));
   return CheckKnownFields(v.get_object(), {});

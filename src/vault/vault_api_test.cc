@@ -94,6 +94,16 @@ TEST(ParseStoreRequestTest, RejectsDeepNesting) {
   EXPECT_EQ(ParseStoreRequest(deep).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(ParseStoreRequestTest, LargestDenseBodyParsesInsideTheArena) {
+  // 64 KiB of one-digit array elements: the most values per body byte.
+  std::string body = R"({"pan":[)";
+  while (body.size() < 64 * 1024 - 8) body += "1,";
+  body += "1]}";
+  Result<CardInput> in = ParseStoreRequest(body);
+  ASSERT_FALSE(in.ok());
+  EXPECT_EQ(in.status().message(), "field 'pan' must be a string");
+}
+
 TEST(ParseGrantRevealRequestTest, NeedsTokenAndGrantOnly) {
   Result<GrantRevealRequest> ok = ParseGrantRevealRequest(R"({"token":"tok_a","grant":"x.y.z"})");
   ASSERT_TRUE(ok.ok());
