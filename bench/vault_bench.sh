@@ -141,13 +141,13 @@ if [[ ! -x "$kura" ]]; then
   log "building kura (RelWithDebInfo) into $build_dir"
   KURA_BUILD_DIR="$build_dir" "$root/scripts/build.sh" RelWithDebInfo
 fi
-build_type="unknown"
-if [[ -f "$build_dir/CMakeCache.txt" && -z "${KURA_BIN:-}" ]]; then
-  build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build_dir/CMakeCache.txt")"
-fi
+# The binary sits at <build dir>/src/cli/kura; its CMakeCache names the type.
+cache="$(dirname "$kura")/../../CMakeCache.txt"
+build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache" 2>/dev/null || true)"
+build_type="${build_type:-unknown}"
 case "$build_type" in
   Release | RelWithDebInfo) ;;
-  *) log "WARNING: build type '$build_type' — figures of a Debug build are not representative" ;;
+  *) log "WARNING: build type '$build_type' — only Release/RelWithDebInfo figures are representative" ;;
 esac
 
 work="$(mktemp -d /tmp/kura-bench-XXXXXX)"  # 0700: holds the API key
@@ -236,6 +236,7 @@ fs_source="$(findmnt -n -o SOURCE -T "$data_dir" | head -n1)"
 wrk_version="$(wrk -v 2>&1 | head -n1 | awk '{ print $2 }' || true)"
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 machine="nproc $(nproc); CPU ${cpu_model:-unknown}; kernel $(uname -r); data dir on $fs_type ($fs_source)"
+load_start="$(cut -d' ' -f1 /proc/loadavg)"
 log "machine: $machine; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------------------
@@ -330,6 +331,7 @@ summary="$work/summary.md"
   echo "Command: bench/vault_bench.sh  (wrk -t$threads -c$conns -d${duration}s, $rounds rounds interleaved, medians)"
   echo "Machine: $machine"
   echo "Build:   $build_type, commit $commit, wrk $wrk_version"
+  echo "Load:    1-min load average $load_start at start, $(cut -d' ' -f1 /proc/loadavg) at end (other jobs on the machine)"
   echo
   echo "| Endpoint | req/s (median) | p50 ms | p99 ms | ratio to healthz | target | verdict |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
@@ -338,15 +340,17 @@ summary="$work/summary.md"
     m_p50="$(calc "$(values p50 "$ep" | median) / 1000" "%.2f")"
     m_p99="$(calc "$(values p99 "$ep" | median) / 1000" "%.2f")"
     if [[ "$ep" == healthz ]]; then
-      ratio="1.00"; tgt="—"; verdict="(ceiling)"
+      ratio="1.000"; tgt="—"; verdict="(ceiling)"
     else
       ratios=()
       for ((r = 1; r <= rounds; r++)); do
         ratios+=("$(calc "${rps[$ep,$r]} / ${rps[healthz,$r]}")")
       done
-      ratio="$(calc "$(printf '%s\n' "${ratios[@]}" | median)" "%.2f")"
+      raw_ratio="$(printf '%s\n' "${ratios[@]}" | median)"
+      ratio="$(calc "$raw_ratio" "%.3f")"
       tgt="${target[$ep]}"
-      verdict="$(awk -v a="$ratio" -v b="$tgt" 'BEGIN { print (a + 0 >= b + 0) ? "PASS" : "BELOW" }')"
+      # Compare the unrounded ratio (0.5996 is BELOW 0.60 even if it prints as 0.600).
+      verdict="$(awk -v a="$raw_ratio" -v b="$tgt" 'BEGIN { print (a + 0 >= b + 0) ? "PASS" : "BELOW" }')"
     fi
     printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' \
       "$ep" "$m_rps" "$m_p50" "$m_p99" "$ratio" "$tgt" "$verdict"
