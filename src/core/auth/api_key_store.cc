@@ -1,5 +1,8 @@
 #include "core/auth/api_key_store.h"
 
+#include <optional>
+#include <shared_mutex>
+
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
@@ -61,7 +64,7 @@ Result<std::unique_ptr<ApiKeyStore>> ApiKeyStore::Open(FileSystem& fs, std::stri
   std::unique_ptr<ApiKeyStore> store(
       new ApiKeyStore(fs, std::move(path), clock, random, options));
   {
-    std::lock_guard<std::mutex> lock(store->mu_);
+    std::lock_guard<std::shared_mutex> lock(store->mu_);
     RETURN_IF_ERROR(store->LoadLocked());
   }
   return store;
@@ -162,7 +165,7 @@ Result<SecretBytes> ApiKeyStore::Create(std::string name, std::set<std::string> 
     }
   }
 
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   RETURN_IF_ERROR(LoadLocked());  // another process may have changed the file
   for (const auto& [id, e] : keys_) {
     if (e.info.name == name) {
@@ -226,24 +229,38 @@ Result<Principal> ApiKeyStore::Authenticate(std::string_view presented_key) {
   StringWiper wipe_decoded{decoded.value()};
   if (decoded->size() != kApiKeySecretBytes) return InvalidKey();
 
-  std::lock_guard<std::mutex> lock(mu_);
-  if (load_failed_ || clock_.Now() - loaded_at_ >= options_.reload_interval) {
-    RETURN_IF_ERROR(LoadLocked());
+  // Look the key up under a shared lock (every request authenticates; only
+  // reloads and edits need exclusivity) and hash outside any lock.
+  std::optional<Entry> entry;
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (!load_failed_ && clock_.Now() - loaded_at_ < options_.reload_interval) {
+      auto it = keys_.find(id);
+      if (it == keys_.end()) return InvalidKey();
+      entry = it->second;
+    }
   }
-  auto it = keys_.find(id);
-  if (it == keys_.end()) return InvalidKey();
-  const crypto::Digest256 digest = HashSecret(it->second.salt, crypto::AsBytes(*decoded));
-  if (!crypto::ConstantTimeEquals(digest, it->second.hash)) return InvalidKey();
+  if (!entry) {
+    std::lock_guard<std::shared_mutex> lock(mu_);
+    if (load_failed_ || clock_.Now() - loaded_at_ >= options_.reload_interval) {
+      RETURN_IF_ERROR(LoadLocked());
+    }
+    auto it = keys_.find(id);
+    if (it == keys_.end()) return InvalidKey();
+    entry = it->second;
+  }
+  const crypto::Digest256 digest = HashSecret(entry->salt, crypto::AsBytes(*decoded));
+  if (!crypto::ConstantTimeEquals(digest, entry->hash)) return InvalidKey();
   Principal p;
-  p.name = it->second.info.name;
-  p.scopes = it->second.info.scopes;
+  p.name = entry->info.name;
+  p.scopes = entry->info.scopes;
   p.method = std::string(kMethodApiKey);
   return p;
 }
 
 Status ApiKeyStore::Revoke(const std::string& name) {
   if (!IsValidPrincipalName(name)) return NotFoundError("no such API key");
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   RETURN_IF_ERROR(LoadLocked());
   EntryMap next = keys_;
   auto it = std::find_if(next.begin(), next.end(),
@@ -258,7 +275,7 @@ Status ApiKeyStore::Revoke(const std::string& name) {
 std::vector<ApiKeyInfo> ApiKeyStore::List() const {
   std::vector<ApiKeyInfo> out;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::shared_mutex> lock(mu_);
     for (const auto& [id, e] : keys_) out.push_back(e.info);
   }
   std::sort(out.begin(), out.end(),
@@ -267,7 +284,7 @@ std::vector<ApiKeyInfo> ApiKeyStore::List() const {
 }
 
 Status ApiKeyStore::Reload() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<std::shared_mutex> lock(mu_);
   return LoadLocked();
 }
 

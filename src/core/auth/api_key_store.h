@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -132,7 +133,7 @@ class ApiKeyStore {
   Random& random_;
   const ApiKeyStoreOptions options_;
 
-  mutable std::mutex mu_;
+  mutable std::shared_mutex mu_;
   EntryMap keys_;             // guarded by mu_
   TimePoint loaded_at_{};     // guarded by mu_
   bool load_failed_ = false;  // guarded by mu_
