@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev
   libgtest-dev libgmock-dev
   curl wrk
+  iproute2 nftables nmap masscan
 )
 
 SUDO=""
