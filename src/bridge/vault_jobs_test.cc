@@ -1,0 +1,136 @@
+#include "bridge/vault_jobs.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "bridge/test_util.h"
+#include "core/pan/pan_scanner.h"
+#include "vault/sqlite_card_store.h"
+
+namespace kura::bridge {
+namespace {
+
+SecretBytes TestKek() {
+  SecretBytes k(32);
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(i * 5 + 1);
+  return k;
+}
+
+class VaultJobsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto kr = keyring::Keyring::Create(fs_, dir_.Sub("keyring.json"), TestKek(), "kek-test", clock_,
+                                       random_);
+    ASSERT_TRUE(kr.ok()) << kr.status().ToString();
+    keyring_ = std::move(*kr);
+    vault::SqliteCardStoreOptions opts;
+    opts.path = dir_.Sub("vault.db");
+    auto store = vault::SqliteCardStore::Open(opts);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(*store);
+    vault_ = std::make_unique<vault::CardVault>(*store_, *keyring_, random_, clock_,
+                                                vault::CardVaultOptions{});
+    ASSERT_TRUE(fs_.CreateDirs(dir_.Sub("inbox")).ok());
+    ASSERT_TRUE(fs_.CreateDirs(dir_.Sub("work")).ok());
+    jobs_ = MakeVaultJobs(*vault_, *keyring_, dir_.Sub("inbox"));
+  }
+
+  Result<JobOutput> RunJob(const std::string& builtin, std::map<std::string, std::string> params) {
+    BridgeRequest req;
+    req.id = "0123456789abcdef0123456789abcdef";
+    req.job = builtin;
+    req.params = std::move(params);
+    JobSpec spec;
+    spec.name = builtin;
+    JobContext ctx{req, spec, dir_.Sub("work")};
+    return jobs_.at(builtin)(ctx);
+  }
+
+  std::string StoreCard(const std::string& pan, int year = 2030) {
+    vault::CardInput in;
+    in.pan = SecretBytes::FromString(pan);
+    in.exp_month = 12;
+    in.exp_year = year;
+    auto r = vault_->Store(in);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->card.token : "";
+  }
+
+  testing::TempDir dir_;
+  PosixFileSystem fs_;
+  FakeClock clock_;
+  OsRandom random_;
+  std::unique_ptr<keyring::Keyring> keyring_;
+  std::unique_ptr<vault::SqliteCardStore> store_;
+  std::unique_ptr<vault::CardVault> vault_;
+  std::map<std::string, BuiltinJob> jobs_;
+};
+
+TEST_F(VaultJobsTest, TokenizeFileWritesTokensIntoTheArtifact) {
+  std::ofstream(dir_.Sub("inbox/cards.csv"))
+      << "id,card,expiry\n1,4111111111111111,12/30\n2,4111111111111112,12/30\n"
+         "3,4111111111111111,12/30\n";
+  auto out = RunJob("tokenize-file", {{"input", "cards.csv"},
+                                      {"pan_column", "card"},
+                                      {"exp_column", "expiry"},
+                                      {"last4", "true"}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->summary, "rows=3 tokenized=2 invalid=1 invalid_lines=[3]");
+  ASSERT_EQ(out->artifacts, (std::vector<std::string>{"tokenized.csv"}));
+  std::ifstream f(dir_.Sub("work/tokenized.csv"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string csv = ss.str();
+  EXPECT_FALSE(pan::ContainsPan(csv)) << csv;
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(ss, line)) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "id,card,expiry,card_last4");
+  // Same PAN, same token (dedup), and the token resolves in the vault.
+  const std::string token = lines[1].substr(2, lines[1].find(',', 2) - 2);
+  EXPECT_EQ(lines[3], "3," + token + ",12/30,1111");
+  EXPECT_EQ(lines[2], "2,,12/30,");
+  auto card = vault_->Get(token);
+  ASSERT_TRUE(card.ok());
+  EXPECT_EQ(card->last4, "1111");
+}
+
+TEST_F(VaultJobsTest, TokenizeFileRefusesPathsOutsideTheInbox) {
+  for (const char* bad : {"../vault.db", "/etc/passwd", ".hidden", ""}) {
+    auto out = RunJob("tokenize-file", {{"input", bad}});
+    EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(RunJob("tokenize-file", {{"input", "missing.csv"}}).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(VaultJobsTest, RotateKeysReencryptsAndRetiresOldVersion) {
+  std::vector<std::string> tokens;
+  for (const char* pan : {"4111111111111111", "5500000000000004", "340000000000009"}) {
+    tokens.push_back(StoreCard(pan));
+  }
+  auto out = RunJob("rotate-keys", {{"start_new_version", "true"}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->summary, "reencrypted=3 retired=[1] active=2");
+  EXPECT_EQ(keyring_->List().front().state, keyring::DekState::kRetired);
+  for (const std::string& t : tokens) EXPECT_TRUE(vault_->Reveal(t).ok());
+  // Running again is harmless (resumable, nothing left).
+  auto again = RunJob("rotate-keys", {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->summary, "reencrypted=0 retired=[] active=2");
+}
+
+TEST_F(VaultJobsTest, PurgeExpiredDeletesOldCards) {
+  std::string token = StoreCard("4111111111111111", 2026);
+  clock_.Advance(std::chrono::hours(24 * 365 * 2));
+  auto out = RunJob("purge-expired", {});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->summary.rfind("deleted=1 ", 0), 0u) << out->summary;
+  EXPECT_EQ(vault_->Get(token).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace kura::bridge
