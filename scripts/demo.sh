@@ -15,10 +15,12 @@ KURA="${KURA_BUILD_DIR:-$root/build}/src/cli/kura"
 
 D="$(mktemp -d /tmp/kura-demo-XXXXXX)"
 VAULT_PID=""
+ZONES=0
 cleanup() {
   if [ -n "$VAULT_PID" ] && kill -0 "$VAULT_PID" 2>/dev/null; then
     kill -TERM "$VAULT_PID"; wait "$VAULT_PID" 2>/dev/null || true
   fi
+  if [ "$ZONES" = 1 ]; then KURA_BIN="$KURA" "$root/scripts/zones.sh" down >/dev/null 2>&1 || true; fi
   if [ "${KURA_DEMO_KEEP:-0}" = 1 ]; then echo "demo: kept $D"; else rm -rf "$D"; fi
 }
 trap cleanup EXIT
@@ -26,17 +28,38 @@ trap cleanup EXIT
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 
+# --- zones ---------------------------------------------------------------------
+# As root, the vault runs inside the CDE network namespace and the out-of-scope
+# tooling (grant minting) inside the corp namespace, with the router's firewall
+# between them (scripts/zones.sh). Otherwise everything runs on loopback.
+bold "Zones: CDE 10.42.0.0/16 and out of scope 172.30.0.0/16, joined by a firewalled router"
+if [ "$(id -u)" = 0 ] && KURA_BIN="$KURA" "$root/scripts/zones.sh" up; then
+  ZONES=1
+  VAULT_ADDR=10.42.1.10; VAULT_PORT=9443
+  IN_CDE=(ip netns exec kura-cde)
+  IN_CORP=(ip netns exec kura-corp)
+else
+  echo "not root or no network namespaces here: running every zone on loopback instead"
+  VAULT_ADDR=127.0.0.1; VAULT_PORT=0
+  IN_CDE=()
+  IN_CORP=()
+fi
+# Simple commands, not functions: a backgrounded function would run in a
+# subshell, and signalling that subshell would orphan the vault.
+in_cde() { "${IN_CDE[@]}" "$@"; }
+in_corp() { "${IN_CORP[@]}" "$@"; }
+
 # --- configuration -----------------------------------------------------------
 bold "0. A vault installation: TLS certificate, grant-issuer key, config"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj "/CN=kura-demo-vault" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+  -subj "/CN=kura-demo-vault" -addext "subjectAltName=IP:$VAULT_ADDR,IP:127.0.0.1,DNS:localhost" \
   -keyout "$D/server.key" -out "$D/server.pem" 2>/dev/null
 chmod 600 "$D/server.key"
 run "$KURA" keys signing-key --private "$D/app-backend.key" --public "$D/app-backend.pub"
 cat > "$D/vault.toml" <<TOML
 [vault]
-listen = "127.0.0.1"
-port = 0            # any free port; the vault prints the one it bound
+listen = "$VAULT_ADDR"
+port = $VAULT_PORT
 data_dir = "$D/data"
 node_id = "vault-demo"
 
@@ -68,15 +91,15 @@ run "$KURA" vault apikey list --config "$D/vault.toml"
 
 start_vault() {
   : > "$D/vault.log"
-  "$KURA" vault serve --config "$D/vault.toml" "$@" 2>>"$D/vault.log" &
+  "${IN_CDE[@]}" "$KURA" vault serve --config "$D/vault.toml" "$@" 2>>"$D/vault.log" &
   VAULT_PID=$!
   for _ in $(seq 100); do
     if grep -q "listening on" "$D/vault.log"; then break; fi
     if ! kill -0 "$VAULT_PID" 2>/dev/null; then cat "$D/vault.log"; return 1; fi
     sleep 0.1
   done
-  PORT=$(sed -n 's/.*listening on https:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$D/vault.log" | tail -1)
-  URL="https://127.0.0.1:$PORT"
+  PORT=$(sed -n 's/.*listening on https:\/\/[0-9.]*:\([0-9]*\).*/\1/p' "$D/vault.log" | tail -1)
+  URL="https://$VAULT_ADDR:$PORT"
   echo "vault pid $VAULT_PID on $URL"
 }
 stop_vault() {
@@ -88,7 +111,7 @@ api() {  # api KEY METHOD PATH [BODY]
   local args=(-sS --cacert "$D/server.pem" -X "$method" -w '  [HTTP %{http_code}]\n')
   [ -n "$key" ] && args+=(-H "Authorization: Bearer $key")
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' -d "$body")
-  curl "${args[@]}" "$URL$path"
+  in_cde curl "${args[@]}" "$URL$path"
 }
 field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
 store() {  # store VAR BODY: stores a card, prints the response, sets VAR to the token
@@ -103,6 +126,15 @@ fi
 
 bold "4. Start with custodians 1 and 3"
 start_vault --component "$C1" --component "$C3"
+
+if [ "$ZONES" = 1 ]; then
+  bold "4b. The one rule: the out-of-scope zone cannot open a connection into the CDE"
+  if in_corp curl -sS --max-time 3 --cacert "$D/server.pem" "$URL/healthz" 2>&1; then
+    echo "demo: corp reached the vault!" >&2; exit 1
+  fi
+  echo "corp -> $URL: no connection (the router drops it), as it must be"
+  echo "(the API calls below are made from inside the CDE zone)"
+fi
 
 bold "5. Tokenize test cards (random and format-preserving tokens, one duplicate)"
 store T1 '{"pan":"4111111111111111","exp_month":12,"exp_year":2030,"name":"Ada Lovelace","dedup":true}' 
@@ -122,7 +154,8 @@ api "" GET "/v1/cards/$T1"
 api "$APP_KEY" POST "/v1/cards/$T1/reveal"
 
 bold "8. End-user reveal: the out-of-scope backend signs a 60-second grant"
-GRANT=$("$KURA" vault grant --key "$D/app-backend.key" --token "$T1" --issuer app-backend)
+echo "-- minted in the out-of-scope zone, which holds the signing key but never the PAN:"
+GRANT=$(in_corp "$KURA" vault grant --key "$D/app-backend.key" --token "$T1" --issuer app-backend)
 echo "grant: ${GRANT:0:40}..."
 api "" POST /v1/reveal "{\"token\":\"$T1\",\"grant\":\"$GRANT\"}"
 echo "-- the same grant a second time is refused:"
@@ -154,5 +187,8 @@ for pan in 4111111111111111 5555555555554444 378282246310005 6011111111111117 22
 done
 [ "$found" = 0 ] && echo "checked every file under $D: none of the 5 PANs appears in clear"
 [ "$found" = 0 ]
+
+bold "13. Segmentation scan (PCI DSS 11.4.5): scan both ways, merge; punch a hole; scan again"
+KURA_BIN="$KURA" "$root/scripts/zones.sh" demo
 echo
 echo "demo complete"

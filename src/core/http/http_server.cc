@@ -467,8 +467,9 @@ Status HttpServer::Start() {
   if (!ec) s.acceptor->bind(endpoint, ec);
   if (!ec) s.acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
+    const std::string why = ec.message();
     s.acceptor->close(ec);
-    return UnavailableError("cannot listen on " + where + ": " + ec.message());
+    return UnavailableError("cannot listen on " + where + ": " + why);
   }
   const tcp::endpoint local = s.acceptor->local_endpoint(ec);
   if (ec) return UnavailableError("cannot listen on " + where + ": " + ec.message());
