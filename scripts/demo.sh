@@ -15,8 +15,12 @@ KURA="${KURA_BUILD_DIR:-$root/build}/src/cli/kura"
 
 D="$(mktemp -d /tmp/kura-demo-XXXXXX)"
 VAULT_PID=""
+RUNNER_PID=""
 ZONES=0
 cleanup() {
+  if [ -n "$RUNNER_PID" ] && kill -0 "$RUNNER_PID" 2>/dev/null; then
+    kill -TERM "$RUNNER_PID"; wait "$RUNNER_PID" 2>/dev/null || true
+  fi
   if [ -n "$VAULT_PID" ] && kill -0 "$VAULT_PID" 2>/dev/null; then
     kill -TERM "$VAULT_PID"; wait "$VAULT_PID" 2>/dev/null || true
   fi
@@ -180,15 +184,92 @@ stop_vault
 bold "11. The audit trail this demo produced (PCI DSS 10.2)"
 awk '{ print }' "$D/data/audit.jsonl" | cut -c1-220
 
-bold "12. No plaintext PAN anywhere on disk"
+bold "12. Zone bridge: the out-of-scope scheduler runs a CDE batch job through the drop zone"
+mkdir -p "$D/dropzone" "$D/cde-inbox" "$D/bridge"
+"$KURA" keys signing-key --private "$D/airflow.key" --public "$D/airflow.pub" >/dev/null
+"$KURA" keys signing-key --private "$D/mallory.key" --public "$D/mallory.pub" >/dev/null
+"$KURA" keys signing-key --private "$D/bridge/runner.key" --public "$D/runner.pub" >/dev/null
+cat > "$D/cde-inbox/cards.csv" <<'CSV'
+customer,pan,exp
+c-001,4111111111111111,12/30
+c-002,5555555555554444,06/29
+c-003,4111111111111112,01/31
+c-004,378282246310005,01/31
+CSV
+echo "a CSV of test cards sits in the CDE inbox ($D/cde-inbox/cards.csv)"
+cat > "$D/client.toml" <<TOML
+[client]
+drop_zone = "$D/dropzone"
+submitter = "airflow"
+private_key_file = "$D/airflow.key"
+cde_public_key_file = "$D/runner.pub"
+request_ttl = "10m"
+TOML
+sed -e 's/airflow.key/mallory.key/' "$D/client.toml" > "$D/forged-client.toml"
+cat > "$D/bridge.toml" <<TOML
+[bridge]
+drop_zone = "$D/dropzone"
+data_dir = "$D/bridge"
+runner_id = "cde-runner-1"
+signing_key_file = "runner.key"
+vault_config = "$D/vault.toml"
+tokenize_input_dir = "$D/cde-inbox"
+
+[[submitters]]
+id = "airflow"
+public_key_file = "$D/airflow.pub"
+
+[[jobs]]
+name = "tokenize-file"
+kind = "builtin"
+builtin = "tokenize-file"
+idempotent = true
+timeout = "10m"
+  [[jobs.params]]
+  name = "input"
+  pattern = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}[.]csv"
+  [[jobs.params]]
+  name = "pan_column"
+  pattern = "[a-z_]{1,32}"
+  [[jobs.params]]
+  name = "exp_column"
+  pattern = "[a-z_]{1,32}"
+TOML
+: > "$D/runner.log"
+"${IN_CDE[@]}" "$KURA" bridge run -c "$D/bridge.toml" --component "$C1" --component "$C2" 2>>"$D/runner.log" &
+RUNNER_PID=$!
+echo "CDE runner started (pid $RUNNER_PID); it only reads the drop zone, nothing connects to it"
+echo "-- from the out-of-scope zone: submit tokenize-file and wait for the signed result"
+set +e
+in_corp "$KURA" bridge submit -c "$D/client.toml" tokenize-file --param input=cards.csv \
+  --param pan_column=pan --param exp_column=exp --wait --timeout 60s > "$D/result.json"
+rc=$?
+set -e
+cat "$D/result.json"; echo "  [exit $rc]"
+[ "$rc" = 0 ] || { cat "$D/runner.log"; exit 1; }
+ART=$(find "$D/dropzone/artifacts" -name '*.csv' | head -1)
+echo "-- the tokenized artifact the out-of-scope side may fetch ($ART):"
+cat "$ART"
+echo "-- a request signed with a key the CDE does not trust is rejected:"
+set +e
+in_corp "$KURA" bridge submit -c "$D/forged-client.toml" tokenize-file --param input=cards.csv \
+  --param pan_column=pan --param exp_column=exp --wait --timeout 30s; echo "  [exit $?]"
+echo "-- an unknown job is rejected:"
+in_corp "$KURA" bridge submit -c "$D/client.toml" drop-all-tables --wait --timeout 30s; echo "  [exit $?]"
+set -e
+kill -TERM "$RUNNER_PID"; wait "$RUNNER_PID" || true
+rm -f "$D/cde-inbox/cards.csv"
+echo "runner stopped; the input CSV was removed from the CDE inbox"
+
+bold "13. No plaintext PAN anywhere on disk"
 found=0
-for pan in 4111111111111111 5555555555554444 378282246310005 6011111111111117 2223003122003222; do
+for pan in 4111111111111111 5555555555554444 378282246310005 6011111111111117 2223003122003222 4111111111111112; do
   if grep -rqa "$pan" "$D"; then echo "FOUND $pan on disk"; found=1; fi
 done
-[ "$found" = 0 ] && echo "checked every file under $D: none of the 5 PANs appears in clear"
+[ "$found" = 0 ] && echo "checked every file under $D: none of the 6 card numbers appears in clear"
 [ "$found" = 0 ]
 
-bold "13. Segmentation scan (PCI DSS 11.4.5): scan both ways, merge; punch a hole; scan again"
+bold "14. Segmentation scan (PCI DSS 11.4.5): scan both ways, merge; punch a hole; scan again"
 KURA_BIN="$KURA" "$root/scripts/zones.sh" demo
 echo
 echo "demo complete"
