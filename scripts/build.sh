@@ -8,5 +8,6 @@ shift || true
 build_dir="${KURA_BUILD_DIR:-$root/build}"
 # Paths relative to the checkout, so clean clones (CI) share the ccache.
 export CCACHE_BASEDIR="$root"
+export CCACHE_NOHASHDIR=true
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "$@" >/dev/null
 ninja -C "$build_dir" -j "$(nproc)"

@@ -352,11 +352,21 @@ void SqliteCardStore::WriterLoop() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and every queued op is done
+      // Commit delay (PostgreSQL's commit_delay/commit_siblings): when the
+      // previous commit carried company, writers are concurrent, so wait a
+      // moment for more operations to share this commit's fsync and page
+      // writes. A lone writer (previous batch of one) is never delayed.
+      if (last_batch_size_ > 1 && options_.commit_delay.count() > 0) {
+        cv_.wait_for(lock, options_.commit_delay, [this] {
+          return stopping_ || queue_.size() >= options_.max_batch;
+        });
+      }
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(queue_.front());
         queue_.pop_front();
       }
     }
+    last_batch_size_ = batch.size();
     RunBatch(batch);
     batch.clear();
   }

@@ -39,6 +39,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -59,6 +60,8 @@ class Connection;
 
 // Defaults for SqliteCardStoreOptions.
 inline constexpr size_t kDefaultMaxBatch = 256;
+// Default commit delay under concurrent load (see SqliteCardStoreOptions).
+inline constexpr std::chrono::microseconds kDefaultCommitDelay{100};
 inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
 
@@ -71,6 +74,9 @@ struct SqliteCardStoreOptions {
   std::string path;
   // Most operations committed in one transaction.
   size_t max_batch = kDefaultMaxBatch;
+  // How long the writer waits for more operations before committing, when
+  // the previous commit held more than one (concurrent load). Zero disables.
+  std::chrono::microseconds commit_delay = kDefaultCommitDelay;
   // Most concurrently open read connections; readers beyond wait.
   size_t max_readers = kDefaultMaxReaders;
   // How long a connection waits for a lock held by another process.
@@ -144,6 +150,7 @@ class SqliteCardStore final : public CardStore {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<PendingOp*> queue_;  // guarded by mu_
+  size_t last_batch_size_ = 0;    // writer thread only
   bool stopping_ = false;         // guarded by mu_
 
   std::mutex pool_mu_;
