@@ -1,5 +1,7 @@
 #include "core/crypto/aead.h"
 
+#include "core/crypto/algorithms.h"
+
 #include <openssl/evp.h>
 
 #include <memory>
@@ -36,7 +38,7 @@ Result<std::string> AesGcmSeal(const SecretBytes& key, Random& random, std::stri
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return InternalError("aes-gcm: out of memory");
   int len = 0;
-  if (EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), key.data(), base, nullptr) != 1) {
+  if (EVP_EncryptInit_ex2(ctx.get(), internal::Aes256GcmCipher(), key.data(), base, nullptr) != 1) {
     return InternalError("aes-gcm: init failed");
   }
   if (!aad.empty() &&
@@ -86,7 +88,7 @@ Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx) return InternalError("aes-gcm: out of memory");
   int len = 0;
-  if (EVP_DecryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), key.data(), Bytes(nonce), nullptr) != 1) {
+  if (EVP_DecryptInit_ex2(ctx.get(), internal::Aes256GcmCipher(), key.data(), Bytes(nonce), nullptr) != 1) {
     return InternalError("aes-gcm: init failed");
   }
   if (!aad.empty() &&

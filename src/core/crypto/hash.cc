@@ -1,5 +1,7 @@
 #include "core/crypto/hash.h"
 
+#include "core/crypto/algorithms.h"
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -22,17 +24,14 @@ void CheckOrDie(bool ok) {
 Digest256 Sha256(std::span<const uint8_t> data) {
   Digest256 out{};
   unsigned int len = 0;
-  CheckOrDie(EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) == 1 &&
+  CheckOrDie(EVP_Digest(data.data(), data.size(), out.data(), &len, internal::Sha256Md(), nullptr) == 1 &&
              len == out.size());
   return out;
 }
 
 Digest256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) {
   Digest256 out{};
-  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  CheckOrDie(mac != nullptr);
-  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
-  EVP_MAC_free(mac);
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(internal::HmacMac());
   CheckOrDie(ctx != nullptr);
   char digest_name[] = "SHA256";
   OSSL_PARAM params[] = {
@@ -59,7 +58,7 @@ struct Sha256Hasher::Impl {
 
 Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {
   impl_->ctx = EVP_MD_CTX_new();
-  CheckOrDie(impl_->ctx != nullptr && EVP_DigestInit_ex(impl_->ctx, EVP_sha256(), nullptr) == 1);
+  CheckOrDie(impl_->ctx != nullptr && EVP_DigestInit_ex(impl_->ctx, internal::Sha256Md(), nullptr) == 1);
 }
 
 Sha256Hasher::~Sha256Hasher() = default;
