@@ -1,6 +1,7 @@
 // kura keys init | rotate | retire | signing-key
 #include <memory>
 
+#include "cli/cli_audit.h"
 #include "cli/cli_context.h"
 #include "cli/key_source.h"
 #include "core/audit/audit_log.h"
@@ -25,19 +26,13 @@ struct KeysFlags {
 
 Status AuditKeyEvent(CliContext& ctx, const vault::VaultConfig& c, std::string type,
                      bool ok, std::string reason) {
-  if (c.audit_file.empty()) return OkStatus();
-  std::vector<std::unique_ptr<AuditSink>> sinks;
-  ASSIGN_OR_RETURN(auto sink, FileAuditSink::Open(ctx.fs, c.InDataDir(c.audit_file)));
-  sinks.push_back(std::move(sink));
-  AuditLog log(ctx.clock, "keys-cli", c.node_id, std::move(sinks));
   AuditEvent ev;
   ev.type = std::move(type);
   ev.outcome = ok ? "success" : "failure";
   ev.principal = "cli";
   ev.resource = "keyring";
   ev.reason = std::move(reason);
-  RETURN_IF_ERROR(log.Emit(ev));
-  return log.Flush();
+  return AppendCliAuditEvent(ctx, c, "keys-cli", ev);
 }
 
 int Init(CliContext& ctx, const KeysFlags& f) {

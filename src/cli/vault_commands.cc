@@ -3,6 +3,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/cli_audit.h"
 #include "cli/cli_context.h"
 #include "cli/key_source.h"
 #include "core/audit/audit_log.h"
@@ -23,16 +24,8 @@ struct VaultFlags {
   KeySourceFlags keys;
 };
 
-// Appends one audit event for an administrative CLI action to the vault's
-// audit file (the same trail the server writes).
-Status AuditCli(CliContext& ctx, const vault::VaultConfig& c, AuditEvent ev) {
-  if (c.audit_file.empty()) return OkStatus();
-  std::vector<std::unique_ptr<AuditSink>> sinks;
-  ASSIGN_OR_RETURN(auto sink, FileAuditSink::Open(ctx.fs, c.InDataDir(c.audit_file)));
-  sinks.push_back(std::move(sink));
-  AuditLog log(ctx.clock, "vault-cli", c.node_id, std::move(sinks));
-  RETURN_IF_ERROR(log.Emit(ev));
-  return log.Flush();
+Status AuditCli(CliContext& ctx, const vault::VaultConfig& c, const AuditEvent& ev) {
+  return AppendCliAuditEvent(ctx, c, "vault-cli", ev);
 }
 
 int Serve(CliContext& ctx, const VaultFlags& f) {
