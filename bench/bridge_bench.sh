@@ -119,23 +119,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs "$@" as a background child and waits for it (so a signal reaches our
-# trap at once and cleanup() can stop it). Returns its exit status.
-run_child() {
-  "$@" &
-  child_pid=$!
-  local rc=0
-  wait "$child_pid" || rc=$?
-  child_pid=""
-  return "$rc"
-}
-
-median() {
-  sort -g | awk '{ v[NR] = $1 }
-    END { if (NR == 0) { printf "n/a"; exit }
-          if (NR % 2) printf "%.6g", v[(NR + 1) / 2];
-          else printf "%.6g", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 # Nearest-rank percentile $1 (0..100) of the numbers on stdin.
 percentile() {
   sort -g | awk -v p="$1" '{ v[NR] = $1 }
@@ -143,7 +128,6 @@ percentile() {
           k = int(p / 100 * NR); if (k < p / 100 * NR) k++; if (k < 1) k = 1;
           printf "%.6g", v[k] }'
 }
-calc() { awk "BEGIN { printf \"${2:-%.6g}\", $1 }"; }
 now() { printf '%s' "$EPOCHREALTIME"; }  # seconds, microsecond resolution, no fork
 mib() { calc "$1 / 1048576" "%.1f"; }
 

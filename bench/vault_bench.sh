@@ -113,26 +113,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Runs "$@" as a background child and waits for it, so that a signal reaches
-# our trap at once and cleanup() can stop the child. Returns its exit status.
-run_child() {
-  "$@" &
-  child_pid=$!
-  local rc=0
-  wait "$child_pid" || rc=$?
-  child_pid=""
-  return "$rc"
-}
-
-# Median of the numbers on stdin (one a line).
-median() {
-  sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) printf "%.6g", v[(NR + 1) / 2];
-          else printf "%.6g", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# awk arithmetic on the expression "$1" (numbers only; printf format "$2").
-calc() { awk "BEGIN { printf \"${2:-%.6g}\", $1 }"; }
+# shellcheck source=bench/common.sh
+. "$(dirname "$0")/common.sh"
 
 # ---------------------------------------------------------------------------
 # The binary: build it (RelWithDebInfo) if missing; warn about Debug builds.
