@@ -122,7 +122,7 @@ class CardVault {
   const CardVaultOptions& options() const { return options_; }
 
  private:
-  Result<CardView> ViewOf(const CardRecord& rec) const;
+  static CardView ViewOf(const CardRecord& rec);
   Result<std::string> Seal(const std::string& token, int dek_version, const SecretBytes& dek,
                            const CardInput& input);
 
