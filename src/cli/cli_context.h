@@ -40,6 +40,13 @@ void RegisterKeysCommands(CLI::App& app, CliContext& ctx, Action& action);
 void RegisterDevCommand(CLI::App& app, CliContext& ctx, Action& action);
 void RegisterBridgeCommands(CLI::App& app, CliContext& ctx, Action& action);
 void RegisterScanCommands(CLI::App& app, CliContext& ctx, Action& action);
+void RegisterLogsCommands(CLI::App& app, CliContext& ctx, Action& action);
+
+// `kura logs` verbs, one file per part of the log platform; `logs` is the
+// group created by RegisterLogsCommands.
+void RegisterLogsIngestCommands(CLI::App& logs, CliContext& ctx, Action& action);   // serve
+void RegisterLogsArchiveCommands(CLI::App& logs, CliContext& ctx, Action& action);  // init, import, seal, verify, retention, athena-ddl
+void RegisterLogsSearchCommands(CLI::App& logs, CliContext& ctx, Action& action);   // search
 
 }  // namespace kura::cli
 

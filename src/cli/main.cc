@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   kura::cli::RegisterDevCommand(app, ctx, action);
   kura::cli::RegisterBridgeCommands(app, ctx, action);
   kura::cli::RegisterScanCommands(app, ctx, action);
+  kura::cli::RegisterLogsCommands(app, ctx, action);
 
   try {
     app.parse(argc, argv);

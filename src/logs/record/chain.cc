@@ -1,0 +1,40 @@
+#include "logs/record/chain.h"
+
+#include <algorithm>
+#include <array>
+
+#include "core/crypto/encoding.h"
+
+namespace kura::logs {
+
+ChainHash NextChainHash(const ChainHash& prev, std::string_view record_bytes) {
+  // Most records are small: one-shot hashing of a stack copy avoids creating
+  // a digest context per record on the ingest hot path.
+  constexpr size_t kStackLimit = 4096;
+  if (record_bytes.size() <= kStackLimit - prev.size()) {
+    std::array<uint8_t, kStackLimit> buf;
+    std::copy(prev.begin(), prev.end(), buf.begin());
+    std::copy(record_bytes.begin(), record_bytes.end(), buf.begin() + prev.size());
+    return crypto::Sha256(std::span<const uint8_t>(buf.data(), prev.size() + record_bytes.size()));
+  }
+  crypto::Sha256Hasher hasher;
+  hasher.Update(std::span<const uint8_t>(prev.data(), prev.size()));
+  hasher.Update(record_bytes);
+  return hasher.Finish();
+}
+
+std::string ChainHashHex(const ChainHash& h) {
+  return crypto::HexEncode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
+Result<ChainHash> ChainHashFromHex(std::string_view hex) {
+  auto raw = crypto::HexDecode(hex);
+  if (!raw.ok() || raw->size() != 32) {
+    return InvalidArgumentError("chain hash must be 64 hex characters");
+  }
+  ChainHash h;
+  std::copy(raw->begin(), raw->end(), h.begin());
+  return h;
+}
+
+}  // namespace kura::logs
