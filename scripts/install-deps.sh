@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   curl wrk
   iproute2 nftables nmap masscan
+  libzstd-dev zstd
 )
 
 SUDO=""
