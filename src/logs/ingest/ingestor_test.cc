@@ -1,0 +1,146 @@
+#include "logs/ingest/ingestor.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "core/fs/fault_injecting_file_system.h"
+#include "logs/ingest/ingest_test_util.h"
+#include "logs/ingest/wal_reader.h"
+
+namespace kura::logs {
+namespace {
+
+using testing::MakeRecords;
+using testing::TempDir;
+
+TEST(IngestorTest, ConcurrentSubmittersGetDistinctContiguousSeqs) {
+  TempDir tmp;
+  PosixFileSystem fs;
+  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+  ASSERT_TRUE(wal.ok());
+  Ingestor ingestor(**wal);
+  constexpr int kThreads = 8, kBatches = 50, kPerBatch = 7;
+  std::mutex mu;
+  std::set<uint64_t> seqs;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int b = 0; b < kBatches; ++b) {
+        auto records = MakeRecords("t" + std::to_string(t) + "b" + std::to_string(b) + "-", kPerBatch);
+        ASSERT_TRUE(ingestor.Submit(records).ok());
+        for (size_t i = 1; i < records.size(); ++i) {
+          EXPECT_EQ(records[i].seq, records[0].seq + i);  // a batch stays together
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        for (const LogRecord& r : records) seqs.insert(r.seq);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  constexpr uint64_t kTotal = kThreads * kBatches * kPerBatch;
+  ASSERT_EQ(seqs.size(), kTotal);
+  EXPECT_EQ(*seqs.begin(), 1u);
+  EXPECT_EQ(*seqs.rbegin(), kTotal);
+  const IngestStats s = ingestor.stats();
+  EXPECT_EQ(s.accepted, kTotal);
+  EXPECT_LE(s.commits, static_cast<uint64_t>(kThreads * kBatches));
+  auto read = ReadWalRecords(fs, tmp.path() + "/wal");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->size(), kTotal);
+}
+
+TEST(IngestorTest, BatchesQueuedDuringAnFsyncShareTheNextCommit) {
+  TempDir tmp;
+  PosixFileSystem base;
+  testing::GatedFileSystem fs(base);
+  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+  ASSERT_TRUE(wal.ok());
+  Ingestor ingestor(**wal);
+  fs.Close();
+  std::vector<LogRecord> first = MakeRecords("first", 1);
+  std::atomic<int> done{0};
+  std::atomic<int> failed{0};
+  auto count = [&](const Status& s) {
+    if (!s.ok()) failed.fetch_add(1);
+    done.fetch_add(1);
+  };
+  ingestor.SubmitAsync(first, count);
+  fs.AwaitBlockedSync();  // the writer is inside the first commit's fsync
+  std::vector<std::vector<LogRecord>> batches;
+  for (int i = 0; i < 20; ++i) batches.push_back(MakeRecords("q" + std::to_string(i) + "-", 3));
+  for (auto& b : batches) ingestor.SubmitAsync(b, count);
+  EXPECT_EQ(done.load(), 0);  // nothing is acknowledged before its fsync
+  fs.Open();
+  ingestor.Stop();
+  EXPECT_EQ(done.load(), 21);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ingestor.stats().accepted, 61u);
+  EXPECT_EQ(ingestor.stats().commits, 2u);  // one fsync for the 20 queued batches
+  EXPECT_EQ(batches[19][2].seq, 61u);
+}
+
+TEST(IngestorTest, FailsClosedAndResumes) {
+  TempDir tmp;
+  PosixFileSystem base;
+  FaultInjectingFileSystem fs(base);
+  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+  ASSERT_TRUE(wal.ok());
+  std::mutex mu;
+  std::vector<std::pair<bool, StatusCode>> transitions;
+  IngestorOptions o;
+  o.on_state_change = [&](bool refusing, const Status& s) {
+    std::lock_guard<std::mutex> lock(mu);
+    transitions.emplace_back(refusing, s.code());
+  };
+  Ingestor ingestor(**wal, o);
+  auto first = MakeRecords("a", 2);
+  ASSERT_TRUE(ingestor.Submit(first).ok());
+
+  fs.FailWritesAfterBytes(0);
+  auto refused = MakeRecords("r", 4);
+  Status s = ingestor.Submit(refused);
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("disk full"), std::string::npos);
+  EXPECT_TRUE(ingestor.stats().refusing);
+  EXPECT_EQ(ingestor.stats().refused, 4u);
+
+  fs.ClearFaults();
+  fs.FailNextSync();
+  EXPECT_EQ(ingestor.Submit(refused).code(), StatusCode::kUnavailable);
+
+  auto resumed = MakeRecords("b", 2);
+  ASSERT_TRUE(ingestor.Submit(resumed).ok());
+  EXPECT_EQ(resumed[0].seq, 3u);
+  EXPECT_FALSE(ingestor.stats().refusing);
+  EXPECT_EQ(ingestor.stats().accepted, 4u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_EQ(transitions.size(), 2u);
+    EXPECT_EQ(transitions[0], std::make_pair(true, StatusCode::kResourceExhausted));
+    EXPECT_EQ(transitions[1], std::make_pair(false, StatusCode::kOk));
+  }
+  auto read = ReadWalRecords(base, tmp.path() + "/wal");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->size(), 4u);
+}
+
+TEST(IngestorTest, RefusesAfterStop) {
+  TempDir tmp;
+  PosixFileSystem fs;
+  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+  ASSERT_TRUE(wal.ok());
+  Ingestor ingestor(**wal);
+  ingestor.Stop();
+  auto r = MakeRecords("late", 1);
+  EXPECT_EQ(ingestor.Submit(r).code(), StatusCode::kUnavailable);
+  Status async_status;
+  ingestor.SubmitAsync(r, [&](const Status& s) { async_status = s; });
+  EXPECT_EQ(async_status.code(), StatusCode::kUnavailable);
+  EXPECT_EQ((*wal)->durable().last_seq, 0u);
+}
+
+}  // namespace
+}  // namespace kura::logs

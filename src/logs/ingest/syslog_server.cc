@@ -1,0 +1,363 @@
+#include "logs/ingest/syslog_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+
+#include "logs/ingest/syslog_parser.h"
+#include "logs/record/event_mapper.h"
+
+namespace kura::logs {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+// Backoff while ingest refuses (disk full, failed fsync).
+constexpr std::chrono::milliseconds kRetryMin{50};
+constexpr std::chrono::milliseconds kRetryMax{2000};
+
+}  // namespace
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Close() = 0;
+};
+
+struct SyslogServer::Impl {
+  Impl(SyslogServerOptions o, Ingestor& i, const Clock& c)
+      : options(std::move(o)), ingestor(i), clock(c) {}
+
+  const SyslogServerOptions options;
+  Ingestor& ingestor;
+  const Clock& clock;
+  std::unique_ptr<http::TlsContext> tls;
+
+  net::io_context ioc;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<uint16_t> bound_port{0};
+  bool started = false;
+  bool stopped = false;
+
+  std::mutex mu;
+  std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;  // GUARDED_BY(mu)
+  uint64_t next_id = 1;                                     // GUARDED_BY(mu)
+  bool closing = false;                                     // GUARDED_BY(mu)
+
+  std::atomic<uint64_t> accepted{0}, rejected_conns{0}, active{0}, received{0}, rejected_msgs{0};
+
+  void Accept();
+  void Unregister(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.erase(id);
+  }
+};
+
+namespace {
+
+template <typename Stream>
+class Session final : public SessionBase,
+                      public std::enable_shared_from_this<Session<Stream>>,
+                      private SyslogFramer::Sink {
+ public:
+  Session(SyslogServer::Impl& server, uint64_t id, Stream stream, std::string peer)
+      : server_(server),
+        id_(id),
+        stream_(std::move(stream)),
+        timer_(stream_.get_executor()),
+        peer_(std::move(peer)),
+        framer_(server.options.max_message_bytes),
+        buffer_(server.options.read_buffer_bytes) {}
+
+  ~Session() override {
+    server_.active.fetch_sub(1);
+    server_.Unregister(id_);
+  }
+
+  void Start() {
+    if constexpr (kTls) {
+      ArmTimer(server_.options.handshake_timeout);
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = this->shared_from_this()](error_code ec) {
+                                self->timer_.cancel();
+                                if (ec || self->closed_) return self->Shutdown();
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
+  // From any thread: stop reading; a submitted batch still completes.
+  void Close() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->closed_ = true;
+      if (!self->submitting_) self->Shutdown();
+    });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+  tcp::socket::lowest_layer_type& Socket() { return stream_.lowest_layer(); }
+
+  void ArmTimer(std::chrono::milliseconds after) {
+    timer_.expires_after(after);
+    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec != net::error::operation_aborted) self->Shutdown();
+    });
+  }
+
+  void Shutdown() {
+    timer_.cancel();
+    error_code ignored;
+    Socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Socket().close(ignored);
+  }
+
+  void Read() {
+    if (closed_) return Shutdown();
+    ArmTimer(server_.options.idle_timeout);
+    stream_.async_read_some(net::buffer(buffer_),
+                            [self = this->shared_from_this()](error_code ec, size_t n) {
+                              self->OnRead(ec, n);
+                            });
+  }
+
+  void OnRead(error_code ec, size_t n) {
+    timer_.cancel();
+    context_ms_ = server_.clock.NowUnixMillis();
+    bool keep_reading = !ec && !closed_;
+    if (ec) {
+      framer_.Finish(*this);
+    } else if (!framer_.Feed(std::string_view(buffer_.data(), n), *this)) {
+      keep_reading = false;  // bad octet count: no resync possible
+    }
+    ReportRejects();
+    keep_reading_ = keep_reading;
+    Submit();
+  }
+
+  // SyslogFramer::Sink
+  void OnMessage(std::string_view message) override {
+    Result<LogRecord> r = ParseSyslogMessage(
+        message, EventContext{context_ms_, server_.options.node_id, "syslog"});
+    if (r.ok()) {
+      batch_.push_back(std::move(r).value());
+    } else {
+      Reject(r.status());
+    }
+  }
+  void OnFramingError(const Status& error) override { Reject(error); }
+
+  void Reject(const Status& s) {
+    if (rejected_ == 0) first_error_ = s;
+    ++rejected_;
+  }
+
+  void ReportRejects() {
+    if (rejected_ == 0) return;
+    server_.rejected_msgs.fetch_add(rejected_);
+    server_.ingestor.CountRejected(rejected_);
+    if (server_.options.on_reject) server_.options.on_reject(peer_, rejected_, first_error_);
+    rejected_ = 0;
+  }
+
+  void Submit() {
+    if (batch_.empty()) return AfterDurable();
+    submitting_ = true;
+    server_.ingestor.SubmitAsync(batch_, [self = this->shared_from_this()](const Status& s) {
+      net::post(self->stream_.get_executor(), [self, s] { self->OnSubmitted(s); });
+    });
+  }
+
+  void OnSubmitted(const Status& s) {
+    submitting_ = false;
+    if (s.ok()) {
+      server_.received.fetch_add(batch_.size());
+      batch_.clear();
+      retry_delay_ = kRetryMin;
+      return AfterDurable();
+    }
+    // Fail closed: keep the batch, stop reading, retry until durable.
+    if (closed_) return Shutdown();
+    timer_.expires_after(retry_delay_);
+    retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
+    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec == net::error::operation_aborted && self->closed_) return self->Shutdown();
+      if (self->closed_) return self->Shutdown();
+      self->Submit();
+    });
+  }
+
+  void AfterDurable() {
+    if (keep_reading_ && !closed_) return Read();
+    Shutdown();
+  }
+
+  SyslogServer::Impl& server_;
+  const uint64_t id_;
+  Stream stream_;
+  net::steady_timer timer_;
+  const std::string peer_;
+  SyslogFramer framer_;
+  std::vector<char> buffer_;
+  std::vector<LogRecord> batch_;
+  int64_t context_ms_ = 0;
+  uint64_t rejected_ = 0;
+  Status first_error_;
+  bool keep_reading_ = true;
+  bool submitting_ = false;
+  bool closed_ = false;
+  std::chrono::milliseconds retry_delay_ = kRetryMin;
+};
+
+std::string PeerOf(const tcp::socket& s) {
+  error_code ec;
+  tcp::endpoint ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  const std::string addr = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + addr + "]" : addr) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+void SyslogServer::Impl::Accept() {
+  acceptor->async_accept(net::make_strand(ioc), [this](error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
+    if (!ec) {
+      if (active.load() >= options.max_connections) {
+        rejected_conns.fetch_add(1);
+        error_code ignored;
+        socket.close(ignored);
+      } else {
+        active.fetch_add(1);  // the session's destructor gives it back
+        const std::string peer = PeerOf(socket);
+        socket.set_option(tcp::no_delay(true), ec);
+        std::shared_ptr<SessionBase> session;
+        std::function<void()> start;
+        uint64_t id = 0;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          id = next_id++;
+        }
+        if (tls) {
+          using TlsStream = net::ssl::stream<tcp::socket>;
+          auto p = std::make_shared<Session<TlsStream>>(
+              *this, id, TlsStream(std::move(socket), tls->asio_context()), peer);
+          start = [p] { p->Start(); };
+          session = p;
+        } else {
+          auto p = std::make_shared<Session<tcp::socket>>(*this, id, std::move(socket), peer);
+          start = [p] { p->Start(); };
+          session = p;
+        }
+        bool closing_now = false;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          closing_now = closing;
+          if (!closing_now) sessions[id] = session;
+        }
+        if (!closing_now) {
+          accepted.fetch_add(1);
+          start();
+        }
+      }
+    }
+    Accept();
+  });
+}
+
+SyslogServer::SyslogServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SyslogServer::~SyslogServer() { Shutdown(); }
+
+Result<std::unique_ptr<SyslogServer>> SyslogServer::Create(SyslogServerOptions options,
+                                                           Ingestor& ingestor, const Clock& clock) {
+  if (options.max_message_bytes == 0 || options.max_message_bytes > kMaxEventBytes) {
+    return InvalidArgumentError("syslog: max_message_bytes must be in 1.." +
+                                std::to_string(kMaxEventBytes));
+  }
+  if (options.max_connections == 0 || options.io_threads < 1 || options.read_buffer_bytes < 4096 ||
+      options.idle_timeout.count() <= 0 || options.handshake_timeout.count() <= 0) {
+    return InvalidArgumentError("syslog: limits and thread counts must be positive");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), ingestor, clock);
+  if (impl->options.tls) {
+    ASSIGN_OR_RETURN(impl->tls, http::TlsContext::CreateServer(impl->options.tls_options));
+  }
+  return std::unique_ptr<SyslogServer>(new SyslogServer(std::move(impl)));
+}
+
+Status SyslogServer::Start() {
+  Impl& s = *impl_;
+  if (s.started) return FailedPreconditionError("syslog server already started");
+  error_code ec;
+  const net::ip::address addr = net::ip::make_address(s.options.address, ec);
+  if (ec) return InvalidArgumentError("syslog: bad listen address");
+  const tcp::endpoint ep(addr, s.options.port);
+  s.acceptor = std::make_unique<tcp::acceptor>(net::make_strand(s.ioc));
+  s.acceptor->open(ep.protocol(), ec);
+  if (!ec) s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(ep, ec);
+  if (!ec) s.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return UnavailableError("cannot listen on " + s.options.address + ":" +
+                            std::to_string(s.options.port) + ": " + ec.message());
+  }
+  s.bound_port = s.acceptor->local_endpoint().port();
+  s.started = true;
+  s.Accept();
+  for (int i = 0; i < s.options.io_threads; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+  return OkStatus();
+}
+
+uint16_t SyslogServer::port() const { return impl_->bound_port.load(); }
+
+void SyslogServer::Shutdown() {
+  Impl& s = *impl_;
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  net::post(s.acceptor->get_executor(), [&s] {
+    error_code ignored;
+    s.acceptor->close(ignored);
+  });
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.closing = true;
+    for (auto& [id, weak] : s.sessions) {
+      if (auto p = weak.lock()) live.push_back(std::move(p));
+    }
+  }
+  for (auto& p : live) p->Close();
+  live.clear();
+  // The io_context runs out of work once every session has finished.
+  for (std::thread& t : s.threads) t.join();
+  s.threads.clear();
+}
+
+SyslogServerStats SyslogServer::stats() const {
+  const Impl& s = *impl_;
+  SyslogServerStats out;
+  out.connections_accepted = s.accepted.load();
+  out.connections_rejected = s.rejected_conns.load();
+  out.active_connections = s.active.load();
+  out.messages_received = s.received.load();
+  out.messages_rejected = s.rejected_msgs.load();
+  return out;
+}
+
+}  // namespace kura::logs

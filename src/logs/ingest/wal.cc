@@ -1,0 +1,293 @@
+#include "logs/ingest/wal.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "logs/ingest/wal_format.h"
+
+namespace kura::logs {
+
+Wal::Wal(FileSystem& fs, std::string dir, WalOptions options)
+    : fs_(fs), dir_(std::move(dir)), options_(options) {}
+
+Wal::~Wal() { Close().IgnoreError(); }
+
+Result<std::unique_ptr<Wal>> Wal::Open(FileSystem& fs, std::string dir, WalOptions options,
+                                       const ChainPosition& archive_tail) {
+  if (options.max_file_bytes == 0) return InvalidArgumentError("WAL: max_file_bytes must be > 0");
+  std::unique_ptr<Wal> wal(new Wal(fs, std::move(dir), options));
+  RETURN_IF_ERROR(wal->Recover(archive_tail));
+  return wal;
+}
+
+Status Wal::Recover(const ChainPosition& tail) {
+  RETURN_IF_ERROR(fs_.CreateDirs(dir_, 0700));
+  ASSIGN_OR_RETURN(std::vector<std::string> names, fs_.ListDir(dir_));
+  std::vector<std::pair<uint64_t, std::string>> found;
+  for (const std::string& n : names) {
+    uint64_t first = 0;
+    if (ParseWalFileName(n, &first)) found.emplace_back(first, n);
+  }
+  std::sort(found.begin(), found.end());
+
+  ChainPosition end;  // end of the WAL's chain
+  bool have = false;
+  uint64_t wal_first = 0;
+  bool tail_link_checked = tail.last_seq == 0;
+  uint64_t unsealed = 0;
+  int64_t oldest_unsealed = 0;
+  bool changed_dir = false;
+  for (size_t i = 0; i < found.size(); ++i) {
+    const auto& [first, name] = found[i];
+    const bool last_file = i + 1 == found.size();
+    const uint64_t limit = last_file ? UINT64_MAX : found[i + 1].first - 1;
+    const std::string path = JoinPath(dir_, name);
+    ASSIGN_OR_RETURN(std::string data, fs_.ReadFile(path));
+    WalFileScan scan = ScanWalFile(data, first, tail.last_seq, tail.last_seq + 1, limit);
+    if (have && (!scan.header_ok || end.last_seq + 1 != first || scan.prev_chain != end.last_chain)) {
+      return DataLossError("WAL " + name + " does not continue the chain of the file before it");
+    }
+    const uint64_t file_end = scan.first_seq + scan.record_count;
+    if (!last_file && file_end <= limit) {
+      return DataLossError("WAL " + name + " breaks off before seq " + std::to_string(file_end) +
+                           ", but the next file starts at seq " + std::to_string(limit + 1));
+    }
+    if (last_file && scan.torn) {
+      // Only a write that was never acknowledged can be torn: cut it off so
+      // the file is clean for readers.
+      if (scan.record_count == 0) {
+        RETURN_IF_ERROR(fs_.RemoveFile(path));
+      } else {
+        RETURN_IF_ERROR(fs_.WriteFileAtomic(path, std::string_view(data).substr(0, scan.valid_bytes)));
+      }
+      changed_dir = true;
+    }
+    if (scan.record_count == 0) {
+      if (!scan.header_ok) continue;  // removed above (last) or rejected (not last)
+      if (last_file) continue;        // an empty header-only file, also removed
+    }
+    if (!have) {
+      wal_first = first;
+      if (first > tail.last_seq + 1) {
+        return DataLossError("WAL starts at seq " + std::to_string(first) +
+                             " but the archive ends at seq " + std::to_string(tail.last_seq) +
+                             ": records are missing");
+      }
+      if (first == tail.last_seq + 1) {
+        if (scan.prev_chain != tail.last_chain) {
+          return DataLossError("WAL " + name + " does not continue the archive's chain");
+        }
+        tail_link_checked = true;
+      }
+    }
+    for (const ChainedRecord& r : scan.records) {
+      if (r.seq == tail.last_seq) {
+        if (r.chain != tail.last_chain) {
+          return DataLossError("WAL record " + std::to_string(r.seq) +
+                               " differs from the archive's last record");
+        }
+        tail_link_checked = true;
+      } else if (r.seq == tail.last_seq + 1 && oldest_unsealed == 0) {
+        oldest_unsealed = r.received_ms;
+      }
+    }
+    have = true;
+    end.last_seq = file_end - 1;
+    end.last_chain = scan.last_chain;
+    end.last_received_ms = scan.last_received_ms;
+    if (end.last_seq > tail.last_seq) {
+      unsealed += scan.record_bytes;
+      if (oldest_unsealed == 0 && first > tail.last_seq) oldest_unsealed = scan.first_received_ms;
+    }
+    files_.push_back(FileInfo{first, end.last_seq, name});
+  }
+  if (have && end.last_seq >= tail.last_seq && !tail_link_checked) {
+    return DataLossError("WAL does not join the archive's chain at seq " +
+                         std::to_string(tail.last_seq));
+  }
+  (void)wal_first;
+  if (!have || end.last_seq <= tail.last_seq) {
+    durable_ = tail;
+    durable_.last_received_ms = std::max(tail.last_received_ms, end.last_received_ms);
+  } else {
+    durable_ = end;
+    durable_.last_received_ms = std::max(tail.last_received_ms, end.last_received_ms);
+    groups_.push_back(Group{end.last_seq, unsealed, oldest_unsealed});
+    unsealed_bytes_ = unsealed;
+  }
+  dropped_through_ = tail.last_seq;
+  if (changed_dir) RETURN_IF_ERROR(fs_.SyncDir(dir_));
+  return DropThrough(tail.last_seq);
+}
+
+Status Wal::StorageError(const Status& cause, std::string_view what) const {
+  const std::string detail = std::string(what) + ": " + cause.message();
+  if (cause.code() == StatusCode::kResourceExhausted) {
+    return ResourceExhaustedError("audit store: disk full, refusing events (" + detail + ")");
+  }
+  return UnavailableError("audit store: cannot write the write-ahead log, refusing events (" +
+                          detail + ")");
+}
+
+Status Wal::StartFile(const ChainPosition& pos) {
+  const uint64_t first = pos.last_seq + 1;
+  const std::string name = WalFileName(first);
+  const std::string path = JoinPath(dir_, name);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!files_.empty() && files_.back().first_seq == first) {
+      // A file that failed before holding any durable record: replace it.
+      Status s = fs_.RemoveFile(path);
+      if (!s.ok() && s.code() != StatusCode::kNotFound) return StorageError(s, "removing " + name);
+      files_.pop_back();
+    }
+  }
+  Result<std::unique_ptr<WritableFile>> f = fs_.OpenAppendable(path, 0600);
+  if (!f.ok()) return StorageError(f.status(), "creating " + name);
+  file_ = std::move(f).value();
+  file_needs_dir_sync_ = true;
+  file_bytes_ = 0;
+  AppendWalHeader(first, pos.last_chain, &buffer_);
+  std::lock_guard<std::mutex> lock(mu_);
+  files_.push_back(FileInfo{first, first - 1, name});
+  current_open_ = true;
+  rotate_requested_ = false;
+  return OkStatus();
+}
+
+Status Wal::Write(std::span<const std::span<LogRecord>> batches) {
+  size_t count = 0;
+  for (const auto& b : batches) count += b.size();
+  if (count == 0) return OkStatus();
+
+  ChainPosition pos;
+  bool rotate = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pos = durable_;
+    rotate = rotate_requested_;
+  }
+  if (file_ && (file_bytes_ >= options_.max_file_bytes || rotate)) {
+    Status closed = file_->Close();  // everything in it is synced already
+    file_.reset();
+    std::lock_guard<std::mutex> lock(mu_);
+    current_open_ = false;
+    if (!closed.ok()) return StorageError(closed, "closing the WAL file");
+  }
+  buffer_.clear();
+  if (!file_) RETURN_IF_ERROR(StartFile(pos));
+
+  uint64_t seq = pos.last_seq;
+  ChainHash chain = pos.last_chain;
+  int64_t received = pos.last_received_ms;
+  uint64_t bytes = 0;
+  int64_t first_received = 0;
+  for (const std::span<LogRecord>& batch : batches) {
+    for (LogRecord& r : batch) {
+      r.seq = ++seq;
+      r.received_ms = std::max(r.received_ms, received);
+      received = r.received_ms;
+      if (first_received == 0) first_received = received;
+      const size_t at = buffer_.size();
+      buffer_.append(4, '\0');
+      AppendRecord(r, &buffer_);
+      const size_t len = buffer_.size() - at - 4;
+      if (len > kMaxWalRecordBytes) {
+        // Receivers limit event sizes far below this; refuse rather than
+        // write a frame the reader would take for a torn tail.
+        buffer_.clear();
+        return InvalidArgumentError("event too large for the write-ahead log");
+      }
+      for (int i = 0; i < 4; ++i) buffer_[at + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+      chain = NextChainHash(chain, std::string_view(buffer_).substr(at + 4, len));
+      buffer_.append(reinterpret_cast<const char*>(chain.data()), chain.size());
+      bytes += len;
+    }
+  }
+
+  Status s = file_->Append(buffer_);
+  std::string_view what = "appending to the WAL";
+  if (s.ok()) {
+    s = file_->Sync();
+    what = "fsync of the WAL";
+  }
+  if (s.ok() && file_needs_dir_sync_) {
+    s = fs_.SyncDir(dir_);
+    what = "fsync of the WAL directory";
+  }
+  if (!s.ok()) {
+    // Never append to this file again; the next Write starts a new one at
+    // the last durable record.
+    file_->Close().IgnoreError();
+    file_.reset();
+    buffer_.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    current_open_ = false;
+    return StorageError(s, what);
+  }
+  file_needs_dir_sync_ = false;
+  file_bytes_ += buffer_.size();
+  buffer_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  durable_ = ChainPosition{seq, chain, received};
+  files_.back().last_seq = seq;
+  groups_.push_back(Group{seq, bytes, first_received});
+  unsealed_bytes_ += bytes;
+  return OkStatus();
+}
+
+ChainPosition Wal::durable() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return durable_;
+}
+
+uint64_t Wal::unsealed_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unsealed_bytes_;
+}
+
+int64_t Wal::oldest_unsealed_received_ms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return groups_.empty() ? 0 : groups_.front().first_received_ms;
+}
+
+Status Wal::DropThrough(uint64_t seq) {
+  std::lock_guard<std::mutex> lock(mu_);
+  dropped_through_ = std::max(dropped_through_, seq);
+  while (!groups_.empty() && groups_.front().last_seq <= seq) {
+    unsealed_bytes_ -= std::min(unsealed_bytes_, groups_.front().bytes);
+    groups_.pop_front();
+  }
+  bool removed = false;
+  while (!files_.empty()) {
+    const FileInfo& f = files_.front();
+    const bool is_current = current_open_ && files_.size() == 1;
+    if (f.last_seq > seq) break;
+    if (is_current) {
+      if (f.last_seq >= f.first_seq) rotate_requested_ = true;
+      break;
+    }
+    Status s = fs_.RemoveFile(JoinPath(dir_, f.name));
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s.WithContext("dropping sealed WAL file");
+    files_.pop_front();
+    removed = true;
+  }
+  if (removed) RETURN_IF_ERROR(fs_.SyncDir(dir_));
+  return OkStatus();
+}
+
+Status Wal::Close() {
+  if (!file_) return OkStatus();
+  Status s = file_->Sync();
+  Status c = file_->Close();
+  file_.reset();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_open_ = false;
+  }
+  return s.ok() ? c : s;
+}
+
+}  // namespace kura::logs

@@ -1,0 +1,141 @@
+// Wal: the ingest node's write-ahead log (format: logs/ingest/wal_format.h).
+//
+// Write() gives each record its seq (store-wide, gap-free), clamps its
+// received time so it never goes backwards, encodes it (EncodeRecord),
+// chains it (h_seq = SHA-256(h_{seq-1} || bytes)), appends all frames of the
+// call with one write and makes them durable with one fsync — the caller
+// batches many submissions into one call (group commit, see Ingestor).
+// Write returns OK only once every record of the call is durable.
+//
+// Fail closed: when a write or fsync fails, Write returns
+//   kResourceExhausted "audit store: disk full, refusing events (...)" or
+//   kUnavailable "audit store: cannot write the write-ahead log, refusing
+//   events (...)"
+// and nothing of that call counts as written: seq and chain continue from the
+// last durable record. The file the failure happened in is never appended to
+// again (after a failed fsync its page-cache state is unknown: PostgreSQL's
+// "fsyncgate"); the next Write starts a new file at the last durable point,
+// so ingest resumes by itself once the disk accepts writes again.
+//
+// Recovery (Open): reads every WAL file, verifies the chain, ignores a torn
+// tail (only unacknowledged data can be there) and rewrites the newest file
+// without it; joins the WAL to the archive's tail (records with seq <=
+// tail.last_seq are already sealed; the link at tail.last_seq must match).
+// New records go to a new file.
+//
+// Thread safety: Write() must not be called concurrently with itself (the
+// Ingestor's single writer thread calls it); DropThrough() and the accessors
+// may be called from any thread at any time.
+#ifndef KURA_LOGS_INGEST_WAL_H_
+#define KURA_LOGS_INGEST_WAL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+
+#include "core/base/status.h"
+#include "core/fs/file_system.h"
+#include "logs/record/chain.h"
+#include "logs/record/log_record.h"
+
+namespace kura::logs {
+
+inline constexpr size_t kDefaultWalFileBytes = 64 << 20;
+
+struct WalOptions {
+  // A file is closed and a new one started once it is at least this large.
+  size_t max_file_bytes = kDefaultWalFileBytes;
+};
+
+// A point in the chain: the last record (seq 0 and the genesis link before
+// the first one).
+struct ChainPosition {
+  uint64_t last_seq = 0;
+  ChainHash last_chain = kGenesisChainHash;
+  int64_t last_received_ms = 0;
+};
+
+class Wal {
+ public:
+  // Opens (creating if needed) the WAL in `dir`, recovering as described
+  // above. `archive_tail` is where the sealed archive ends (Archive::Tail();
+  // a default ChainPosition for an empty archive).
+  // Errors: kDataLoss if the files do not join up with each other or with
+  // the archive (a gap, a link that does not match) — refusing to start is
+  // safer than continuing a chain over a hole; FileSystem errors.
+  static Result<std::unique_ptr<Wal>> Open(FileSystem& fs, std::string dir, WalOptions options,
+                                           const ChainPosition& archive_tail);
+  ~Wal();
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Appends the records of all `batches` (in order) durably, as described
+  // above. On success every record has its seq set (contiguous, in order)
+  // and its received_ms possibly raised. On failure the records' seq fields
+  // are unspecified and nothing was acknowledged.
+  Status Write(std::span<const std::span<LogRecord>> batches);
+
+  // The last durable record (what Write has acknowledged, or recovered).
+  ChainPosition durable() const;
+
+  // Deletes WAL files all of whose records have seq <= `seq` (they are
+  // sealed in the archive). The file being written is closed first if it is
+  // entirely sealed. Errors: FileSystem errors (the files stay; retried on
+  // the next call).
+  Status DropThrough(uint64_t seq);
+
+  // Record bytes and oldest received time of durable records newer than the
+  // last DropThrough (0 when there are none): what the sealing loop looks at.
+  uint64_t unsealed_bytes() const;
+  int64_t oldest_unsealed_received_ms() const;
+
+  // Syncs and closes the current file. Write() after Close() reopens.
+  Status Close();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct FileInfo {
+    uint64_t first_seq = 0;
+    uint64_t last_seq = 0;  // first_seq - 1 while empty
+    std::string name;
+  };
+  struct Group {  // one successful Write (or the recovered records)
+    uint64_t last_seq = 0;
+    uint64_t bytes = 0;
+    int64_t first_received_ms = 0;
+  };
+
+  Wal(FileSystem& fs, std::string dir, WalOptions options);
+  Status Recover(const ChainPosition& archive_tail);
+  // Opens a new file at next seq (removing a failed file of the same name).
+  Status StartFile(const ChainPosition& pos);
+  Status StorageError(const Status& cause, std::string_view what) const;
+
+  FileSystem& fs_;
+  const std::string dir_;
+  const WalOptions options_;
+
+  // Writer-only state (Write / Close, never concurrent).
+  std::unique_ptr<WritableFile> file_;
+  bool file_needs_dir_sync_ = false;
+  size_t file_bytes_ = 0;
+  std::string buffer_;
+
+  mutable std::mutex mu_;
+  ChainPosition durable_;       // GUARDED_BY(mu_)
+  std::deque<FileInfo> files_;  // GUARDED_BY(mu_): oldest first; back() is being written if file_
+  std::deque<Group> groups_;    // GUARDED_BY(mu_)
+  uint64_t unsealed_bytes_ = 0;  // GUARDED_BY(mu_)
+  uint64_t dropped_through_ = 0;  // GUARDED_BY(mu_)
+  bool current_open_ = false;     // GUARDED_BY(mu_): files_.back() is file_
+  bool rotate_requested_ = false;  // GUARDED_BY(mu_): the current file is all sealed
+};
+
+}  // namespace kura::logs
+
+#endif  // KURA_LOGS_INGEST_WAL_H_
