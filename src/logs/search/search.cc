@@ -1,0 +1,476 @@
+#include "logs/search/search.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "logs/archive/archive_layout.h"
+#include "logs/record/timestamp.h"
+#include "logs/search/query.h"
+#include "logs/segment/record_view.h"
+#include "logs/segment/segment_index.h"
+#include "logs/segment/segment_reader.h"
+
+namespace kura::logs {
+namespace {
+
+struct Segment {
+  std::string dt;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+  std::string data_key;
+};
+
+// What one segment (or the WAL) contributed.
+struct Partial {
+  std::vector<std::string> records;  // newest first, at most limit
+  bool truncated = false;
+  uint64_t count = 0;
+  std::map<std::string, uint64_t> groups;
+  std::vector<std::string> warnings;
+  SearchStats stats;
+};
+
+// Reads objects of the archive, by byte range from the local directory when
+// there is one.
+class ObjectReader {
+ public:
+  ObjectReader(BlobStore& store, const std::string& local_root)
+      : store_(store), root_(local_root) {}
+
+  // The size of a data object (local: stat; else the whole object is read
+  // and kept in *whole).
+  Result<uint64_t> Size(const std::string& key, std::string* whole) {
+    if (root_.empty()) {
+      ASSIGN_OR_RETURN(*whole, store_.Get(key));
+      return static_cast<uint64_t>(whole->size());
+    }
+    struct stat st;
+    if (::stat((root_ + "/" + key).c_str(), &st) != 0) {
+      return errno == ENOENT ? NotFoundError("no object " + key)
+                             : InternalError("cannot stat " + key);
+    }
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+  Status ReadRange(const std::string& key, const std::string& whole, uint64_t offset,
+                   uint64_t length, std::string* out) {
+    if (root_.empty()) {
+      if (offset > whole.size() || length > whole.size() - offset) {
+        return DataLossError("block outside " + key);
+      }
+      out->assign(whole, offset, length);
+      return OkStatus();
+    }
+    if (fd_key_ != key) {
+      Close();
+      fd_ = ::open((root_ + "/" + key).c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0) return errno == ENOENT ? NotFoundError("no object " + key)
+                                          : InternalError("cannot open " + key);
+      fd_key_ = key;
+    }
+    out->resize(length);
+    uint64_t done = 0;
+    while (done < length) {
+      const ssize_t n = ::pread(fd_, out->data() + done, length - done,
+                                static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return InternalError("cannot read " + key);
+      if (n == 0) return DataLossError("block outside " + key);
+      done += static_cast<uint64_t>(n);
+    }
+    return OkStatus();
+  }
+
+  ~ObjectReader() { Close(); }
+
+ private:
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    fd_key_.clear();
+  }
+  BlobStore& store_;
+  const std::string& root_;
+  int fd_ = -1;
+  std::string fd_key_;
+};
+
+class Matcher {
+ public:
+  Matcher(const Query& q, const SearchRequest& r, size_t group_field)
+      : query_(q), req_(r), group_field_(group_field) {}
+
+  // Tests one record; adds it to `out`. `check_time`: the block is not
+  // entirely inside the range. Returns false once a record request is full.
+  Status Offer(std::string_view bytes, bool check_time, Partial* out,
+               std::vector<std::string>* block_hits) {
+    ++out->stats.records_checked;
+    auto view = ScanRecord(bytes);
+    if (!view.ok()) return view.status();
+    if (check_time) {
+      auto t = ParseTimestamp(view->received);
+      if (!t.ok()) return DataLossError("record with a bad received time");
+      if (*t < req_.from_ms || *t >= req_.to_ms) return OkStatus();
+    }
+    if (!query_.Matches(*view)) return OkStatus();
+    if (counting()) {
+      ++out->count;
+      if (group_field_ != SIZE_MAX) {
+        std::string scratch;
+        ++out->groups[std::string(view->Text(group_field_, &scratch))];
+      }
+    } else {
+      block_hits->emplace_back(bytes);
+    }
+    return OkStatus();
+  }
+
+  bool counting() const { return req_.count || group_field_ != SIZE_MAX; }
+
+ private:
+  const Query& query_;
+  const SearchRequest& req_;
+  const size_t group_field_;
+};
+
+// Appends a block's hits (oldest first) to out->records newest first, up to
+// the limit.
+void TakeHits(std::vector<std::string>* hits, size_t limit, Partial* out) {
+  for (auto it = hits->rbegin(); it != hits->rend(); ++it) {
+    if (out->records.size() >= limit) {
+      out->truncated = true;
+      break;
+    }
+    out->records.push_back(std::move(*it));
+  }
+  hits->clear();
+}
+
+bool Overlaps(int64_t lo, int64_t hi, const SearchRequest& r) {  // [lo, hi] vs [from, to)
+  return hi >= r.from_ms && lo < r.to_ms;
+}
+bool Inside(int64_t lo, int64_t hi, const SearchRequest& r) {
+  return lo >= r.from_ms && hi < r.to_ms;
+}
+
+class SegmentSearch {
+ public:
+  SegmentSearch(BlobStore& store, const SearchOptions& options, const Query& query,
+                const SearchRequest& req, size_t group_field)
+      : store_(store), options_(options), query_(query), req_(req), group_field_(group_field),
+        matcher_(query, req, group_field) {}
+
+  Partial Run(const Segment& seg) {
+    Partial out;
+    ++out.stats.segments;
+    Status s = RunIndexed(seg, &out);
+    if (s.code() == StatusCode::kNotFound && !indexed_) {
+      s = Scan(seg, &out);  // cold tier: no index object
+    } else if (!s.ok() && !indexed_) {
+      out.warnings.push_back("index of " + seg.data_key + " not used (" + s.message() +
+                             "); segment scanned");
+      s = Scan(seg, &out);
+    }
+    if (!s.ok()) {
+      out.warnings.push_back("segment " + seg.data_key + " skipped: " + s.ToString());
+    }
+    return out;
+  }
+
+ private:
+  // Errors before any block was used leave indexed_ false (fall back to a
+  // scan); later errors are damage in the data object.
+  Status RunIndexed(const Segment& seg, Partial* out) {
+    indexed_ = false;
+    ASSIGN_OR_RETURN(std::string blob, store_.Get(IndexKey(seg.dt, seg.first_seq, seg.last_seq)));
+    ASSIGN_OR_RETURN(SegmentIndex index, DecodeSegmentIndex(blob));
+    blob.clear();
+    if (index.first_seq != seg.first_seq || index.last_seq != seg.last_seq) {
+      return DataLossError("segment index: belongs to another segment");
+    }
+    ObjectReader reader(store_, options_.local_root);
+    std::string whole;
+    ASSIGN_OR_RETURN(uint64_t size, reader.Size(seg.data_key, &whole));
+    RETURN_IF_ERROR(CheckIndexMatchesData(index, size));
+    indexed_ = true;
+    const BoundQuery bound(query_, index);
+    size_t single_field = SIZE_MAX;
+    const bool single = query_.SingleCountedField(&single_field);
+    const FieldCounts* group_counts =
+        group_field_ == SIZE_MAX ? nullptr : index.CountsFor(group_field_);
+    const FieldCounts* single_counts = single ? index.CountsFor(single_field) : nullptr;
+
+    std::string frame, raw;
+    std::vector<std::string> hits;
+    for (size_t b = index.blocks.size(); b-- > 0;) {
+      if (!matcher_.counting() && out->records.size() >= req_.limit) {
+        out->truncated = true;
+        break;
+      }
+      const BlockInfo& blk = index.blocks[b];
+      ++out->stats.blocks;
+      if (!Overlaps(blk.min_received_ms, blk.max_received_ms, req_)) continue;
+      const bool inside = Inside(blk.min_received_ms, blk.max_received_ms, req_);
+      const BlockVerdict verdict = bound.Classify(b);
+      if (verdict == BlockVerdict::kNone) continue;
+      if (matcher_.counting() && inside) {
+        // All records match: the block's count (and group counts) are known.
+        if (verdict == BlockVerdict::kAll &&
+            (group_field_ == SIZE_MAX || group_counts != nullptr)) {
+          out->count += blk.record_count;
+          if (group_counts != nullptr) {
+            for (const auto& [id, n] : group_counts->per_block[b]) {
+              out->groups[group_counts->values[id]] += n;
+            }
+          }
+          ++out->stats.blocks_counted_by_index;
+          continue;
+        }
+        // A query on one counted field: exact from its value counts.
+        if (single_counts != nullptr &&
+            (group_field_ == SIZE_MAX || group_field_ == single_field)) {
+          for (const auto& [id, n] : single_counts->per_block[b]) {
+            const std::string& v = single_counts->values[id];
+            if (!query_.Accepts(v)) continue;
+            out->count += n;
+            if (group_field_ != SIZE_MAX) out->groups[v] += n;
+          }
+          ++out->stats.blocks_counted_by_index;
+          continue;
+        }
+      }
+      RETURN_IF_ERROR(reader.ReadRange(seg.data_key, whole, blk.offset, blk.length, &frame));
+      RETURN_IF_ERROR(decompressor_.Decompress(frame, &raw));
+      ++out->stats.blocks_decoded;
+      RETURN_IF_ERROR(ForEachRecordInBlock(raw, [&](std::string_view rec) {
+        return matcher_.Offer(rec, !inside, out, &hits);
+      }));
+      TakeHits(&hits, req_.limit, out);
+    }
+    return OkStatus();
+  }
+
+  Status Scan(const Segment& seg, Partial* out) {
+    ++out->stats.segments_scanned;
+    ASSIGN_OR_RETURN(std::string data, store_.Get(seg.data_key));
+    SegmentReader reader(data);
+    // Records come oldest first; keep the newest `limit` hits in a ring.
+    std::vector<std::string> hits;
+    std::string_view rec;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, reader.Next(&rec));
+      if (!more) break;
+      RETURN_IF_ERROR(matcher_.Offer(rec, true, out, &hits));
+      if (!matcher_.counting() && hits.size() > 2 * req_.limit + 1024) {
+        hits.erase(hits.begin(), hits.end() - static_cast<std::ptrdiff_t>(req_.limit) - 1);
+      }
+    }
+    TakeHits(&hits, req_.limit, out);
+    return OkStatus();
+  }
+
+  BlobStore& store_;
+  const SearchOptions& options_;
+  const Query& query_;
+  const SearchRequest& req_;
+  const size_t group_field_;
+  Matcher matcher_;
+  BlockDecompressor decompressor_;
+  bool indexed_ = false;
+};
+
+void Merge(Partial&& p, Partial* into) {
+  into->count += p.count;
+  for (auto& [k, v] : p.groups) into->groups[k] += v;
+  for (auto& w : p.warnings) into->warnings.push_back(std::move(w));
+  SearchStats& s = into->stats;
+  s.segments += p.stats.segments;
+  s.segments_scanned += p.stats.segments_scanned;
+  s.blocks += p.stats.blocks;
+  s.blocks_decoded += p.stats.blocks_decoded;
+  s.blocks_counted_by_index += p.stats.blocks_counted_by_index;
+  s.records_checked += p.stats.records_checked;
+  s.wal_records += p.stats.wal_records;
+}
+
+}  // namespace
+
+SearchEngine::SearchEngine(BlobStore& archive, WalSource wal, AuditLog* audit,
+                           SearchOptions options)
+    : archive_(archive), wal_(std::move(wal)), audit_(audit), options_(std::move(options)) {}
+
+Result<SearchResult> SearchEngine::Search(const SearchRequest& request) {
+  Result<SearchResult> result = Run(request);
+  if (audit_ != nullptr) {
+    AuditEvent e;
+    e.type = "logs.search";
+    e.outcome = std::string(result.ok() ? kAuditSuccess : kAuditFailure);
+    e.principal = request.principal;
+    e.origin = request.origin;
+    if (!result.ok()) e.reason = result.status().message();
+    e.details.emplace_back("query", request.query);
+    if (request.from_ms != std::numeric_limits<int64_t>::min()) {
+      e.details.emplace_back("from", FormatTimestamp(request.from_ms));
+    }
+    if (request.to_ms != std::numeric_limits<int64_t>::max()) {
+      e.details.emplace_back("to", FormatTimestamp(request.to_ms));
+    }
+    if (!request.group_by.empty()) e.details.emplace_back("group_by", request.group_by);
+    if (result.ok()) e.details.emplace_back("results", std::to_string(result->count));
+    Status s = audit_->Emit(e);
+    if (!s.ok()) return s.WithContext("search not audited, result withheld");
+  }
+  return result;
+}
+
+Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
+  ASSIGN_OR_RETURN(Query query, Query::Parse(req.query));
+  size_t group_field = SIZE_MAX;
+  if (!req.group_by.empty()) {
+    auto id = TextFieldId(req.group_by);
+    if (!id) return InvalidArgumentError("search: cannot group by that field");
+    group_field = *id;
+  }
+  const bool counting = req.count || group_field != SIZE_MAX;
+  if (!counting && (req.limit == 0 || req.limit > kMaxSearchLimit)) {
+    return InvalidArgumentError("search: limit must be 1.." + std::to_string(kMaxSearchLimit));
+  }
+  if (req.from_ms >= req.to_ms) return InvalidArgumentError("search: empty time range");
+
+  // Segments whose dt partition overlaps the range, newest first.
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, archive_.List(kDataPrefix));
+  std::vector<Segment> segments;
+  uint64_t archived_last = 0;
+  Partial total;
+  for (const std::string& key : keys) {
+    auto k = ParseArchiveKey(key);
+    if (!k.ok() || k->kind != ObjectKind::kData) {
+      total.warnings.push_back("unexpected object " + key + " ignored");
+      continue;
+    }
+    archived_last = std::max(archived_last, k->last_seq);
+    auto day = ParseDate(k->dt);
+    if (!day.ok() || !Overlaps(*day, *day + kMillisPerDay - 1, req)) continue;
+    segments.push_back(Segment{k->dt, k->first_seq, k->last_seq, key});
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const Segment& a, const Segment& b) { return a.first_seq > b.first_seq; });
+
+  // The WAL's unsealed records are the newest.
+  if (wal_) {
+    ASSIGN_OR_RETURN(std::vector<ChainedRecord> wal, wal_());
+    Matcher matcher(query, req, group_field);
+    std::vector<std::string> hits;
+    for (const ChainedRecord& r : wal) {
+      if (r.seq <= archived_last) continue;
+      ++total.stats.wal_records;
+      if (r.received_ms < req.from_ms || r.received_ms >= req.to_ms) continue;
+      Status s = matcher.Offer(r.bytes, false, &total, &hits);
+      if (!s.ok()) total.warnings.push_back("unsealed record " + std::to_string(r.seq) +
+                                            " unreadable: " + s.message());
+    }
+    TakeHits(&hits, counting ? SIZE_MAX : req.limit, &total);
+    total.stats.records_checked = 0;  // counted as wal_records
+  }
+
+  const size_t threads = std::max<size_t>(1, options_.threads);
+  if (counting) {
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    auto work = [&] {
+      SegmentSearch search(archive_, options_, query, req, group_field);
+      while (true) {
+        const size_t i = next.fetch_add(1);
+        if (i >= segments.size()) return;
+        Partial p = search.Run(segments[i]);
+        std::lock_guard<std::mutex> lock(mu);
+        Merge(std::move(p), &total);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < std::min(threads, segments.size()); ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+  } else {
+    // Waves of `threads` segments in seq order until the limit is reached.
+    for (size_t start = 0; start < segments.size() && total.records.size() < req.limit &&
+                           !total.truncated;
+         start += threads) {
+      const size_t end = std::min(segments.size(), start + threads);
+      std::vector<Partial> parts(end - start);
+      std::vector<std::thread> pool;
+      for (size_t i = start + 1; i < end; ++i) {
+        pool.emplace_back([&, i] {
+          SegmentSearch search(archive_, options_, query, req, group_field);
+          parts[i - start] = search.Run(segments[i]);
+        });
+      }
+      {
+        SegmentSearch search(archive_, options_, query, req, group_field);
+        parts[0] = search.Run(segments[start]);
+      }
+      for (std::thread& t : pool) t.join();
+      for (Partial& p : parts) {
+        for (std::string& r : p.records) {
+          if (total.records.size() >= req.limit) {
+            total.truncated = true;
+            break;
+          }
+          total.records.push_back(std::move(r));
+        }
+        total.truncated = total.truncated || (p.truncated && total.records.size() >= req.limit);
+        Merge(std::move(p), &total);
+      }
+    }
+  }
+
+  SearchResult out;
+  out.records = std::move(total.records);
+  out.truncated = total.truncated;
+  out.count = counting ? total.count : out.records.size();
+  out.warnings = std::move(total.warnings);
+  out.stats = total.stats;
+  if (group_field != SIZE_MAX) {
+    out.groups.assign(total.groups.begin(), total.groups.end());
+    std::sort(out.groups.begin(), out.groups.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+  }
+  return out;
+}
+
+Result<int64_t> ParseSinceDuration(std::string_view text) {
+  if (text.size() < 2) return InvalidArgumentError("--since: expected e.g. 90d, 12h, 30m");
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, n);
+  if (ec != std::errc() || p != text.data() + text.size() - 1 || n <= 0 || n > 100'000) {
+    return InvalidArgumentError("--since: expected a positive number and a unit (d, h, m, s)");
+  }
+  switch (text.back()) {
+    case 'd': return n * kMillisPerDay;
+    case 'h': return n * 3'600'000;
+    case 'm': return n * 60'000;
+    case 's': return n * 1'000;
+    default: return InvalidArgumentError("--since: unit must be d, h, m or s");
+  }
+}
+
+Result<int64_t> ParseTimeBound(std::string_view text) {
+  if (text.size() == 10) {
+    auto d = ParseDate(text);
+    if (d.ok()) return d;
+  }
+  auto t = ParseTimestamp(text);
+  if (!t.ok()) return InvalidArgumentError("time: expected RFC 3339 or YYYY-MM-DD");
+  return t;
+}
+
+}  // namespace kura::logs

@@ -1,0 +1,307 @@
+#include "logs/search/search.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "core/audit/audit_sink.h"
+#include "core/base/clock.h"
+#include "core/blob/local_blob_store.h"
+#include "core/blob/memory_blob_store.h"
+#include "core/fs/file_system.h"
+#include "logs/search/query.h"
+#include "logs/search/search_test_util.h"
+#include "logs/segment/segment_test_util.h"
+
+namespace kura::logs {
+namespace {
+
+using testing::kTestEpochMs;
+
+constexpr int64_t kHour = 3'600'000;
+
+// 3 days of records, one every 90 s: ~2,880 records.
+std::vector<ChainedRecord> Dataset() {
+  return testing::MakeChainedRecords(1, 2880, kTestEpochMs, 90'000);
+}
+
+struct Expected {
+  std::vector<std::string> newest_first;
+  std::map<std::string, uint64_t> groups;
+};
+
+// Ground truth by brute force over the records.
+Expected BruteForce(const std::vector<ChainedRecord>& records, const SearchRequest& req) {
+  auto q = Query::Parse(req.query);
+  EXPECT_TRUE(q.ok());
+  Expected e;
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    if (it->received_ms < req.from_ms || it->received_ms >= req.to_ms) continue;
+    auto v = ScanRecord(it->bytes);
+    if (!q->Matches(*v)) continue;
+    e.newest_first.push_back(it->bytes);
+    if (!req.group_by.empty()) {
+      std::string s;
+      ++e.groups[std::string(v->Text(*TextFieldId(req.group_by), &s))];
+    }
+  }
+  return e;
+}
+
+class SearchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    records_ = Dataset();
+    ASSERT_TRUE(testing::WriteSegments(store_, records_, 500,
+                                       SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
+  }
+
+  SearchEngine Engine(SearchEngine::WalSource wal = nullptr) {
+    return SearchEngine(store_, std::move(wal), &audit_);
+  }
+
+  void ExpectSameAsBruteForce(SearchEngine& engine, SearchRequest req) {
+    SCOPED_TRACE(req.query);
+    const Expected e = BruteForce(records_, req);
+    auto r = engine.Search(req);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->warnings.empty());
+    const size_t want = std::min(req.limit, e.newest_first.size());
+    EXPECT_EQ(r->records, std::vector<std::string>(e.newest_first.begin(),
+                                                   e.newest_first.begin() + want));
+    EXPECT_EQ(r->truncated, e.newest_first.size() > req.limit);
+    req.count = true;
+    auto c = engine.Search(req);
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->count, e.newest_first.size());
+    for (const char* g : {"event", "principal", "outcome"}) {
+      req.group_by = g;
+      const Expected eg = BruteForce(records_, req);
+      auto gr = engine.Search(req);
+      ASSERT_TRUE(gr.ok());
+      const std::map<std::string, uint64_t> got(gr->groups.begin(), gr->groups.end());
+      EXPECT_EQ(got, eg.groups) << g;
+      EXPECT_EQ(gr->count, e.newest_first.size());
+    }
+  }
+
+  FakeClock clock_;
+  MemoryAuditSink* sink_ = new MemoryAuditSink;
+  AuditLog audit_{clock_, "logs", "logs-1",
+                  [this] {
+                    std::vector<std::unique_ptr<AuditSink>> v;
+                    v.emplace_back(sink_);
+                    return v;
+                  }()};
+  MemoryBlobStore store_;
+  std::vector<ChainedRecord> records_;
+};
+
+const char* const kQueries[] = {
+    "",
+    "principal=alice",
+    "event=card.reveal outcome=failure",
+    "principal=bob OR principal=carol",
+    "NOT event=auth.login",
+    "worker AND NOT principal=dave",
+    "\"handled by worker 2\"",
+    "request",
+    "(event=key.rotate OR event=auth.login) -outcome=success",
+    "outcome=failure",
+    "principal=nobody",
+    "event!=card.reveal",
+    "reason=\"\"",
+};
+
+TEST_F(SearchTest, MatchesBruteForceForManyQueries) {
+  SearchEngine engine = Engine();
+  for (const char* q : kQueries) {
+    SearchRequest req;
+    req.query = q;
+    req.limit = 37;
+    ExpectSameAsBruteForce(engine, req);
+  }
+}
+
+TEST_F(SearchTest, TimeRangesCutInsideBlocksAndPartitions) {
+  SearchEngine engine = Engine();
+  for (const char* q : {"", "principal=alice", "outcome=failure"}) {
+    SearchRequest req;
+    req.query = q;
+    req.from_ms = kTestEpochMs + 20 * kHour + 12'345;
+    req.to_ms = kTestEpochMs + 50 * kHour + 999;
+    req.limit = 5000;
+    ExpectSameAsBruteForce(engine, req);
+  }
+}
+
+TEST_F(SearchTest, IndexSkipsBlocksAndCountsWithoutDecompressing) {
+  SearchEngine engine = Engine();
+  SearchRequest req;
+  req.count = true;
+  req.group_by = "event";
+  auto r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, records_.size());
+  EXPECT_EQ(r->stats.blocks_decoded, 0u);
+  EXPECT_EQ(r->stats.blocks_counted_by_index, r->stats.blocks);
+
+  req = SearchRequest{};
+  req.query = "principal=nobody";
+  r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, 0u);
+  EXPECT_LE(r->stats.blocks_decoded, r->stats.blocks / 20);  // Bloom false positives only
+
+  req.query = "event=card.reveal";
+  req.count = true;
+  r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, records_.size() / 4);
+  EXPECT_EQ(r->stats.blocks_decoded, 0u);
+}
+
+TEST_F(SearchTest, SegmentsWithoutIndexAreScannedWithTheSameResults) {
+  ASSERT_TRUE(store_.Delete(*store_.List("index/").value().begin()).ok());
+  auto keys = store_.List("index/");
+  ASSERT_TRUE(keys.ok());
+  ASSERT_TRUE(store_.Delete(keys->back()).ok());
+  SearchEngine engine = Engine();
+  SearchRequest req;
+  req.query = "principal=alice";
+  req.limit = 2000;
+  ExpectSameAsBruteForce(engine, req);
+  auto r = engine.Search(req);
+  EXPECT_EQ(r->stats.segments_scanned, 2u);
+}
+
+TEST_F(SearchTest, ACorruptIndexIsIgnoredWithAWarning) {
+  auto keys = store_.List("index/");
+  ASSERT_TRUE(keys.ok());
+  auto blob = store_.Get(keys->front());
+  ASSERT_TRUE(blob.ok());
+  std::string bad = *blob;
+  bad[bad.size() / 2] ^= 0x01;
+  ASSERT_TRUE(store_.Put(keys->front(), bad).ok());
+  SearchEngine engine = Engine();
+  SearchRequest req;
+  req.query = "principal=alice";
+  req.count = true;
+  auto r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, BruteForce(records_, req).newest_first.size());
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_NE(r->warnings[0].find("index of"), std::string::npos);
+  EXPECT_EQ(r->stats.segments_scanned, 1u);
+}
+
+TEST_F(SearchTest, ADamagedDataObjectIsReportedNotHidden) {
+  auto keys = store_.List("data/");
+  ASSERT_TRUE(keys.ok());
+  auto blob = store_.Get(keys->front());
+  std::string bad = *blob;
+  bad[bad.size() / 2] ^= 0x01;
+  ASSERT_TRUE(store_.Put(keys->front(), bad).ok());
+  SearchEngine engine = Engine();
+  SearchRequest req;
+  req.count = true;
+  req.query = "worker";
+  auto r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_FALSE(r->warnings.empty());
+  EXPECT_NE(r->warnings[0].find(keys->front()), std::string::npos);
+}
+
+TEST_F(SearchTest, UnsealedWalRecordsAreNewestAndNotCountedTwice) {
+  // The WAL holds the last 3 archived records (not yet dropped) and 5 new ones.
+  auto more = testing::MakeChainedRecords(1, records_.size() + 5, kTestEpochMs, 90'000);
+  std::vector<ChainedRecord> wal(more.end() - 8, more.end());
+  SearchEngine engine = Engine([wal] { return Result<std::vector<ChainedRecord>>(wal); });
+  SearchRequest req;
+  req.limit = 6;
+  auto r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->records.size(), 6u);
+  EXPECT_EQ(r->records[0], more.back().bytes);
+  EXPECT_EQ(r->records[5], records_.back().bytes);
+  req.count = true;
+  r = engine.Search(req);
+  EXPECT_EQ(r->count, records_.size() + 5);
+  EXPECT_EQ(r->stats.wal_records, 5u);
+}
+
+TEST_F(SearchTest, LocalStoreReadsBlocksByRangeWithTheSameResults) {
+  char tmpl[] = "/tmp/kura-search-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  PosixFileSystem fs;
+  auto local = LocalBlobStore::Open(fs, tmpl);
+  ASSERT_TRUE(local.ok());
+  ASSERT_TRUE(testing::WriteSegments(**local, records_, 500,
+                                     SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
+  SearchEngine engine(**local, nullptr, &audit_, SearchOptions{.threads = 2, .local_root = tmpl});
+  for (const char* q : kQueries) {
+    SearchRequest req;
+    req.query = q;
+    req.limit = 50;
+    ExpectSameAsBruteForce(engine, req);
+  }
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST_F(SearchTest, EverySearchIsAudited) {
+  SearchEngine engine = Engine();
+  SearchRequest req;
+  req.query = "principal=alice 4111111111111111";
+  req.principal = "auditor-1";
+  req.origin = "10.1.2.3:4444";
+  ASSERT_TRUE(engine.Search(req).ok());
+  req.query = "principal=alice )";
+  auto bad = engine.Search(req);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  auto lines = sink_->lines();
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("\"event\":\"logs.search\""), std::string::npos);
+  EXPECT_NE(lines[0].find("\"outcome\":\"success\""), std::string::npos);
+  EXPECT_NE(lines[0].find("\"principal\":\"auditor-1\""), std::string::npos);
+  EXPECT_NE(lines[0].find("\"results\":\"0\""), std::string::npos);
+  EXPECT_EQ(lines[0].find("4111111111111111"), std::string::npos);  // PAN masked
+  EXPECT_NE(lines[1].find("\"outcome\":\"failure\""), std::string::npos);
+
+  // No result without an audit trail.
+  sink_->SetFailure(UnavailableError("disk full"));
+  req.query = "principal=alice";
+  auto r = engine.Search(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+}
+
+TEST_F(SearchTest, BadRequestsAreRefused) {
+  SearchEngine engine = Engine();
+  SearchRequest req;
+  req.group_by = "colour";
+  EXPECT_EQ(engine.Search(req).status().code(), StatusCode::kInvalidArgument);
+  req = SearchRequest{};
+  req.limit = 0;
+  EXPECT_EQ(engine.Search(req).status().code(), StatusCode::kInvalidArgument);
+  req = SearchRequest{};
+  req.from_ms = 10;
+  req.to_ms = 10;
+  EXPECT_EQ(engine.Search(req).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SearchTimeTest, SinceAndBounds) {
+  EXPECT_EQ(*ParseSinceDuration("90d"), 90 * kMillisPerDay);
+  EXPECT_EQ(*ParseSinceDuration("12h"), 12 * kHour);
+  EXPECT_EQ(*ParseSinceDuration("30m"), 30 * 60'000);
+  for (const char* bad : {"", "d", "0d", "-1d", "5w", "1.5h", "99999999d"}) {
+    EXPECT_EQ(ParseSinceDuration(bad).status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(*ParseTimeBound("2026-01-01"), kTestEpochMs);
+  EXPECT_EQ(*ParseTimeBound("2026-01-01T01:00:00Z"), kTestEpochMs + kHour);
+  EXPECT_EQ(ParseTimeBound("yesterday").status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace kura::logs

@@ -1,0 +1,300 @@
+#include "logs/segment/segment_index.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "logs/segment/tokens.h"
+
+namespace kura::logs {
+namespace {
+
+constexpr std::string_view kMagic = "kura-idx";
+constexpr int kIndexZstdLevel = 1;  // mostly Bloom bits: compress fast
+// The blob ends with Hash64(everything before, kChecksumSeed): zstd's own
+// content checksum misses flips that decode to the same content.
+constexpr uint64_t kChecksumSeed = 0x6b7572612d696478ULL;  // "kura-idx"
+
+Status Corrupt(std::string_view what) {
+  return DataLossError("segment index: " + std::string(what));
+}
+
+void PutVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutFixed32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+void PutFixed64(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+
+// Bounds-checked reader; after the first failure every read returns 0 and
+// ok() is false.
+class Reader {
+ public:
+  explicit Reader(std::string_view s) : s_(s) {}
+  bool ok() const { return ok_; }
+  bool done() const { return pos_ == s_.size(); }
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && ok_; shift += 7) {
+      if (pos_ >= s_.size()) break;
+      const auto b = static_cast<unsigned char>(s_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    ok_ = false;
+    return 0;
+  }
+  uint64_t Fixed(int bytes) {
+    if (!ok_ || s_.size() - pos_ < static_cast<size_t>(bytes)) {
+      ok_ = false;
+      return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) {
+      v |= static_cast<uint64_t>(static_cast<unsigned char>(s_[pos_ + static_cast<size_t>(i)]))
+           << (8 * i);
+    }
+    pos_ += static_cast<size_t>(bytes);
+    return v;
+  }
+  std::string_view Bytes(uint64_t n) {
+    if (!ok_ || s_.size() - pos_ < n) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view v = s_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  size_t remaining() const { return s_.size() - pos_; }
+
+ private:
+  std::string_view s_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+// Bit positions of the probes: double hashing (Kirsch-Mitzenmacher).
+inline uint64_t Probe(uint64_t hash, uint32_t i, uint64_t nbits) {
+  const uint64_t h1 = hash;
+  const uint64_t h2 = (hash >> 32) | (hash << 32) | 1;
+  return (h1 + i * h2) % nbits;
+}
+
+}  // namespace
+
+void BloomAdd(uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash) {
+  const uint64_t nbits = static_cast<uint64_t>(nwords) * 64;
+  for (uint32_t i = 0; i < probes; ++i) {
+    const uint64_t bit = Probe(hash, i, nbits);
+    words[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+}
+
+bool BloomMayContain(const uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash) {
+  if (nwords == 0) return true;
+  const uint64_t nbits = static_cast<uint64_t>(nwords) * 64;
+  for (uint32_t i = 0; i < probes; ++i) {
+    const uint64_t bit = Probe(hash, i, nbits);
+    if ((words[bit >> 6] & (uint64_t{1} << (bit & 63))) == 0) return false;
+  }
+  return true;
+}
+
+bool SegmentIndex::BlockMayContain(size_t b, uint64_t hash) const {
+  const BlockInfo& block = blocks[b];
+  return BloomMayContain(bloom_words.data() + block.bloom_offset, block.bloom_words, bloom_probes,
+                         hash);
+}
+
+const FieldCounts* SegmentIndex::CountsFor(size_t field_id) const {
+  for (const FieldCounts& c : counts) {
+    if (c.field_id == field_id) return &c;
+  }
+  return nullptr;
+}
+
+std::string EncodeSegmentIndex(const SegmentIndex& index) {
+  std::string p;
+  p.reserve(64 + index.blocks.size() * 48 + index.bloom_words.size() * 8);
+  PutVarint(index.first_seq, &p);
+  PutVarint(index.last_seq, &p);
+  PutVarint(index.record_count, &p);
+  PutFixed64(static_cast<uint64_t>(index.min_received_ms), &p);
+  PutFixed64(static_cast<uint64_t>(index.max_received_ms), &p);
+  PutVarint(index.data_bytes, &p);
+  PutVarint(index.bloom_probes, &p);
+  PutVarint(index.blocks.size(), &p);
+  for (const BlockInfo& b : index.blocks) {
+    PutVarint(b.offset, &p);
+    PutVarint(b.length, &p);
+    PutVarint(b.raw_bytes, &p);
+    PutVarint(b.record_count, &p);
+    PutVarint(b.first_seq, &p);
+    PutVarint(b.last_seq, &p);
+    PutFixed64(static_cast<uint64_t>(b.min_received_ms), &p);
+    PutFixed64(static_cast<uint64_t>(b.max_received_ms), &p);
+    PutVarint(b.bloom_offset, &p);
+    PutVarint(b.bloom_words, &p);
+  }
+  PutVarint(index.bloom_words.size(), &p);
+  for (uint64_t w : index.bloom_words) PutFixed64(w, &p);
+  PutVarint(index.counts.size(), &p);
+  for (const FieldCounts& c : index.counts) {
+    PutVarint(c.field_id, &p);
+    PutVarint(c.values.size(), &p);
+    for (const std::string& v : c.values) {
+      PutVarint(v.size(), &p);
+      p.append(v);
+    }
+    for (const auto& pairs : c.per_block) {
+      PutVarint(pairs.size(), &p);
+      for (const auto& [id, n] : pairs) {
+        PutVarint(id, &p);
+        PutVarint(n, &p);
+      }
+    }
+  }
+
+  std::string out(kMagic);
+  PutFixed32(kSegmentIndexVersion, &out);
+  const size_t header = out.size();
+  out.resize(header + ZSTD_compressBound(p.size()));
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kIndexZstdLevel);
+  ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
+  const size_t n = ZSTD_compress2(cctx.get(), out.data() + header, out.size() - header, p.data(),
+                                  p.size());
+  // Compressing into a buffer of ZSTD_compressBound bytes cannot fail short
+  // of memory exhaustion, which aborts elsewhere too.
+  if (ZSTD_isError(n)) std::abort();
+  out.resize(header + n);
+  PutFixed64(Hash64(out, kChecksumSeed), &out);
+  return out;
+}
+
+Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob) {
+  if (blob.size() < kMagic.size() + 4 + 8 || blob.substr(0, kMagic.size()) != kMagic) {
+    return Corrupt("bad magic");
+  }
+  Reader head(blob.substr(kMagic.size(), 4));
+  const uint64_t version = head.Fixed(4);
+  if (version != kSegmentIndexVersion) {
+    return Corrupt("unsupported version " + std::to_string(version));
+  }
+  Reader trailer(blob.substr(blob.size() - 8));
+  if (trailer.Fixed(8) != Hash64(blob.substr(0, blob.size() - 8), kChecksumSeed)) {
+    return Corrupt("checksum mismatch");
+  }
+  std::string_view frame = blob.substr(kMagic.size() + 4, blob.size() - kMagic.size() - 4 - 8);
+  const unsigned long long raw_size = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (raw_size == ZSTD_CONTENTSIZE_ERROR || raw_size == ZSTD_CONTENTSIZE_UNKNOWN) {
+    return Corrupt("bad compressed frame");
+  }
+  if (raw_size > kMaxIndexRawBytes) return Corrupt("too large");
+  if (ZSTD_findFrameCompressedSize(frame.data(), frame.size()) != frame.size()) {
+    return Corrupt("trailing or truncated bytes");
+  }
+  std::string raw(raw_size, '\0');
+  const size_t got = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
+  if (ZSTD_isError(got) || got != raw.size()) return Corrupt("checksum mismatch or bad frame");
+
+  Reader r(raw);
+  SegmentIndex x;
+  x.first_seq = r.Varint();
+  x.last_seq = r.Varint();
+  x.record_count = r.Varint();
+  x.min_received_ms = static_cast<int64_t>(r.Fixed(8));
+  x.max_received_ms = static_cast<int64_t>(r.Fixed(8));
+  x.data_bytes = r.Varint();
+  const uint64_t probes = r.Varint();
+  if (!r.ok() || probes < 1 || probes > 32) return Corrupt("bad header");
+  x.bloom_probes = static_cast<uint32_t>(probes);
+  const uint64_t nblocks = r.Varint();
+  if (!r.ok() || nblocks == 0 || nblocks > kMaxIndexBlocks || nblocks > r.remaining() / 10) {
+    return Corrupt("bad block count");
+  }
+  x.blocks.resize(nblocks);
+  for (BlockInfo& b : x.blocks) {
+    b.offset = r.Varint();
+    b.length = r.Varint();
+    b.raw_bytes = r.Varint();
+    b.record_count = r.Varint();
+    b.first_seq = r.Varint();
+    b.last_seq = r.Varint();
+    b.min_received_ms = static_cast<int64_t>(r.Fixed(8));
+    b.max_received_ms = static_cast<int64_t>(r.Fixed(8));
+    b.bloom_offset = r.Varint();
+    b.bloom_words = r.Varint();
+  }
+  const uint64_t nwords = r.Varint();
+  if (!r.ok() || nwords > r.remaining() / 8) return Corrupt("bad filter size");
+  x.bloom_words.resize(nwords);
+  for (uint64_t& w : x.bloom_words) w = r.Fixed(8);
+  const uint64_t ncounts = r.Varint();
+  if (!r.ok() || ncounts > kCountedFields.size()) return Corrupt("bad counts");
+  for (uint64_t i = 0; i < ncounts; ++i) {
+    FieldCounts c;
+    c.field_id = r.Varint();
+    if (std::find(kCountedFields.begin(), kCountedFields.end(), c.field_id) ==
+        kCountedFields.end()) {
+      return Corrupt("counts for an unknown field");
+    }
+    const uint64_t nvalues = r.Varint();
+    if (!r.ok() || nvalues > kMaxCountedValues) return Corrupt("bad counts");
+    for (uint64_t v = 0; v < nvalues; ++v) c.values.emplace_back(r.Bytes(r.Varint()));
+    c.per_block.resize(nblocks);
+    for (size_t b = 0; b < nblocks; ++b) {
+      const uint64_t npairs = r.Varint();
+      if (!r.ok() || npairs > nvalues) return Corrupt("bad counts");
+      uint64_t sum = 0;
+      for (uint64_t k = 0; k < npairs; ++k) {
+        const uint64_t id = r.Varint();
+        const uint64_t n = r.Varint();
+        if (id >= nvalues) return Corrupt("bad counts");
+        c.per_block[b].emplace_back(static_cast<uint32_t>(id), n);
+        sum += n;
+      }
+      if (r.ok() && sum != x.blocks[b].record_count) return Corrupt("counts do not add up");
+    }
+    x.counts.push_back(std::move(c));
+  }
+  if (!r.ok() || !r.done()) return Corrupt("truncated or trailing content");
+
+  // Consistency: contiguous frames, ordered seqs and times, filters in range.
+  uint64_t offset = 0, records = 0;
+  for (size_t b = 0; b < nblocks; ++b) {
+    const BlockInfo& k = x.blocks[b];
+    if (k.offset != offset || k.length == 0 || k.record_count == 0 ||
+        k.last_seq < k.first_seq || k.max_received_ms < k.min_received_ms ||
+        (b > 0 && k.first_seq <= x.blocks[b - 1].last_seq) ||
+        k.bloom_offset > nwords || k.bloom_words > nwords - k.bloom_offset) {
+      return Corrupt("inconsistent block " + std::to_string(b));
+    }
+    offset += k.length;
+    records += k.record_count;
+  }
+  if (offset != x.data_bytes || records != x.record_count ||
+      x.first_seq != x.blocks.front().first_seq || x.last_seq != x.blocks.back().last_seq) {
+    return Corrupt("blocks do not match the header");
+  }
+  return x;
+}
+
+Status CheckIndexMatchesData(const SegmentIndex& index, uint64_t data_bytes) {
+  if (index.data_bytes != data_bytes) return Corrupt("describes a data object of another size");
+  return OkStatus();
+}
+
+}  // namespace kura::logs

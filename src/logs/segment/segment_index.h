@@ -1,0 +1,112 @@
+// SegmentIndex: the hot-tier index of one segment (the `index/...idx` object
+// next to a `data/...jsonl.zst` object; docs/logs.md "Segments and the hot
+// index").
+//
+// Per block (one zstd frame of the data object) it keeps the frame's byte
+// range, raw size, record count, seq range and received-time range, a Bloom
+// filter over the block's tokens (tokens.h: field=value and lower-cased
+// words), and, for a few low-cardinality fields (kCountedFields), the number
+// of records per value, so that counts grouped by those fields need no
+// decompression.
+//
+// The index is an optimisation and never trusted for correctness: a search
+// uses it only to skip blocks and re-checks every candidate record. The blob
+// is versioned and checksummed (a zstd frame with its content checksum); a
+// blob that fails any check is reported as kDataLoss and the search falls
+// back to scanning the data object.
+//
+// Thread safety: plain data; a const SegmentIndex may be read concurrently.
+#ifndef KURA_LOGS_SEGMENT_SEGMENT_INDEX_H_
+#define KURA_LOGS_SEGMENT_SEGMENT_INDEX_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/base/status.h"
+#include "logs/segment/record_view.h"
+
+namespace kura::logs {
+
+// Version written by EncodeSegmentIndex; Decode refuses others (kDataLoss),
+// so a future format is scanned instead of misread.
+inline constexpr uint32_t kSegmentIndexVersion = 1;
+
+// Fields whose per-block value counts are kept (text field ids of
+// record_view.h): service, event, outcome, severity, app, host, node, source.
+inline constexpr std::array<size_t, 8> kCountedFields = {0, 1, 2, 9, 8, 7, kNodeFieldId,
+                                                         kSourceFieldId};
+// A counted field with more distinct values than this in one segment keeps
+// no counts in that segment (queries on it decompress instead).
+inline constexpr size_t kMaxCountedValues = 4096;
+// Bloom filter sizing: bits per distinct token of a block, and probes.
+inline constexpr uint32_t kBloomBitsPerToken = 10;
+inline constexpr uint32_t kBloomProbes = 6;
+// Decode limits (a damaged or hostile blob must not exhaust memory).
+inline constexpr size_t kMaxIndexRawBytes = size_t{1} << 30;
+inline constexpr size_t kMaxIndexBlocks = size_t{1} << 22;
+
+struct BlockInfo {
+  uint64_t offset = 0;        // first byte of the block's zstd frame in data
+  uint64_t length = 0;        // compressed length (the whole frame)
+  uint64_t raw_bytes = 0;     // decompressed length (records + newlines)
+  uint64_t record_count = 0;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+  int64_t min_received_ms = 0;
+  int64_t max_received_ms = 0;
+  uint64_t bloom_offset = 0;  // first word in SegmentIndex::bloom_words
+  uint64_t bloom_words = 0;   // number of 64-bit words (0 = no filter: may contain anything)
+};
+
+struct FieldCounts {
+  size_t field_id = 0;
+  // Distinct values in this segment; "" stands for "field absent".
+  std::vector<std::string> values;
+  // per_block[b] = (index into values, number of records) pairs of block b.
+  std::vector<std::vector<std::pair<uint32_t, uint64_t>>> per_block;
+};
+
+struct SegmentIndex {
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+  uint64_t record_count = 0;
+  int64_t min_received_ms = 0;
+  int64_t max_received_ms = 0;
+  uint64_t data_bytes = 0;  // size of the data object described
+  uint32_t bloom_probes = kBloomProbes;
+  std::vector<BlockInfo> blocks;
+  std::vector<uint64_t> bloom_words;
+  std::vector<FieldCounts> counts;  // only for fields that kept counts
+
+  // False only if block `b` certainly has no record with token `hash`.
+  bool BlockMayContain(size_t b, uint64_t hash) const;
+  // Counts of text field `field_id`, or nullptr when not kept.
+  const FieldCounts* CountsFor(size_t field_id) const;
+};
+
+// Bloom filter primitives over `nwords` 64-bit words.
+void BloomAdd(uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
+bool BloomMayContain(const uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
+
+// The stored blob: "kura-idx", u32 version (LE), one zstd frame (with
+// content checksum) of the serialized index, u64 Hash64 (tokens.h) of all
+// preceding bytes (LE).
+std::string EncodeSegmentIndex(const SegmentIndex& index);
+
+// Parses a blob. kDataLoss (with what is wrong) for a bad magic, an unknown
+// version, a checksum mismatch or any inconsistent content (blocks not
+// contiguous, filters out of range, ...).
+Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob);
+
+// Checks that `index` describes a data object of `data_bytes` bytes
+// (kDataLoss otherwise): a stale or misplaced index must not be used.
+Status CheckIndexMatchesData(const SegmentIndex& index, uint64_t data_bytes);
+
+}  // namespace kura::logs
+
+#endif  // KURA_LOGS_SEGMENT_SEGMENT_INDEX_H_

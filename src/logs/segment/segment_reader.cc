@@ -1,0 +1,161 @@
+#include "logs/segment/segment_reader.h"
+
+#include <zstd.h>
+
+#include <cstring>
+
+namespace kura::logs {
+namespace {
+
+Status BadFrame(std::string_view what) {
+  return DataLossError("segment data: " + std::string(what));
+}
+
+}  // namespace
+
+BlockDecompressor::BlockDecompressor() : dctx_(ZSTD_createDCtx()) {}
+BlockDecompressor::~BlockDecompressor() { ZSTD_freeDCtx(dctx_); }
+
+Status BlockDecompressor::Decompress(std::string_view frame, std::string* raw) {
+  raw->clear();
+  if (dctx_ == nullptr) return InternalError("segment data: cannot allocate a zstd context");
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
+  if (ZSTD_isError(frame_size)) return BadFrame("not a zstd frame or truncated");
+  if (frame_size != frame.size()) return BadFrame("bytes after the frame");
+  const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (content == ZSTD_CONTENTSIZE_ERROR) return BadFrame("bad frame header");
+  ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
+  if (content != ZSTD_CONTENTSIZE_UNKNOWN) {
+    if (content > kMaxBlockRawBytes) return BadFrame("frame larger than the limit");
+    raw->resize(content);
+    const size_t n = ZSTD_decompressDCtx(dctx_, raw->data(), raw->size(), frame.data(), frame.size());
+    if (ZSTD_isError(n) || n != content) {
+      raw->clear();
+      return BadFrame(std::string("corrupt frame (") +
+                      (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") + ")");
+    }
+    return OkStatus();
+  }
+  // No content size in the header (not written by SegmentBuilder, but valid
+  // zstd): stream with the same limit.
+  ZSTD_inBuffer in{frame.data(), frame.size(), 0};
+  size_t ret = 1;
+  while (ret != 0) {
+    if (raw->size() >= kMaxBlockRawBytes) {
+      raw->clear();
+      return BadFrame("frame larger than the limit");
+    }
+    const size_t start = raw->size();
+    raw->resize(std::min(kMaxBlockRawBytes, start + ZSTD_DStreamOutSize()));
+    ZSTD_outBuffer out{raw->data() + start, raw->size() - start, 0};
+    ret = ZSTD_decompressStream(dctx_, &out, &in);
+    raw->resize(start + out.pos);
+    if (ZSTD_isError(ret)) {
+      raw->clear();
+      return BadFrame(std::string("corrupt frame (") + ZSTD_getErrorName(ret) + ")");
+    }
+    if (ret != 0 && in.pos == in.size && out.pos == 0) {
+      raw->clear();
+      return BadFrame("truncated frame");
+    }
+  }
+  return OkStatus();
+}
+
+Status DecompressBlock(std::string_view frame, std::string* raw) {
+  BlockDecompressor d;
+  return d.Decompress(frame, raw);
+}
+
+Status ForEachRecordInBlock(std::string_view raw,
+                            const std::function<Status(std::string_view)>& fn) {
+  if (!raw.empty() && raw.back() != '\n') return BadFrame("block does not end with a newline");
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    const void* nl = std::memchr(raw.data() + pos, '\n', raw.size() - pos);
+    const size_t end = static_cast<size_t>(static_cast<const char*>(nl) - raw.data());
+    if (end == pos) return BadFrame("empty line");
+    RETURN_IF_ERROR(fn(raw.substr(pos, end - pos)));
+    pos = end + 1;
+  }
+  return OkStatus();
+}
+
+SegmentReader::SegmentReader(std::string_view data) : data_(data) {}
+SegmentReader::~SegmentReader() = default;
+
+Status SegmentReader::LoadNextFrame() {
+  std::string_view rest = data_.substr(next_frame_);
+  const size_t size = ZSTD_findFrameCompressedSize(rest.data(), rest.size());
+  const std::string at = " at byte " + std::to_string(next_frame_);
+  if (ZSTD_isError(size)) return BadFrame("not a zstd frame or truncated" + at);
+  Status s = decompressor_.Decompress(rest.substr(0, size), &raw_);
+  if (!s.ok()) return DataLossError(s.message() + at);
+  frame_offset_ = next_frame_;
+  next_frame_ += size;
+  ++frames_;
+  pos_ = 0;
+  return OkStatus();
+}
+
+Result<bool> SegmentReader::Next(std::string_view* record) {
+  if (!error_.ok()) return error_;
+  while (true) {
+    if (pos_ < raw_.size()) {
+      const void* nl = std::memchr(raw_.data() + pos_, '\n', raw_.size() - pos_);
+      if (nl != nullptr) {
+        const size_t end = static_cast<size_t>(static_cast<const char*>(nl) - raw_.data());
+        std::string_view line(raw_.data() + pos_, end - pos_);
+        pos_ = end + 1;
+        if (!carry_.empty()) {
+          carry_.append(line);
+          // The joined record must stay valid until the next call.
+          raw_.replace(0, pos_, "");
+          raw_.insert(0, carry_);
+          pos_ = carry_.size();
+          *record = std::string_view(raw_.data(), carry_.size());
+          carry_.clear();
+          return true;
+        }
+        if (line.empty()) {
+          error_ = BadFrame("empty line in the frame at byte " + std::to_string(frame_offset_));
+          return error_;
+        }
+        *record = line;
+        return true;
+      }
+      // A record continues in the next frame.
+      carry_.append(raw_, pos_, std::string::npos);
+      if (carry_.size() > kMaxBlockRawBytes) {
+        error_ = BadFrame("record larger than the limit");
+        return error_;
+      }
+      pos_ = raw_.size();
+    }
+    if (next_frame_ >= data_.size()) {
+      if (!carry_.empty()) {
+        error_ = BadFrame("last record has no newline (truncated object?)");
+        return error_;
+      }
+      return false;
+    }
+    if (Status s = LoadNextFrame(); !s.ok()) {
+      error_ = s;
+      return error_;
+    }
+  }
+}
+
+Result<std::vector<std::string>> ReadAllRecords(std::string_view data) {
+  SegmentReader reader(data);
+  std::vector<std::string> out;
+  std::string_view rec;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader.Next(&rec));
+    if (!more) break;
+    out.emplace_back(rec);
+  }
+  return out;
+}
+
+}  // namespace kura::logs

@@ -1,0 +1,124 @@
+#include "logs/segment/segment_reader.h"
+
+#include <gtest/gtest.h>
+#include <zstd.h>
+
+#include "logs/segment/segment_builder.h"
+#include "logs/segment/segment_test_util.h"
+
+namespace kura::logs {
+namespace {
+
+using testing::kTestEpochMs;
+using testing::MakeChainedRecords;
+
+std::string Frame(std::string_view raw, bool with_size = true) {
+  if (!with_size) {
+    // Streaming compression without a pledged size: no content size field.
+    ZSTD_CCtx* c = ZSTD_createCCtx();
+    std::string out(ZSTD_compressBound(raw.size()) + 64, '\0');
+    ZSTD_inBuffer in{raw.data(), raw.size(), 0};
+    ZSTD_outBuffer o{out.data(), out.size(), 0};
+    size_t r = ZSTD_compressStream2(c, &o, &in, ZSTD_e_end);
+    EXPECT_EQ(r, 0u);
+    ZSTD_freeCCtx(c);
+    out.resize(o.pos);
+    return out;
+  }
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), 3);
+  out.resize(n);
+  return out;
+}
+
+std::string BuildData(size_t n, size_t block_bytes) {
+  SegmentBuilder builder(SegmentOptions{.block_bytes = block_bytes, .zstd_level = 3});
+  for (const auto& r : MakeChainedRecords(1, n, kTestEpochMs)) EXPECT_TRUE(builder.Add(r).ok());
+  auto seg = builder.Finish();
+  EXPECT_TRUE(seg.ok());
+  return seg->data;
+}
+
+TEST(SegmentReaderTest, IteratesEveryRecordAcrossFrames) {
+  const std::string data = BuildData(300, 2048);
+  SegmentReader reader(data);
+  std::string_view rec;
+  uint64_t n = 0;
+  while (true) {
+    auto more = reader.Next(&rec);
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    if (!*more) break;
+    ++n;
+    EXPECT_NE(rec.find("\"seq\":" + std::to_string(n) + ","), std::string_view::npos);
+  }
+  EXPECT_EQ(n, 300u);
+  EXPECT_GT(reader.frames(), 5u);
+}
+
+TEST(SegmentReaderTest, EmptyObjectHasNoRecords) {
+  auto all = ReadAllRecords("");
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->empty());
+}
+
+TEST(SegmentReaderTest, JoinsARecordSplitAcrossFramesAndReadsFramesWithoutSize) {
+  const std::string data = Frame("{\"a\":1}\n{\"b\"") + Frame(":2}\n{\"c\":3}\n", false);
+  auto all = ReadAllRecords(data);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(*all, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"c\":3}"}));
+}
+
+TEST(SegmentReaderTest, AFlippedByteIsDataLossNamingTheFrame) {
+  std::string data = BuildData(300, 2048);
+  data[data.size() / 2] ^= 0x01;
+  auto all = ReadAllRecords(data);
+  ASSERT_FALSE(all.ok());
+  EXPECT_EQ(all.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(all.status().message().find("at byte "), std::string::npos);
+}
+
+TEST(SegmentReaderTest, TruncationIsDataLoss) {
+  const std::string data = BuildData(300, 2048);
+  for (size_t cut : {data.size() - 1, data.size() - 7, data.size() / 2, size_t{3}}) {
+    auto all = ReadAllRecords(std::string_view(data).substr(0, cut));
+    ASSERT_FALSE(all.ok()) << cut;
+    EXPECT_EQ(all.status().code(), StatusCode::kDataLoss) << cut;
+  }
+}
+
+TEST(SegmentReaderTest, MissingFinalNewlineAndEmptyLinesAreDataLoss) {
+  auto a = ReadAllRecords(Frame("{\"a\":1}\n{\"b\":2}"));
+  EXPECT_EQ(a.status().code(), StatusCode::kDataLoss);
+  auto b = ReadAllRecords(Frame("{\"a\":1}\n\n{\"b\":2}\n"));
+  EXPECT_EQ(b.status().code(), StatusCode::kDataLoss);
+  auto c = ReadAllRecords("garbage that is not zstd");
+  EXPECT_EQ(c.status().code(), StatusCode::kDataLoss);
+}
+
+TEST(SegmentReaderTest, DecompressBlockWantsExactlyOneFrame) {
+  const std::string f = Frame("{\"a\":1}\n");
+  std::string raw;
+  ASSERT_TRUE(DecompressBlock(f, &raw).ok());
+  EXPECT_EQ(raw, "{\"a\":1}\n");
+  EXPECT_EQ(DecompressBlock(f + f, &raw).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(DecompressBlock(std::string_view(f).substr(0, f.size() - 1), &raw).code(),
+            StatusCode::kDataLoss);
+}
+
+TEST(SegmentReaderTest, ForEachRecordInBlockChecksFraming) {
+  std::vector<std::string> got;
+  auto collect = [&](std::string_view r) {
+    got.emplace_back(r);
+    return OkStatus();
+  };
+  ASSERT_TRUE(ForEachRecordInBlock("a\nb\n", collect).ok());
+  EXPECT_EQ(got, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(ForEachRecordInBlock("a\nb", collect).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ForEachRecordInBlock("a\n\n", collect).code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ForEachRecordInBlock("a\n", [](std::string_view) { return CancelledError("stop"); })
+                .code(),
+            StatusCode::kCancelled);
+}
+
+}  // namespace
+}  // namespace kura::logs
