@@ -16,6 +16,7 @@ KURA="${KURA_BUILD_DIR:-$root/build}/src/cli/kura"
 D="$(mktemp -d /tmp/kura-demo-XXXXXX)"
 VAULT_PID=""
 RUNNER_PID=""
+LOGS_PID=""
 ZONES=0
 cleanup() {
   if [ -n "$RUNNER_PID" ] && kill -0 "$RUNNER_PID" 2>/dev/null; then
@@ -23,6 +24,9 @@ cleanup() {
   fi
   if [ -n "$VAULT_PID" ] && kill -0 "$VAULT_PID" 2>/dev/null; then
     kill -TERM "$VAULT_PID"; wait "$VAULT_PID" 2>/dev/null || true
+  fi
+  if [ -n "$LOGS_PID" ] && kill -0 "$LOGS_PID" 2>/dev/null; then
+    kill -TERM "$LOGS_PID"; wait "$LOGS_PID" 2>/dev/null || true
   fi
   if [ "$ZONES" = 1 ]; then KURA_BIN="$KURA" "$root/scripts/zones.sh" down >/dev/null 2>&1 || true; fi
   if [ "${KURA_DEMO_KEEP:-0}" = 1 ]; then echo "demo: kept $D"; else rm -rf "$D"; fi
@@ -183,6 +187,56 @@ stop_vault
 
 bold "11. The audit trail this demo produced (PCI DSS 10.2)"
 awk '{ print }' "$D/data/audit.jsonl" | cut -c1-220
+
+bold "11b. Audit log platform: the vault's events land in a tamper-evident store"
+"$KURA" logs init --data-dir "$D/logs" >/dev/null
+cat > "$D/logs.toml" <<TOML
+[logs]
+node_id = "logs-demo"
+data_dir = "$D/logs"
+
+[seal]
+max_age = "1s"                       # seal at once for the demo (default 5m)
+
+[audit]
+file = "logs-audit.log"
+
+[[tail]]                             # follow the vault's audit file
+name = "vault"
+path = "$D/data/audit.jsonl"
+TOML
+: > "$D/logs.out"
+"$KURA" logs serve --config "$D/logs.toml" >"$D/logs.out" 2>&1 &
+LOGS_PID=$!
+VAULT_EVENTS=$(wc -l < "$D/data/audit.jsonl")
+echo "logs node pid $LOGS_PID tails $D/data/audit.jsonl ($VAULT_EVENTS events) and seals after 1 s"
+sealed=0
+for _ in $(seq 150); do
+  if ! kill -0 "$LOGS_PID" 2>/dev/null; then cat "$D/logs.out"; exit 1; fi
+  n=$("$KURA" logs verify --data-dir "$D/logs" 2>/dev/null | sed -n 's/^verified \([0-9]*\) records.*/\1/p')
+  if [ "${n:-0}" -ge "$VAULT_EVENTS" ]; then
+    sealed=1; break
+  fi
+  sleep 0.2
+done
+kill -TERM "$LOGS_PID"; wait "$LOGS_PID" || true
+[ "$sealed" = 1 ] || { echo "demo: the vault's events were not sealed" >&2; cat "$D/logs.out"; exit 1; }
+echo "-- who revealed which card (search over the sealed archive, newest first):"
+run "$KURA" logs search --data-dir "$D/logs" 'event=card.reveal OR event=grant.reveal'
+echo "-- refused requests, counted per event type:"
+run "$KURA" logs search --data-dir "$D/logs" 'outcome=failure' --count --group-by event
+echo "-- the whole chain: every digest signature, segment hash and chain link:"
+run "$KURA" logs verify --data-dir "$D/logs"
+SEG=$(find "$D/logs/archive/data" -name '*.jsonl.zst' | sort | head -1)
+echo "-- an insider flips one byte in the middle of $(basename "$SEG"):"
+size=$(stat -c %s "$SEG"); off=$((size / 2))
+byte=$(od -An -tu1 -j "$off" -N1 "$SEG" | tr -d ' ')
+printf "$(printf '\\%03o' $(( byte ^ 1 )))" | dd of="$SEG" bs=1 seek="$off" count=1 conv=notrunc 2>/dev/null
+set +e
+"$KURA" logs verify --data-dir "$D/logs"; rc=$?
+set -e
+echo "  [exit $rc]"
+[ "$rc" = 3 ] || { echo "demo: verify did not report the modified segment" >&2; exit 1; }
 
 bold "12. Zone bridge: the out-of-scope scheduler runs a CDE batch job through the drop zone"
 mkdir -p "$D/dropzone" "$D/cde-inbox" "$D/bridge"

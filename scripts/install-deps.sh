@@ -29,3 +29,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
 else
   echo "install-deps: all packages present" >&2
 fi
+
+# DuckDB cross-check of the audit log archive (src/logs/search/duckdb,
+# test kura_logs_duckdb_crosscheck_test): node from Debian if missing, then
+# the pinned @duckdb/node-api from its lock file.
+if ! command -v node >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+duckdb_dir="$(cd "$(dirname "$0")/.." && pwd)/src/logs/search/duckdb"
+if [ ! -d "$duckdb_dir/node_modules/@duckdb/node-api" ]; then
+  echo "install-deps: npm ci in $duckdb_dir" >&2
+  npm ci --prefix "$duckdb_dir" --no-audit --no-fund >&2
+fi

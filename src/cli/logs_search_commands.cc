@@ -1,5 +1,7 @@
 // `kura logs search`: the search part of the log platform (docs/logs.md
 // "Search").
+#include <algorithm>
+#include <array>
 #include <iomanip>
 #include <memory>
 #include <sstream>
@@ -34,24 +36,52 @@ struct SearchFlags {
   size_t threads = 2;
 };
 
+// Columns are as wide as their widest value (capped), two spaces apart, so
+// long tokens or principals never run into the next column.
 void PrintTable(std::ostream& out, const logs::SearchResult& r) {
-  out << std::left << std::setw(25) << "RECEIVED" << std::setw(22) << "EVENT" << std::setw(9)
-      << "OUTCOME" << std::setw(18) << "PRINCIPAL" << std::setw(22) << "RESOURCE"
-      << "MESSAGE\n";
+  static constexpr std::array<std::string_view, 6> kHeaders = {
+      "RECEIVED", "EVENT", "OUTCOME", "PRINCIPAL", "RESOURCE", "MESSAGE"};
+  static constexpr size_t kMaxColumnWidth = 40;
+  std::vector<std::array<std::string, 6>> rows;
+  rows.reserve(r.records.size());
   std::string scratch;
   for (const std::string& bytes : r.records) {
+    std::array<std::string, 6> row;
     auto v = logs::ScanRecord(bytes);
-    if (!v.ok()) continue;
+    if (!v.ok()) {
+      row[5] = "(unreadable record: " + v.status().message() + ")";
+      rows.push_back(std::move(row));
+      continue;
+    }
     auto field = [&](std::string_view name) {
       return std::string(v->Text(*logs::TextFieldId(name), &scratch));
     };
     std::string msg = field("message");
     if (msg.empty()) msg = field("reason");
     if (msg.size() > kTableMessageWidth) msg = msg.substr(0, kTableMessageWidth - 3) + "...";
-    out << std::setw(25) << v->received << std::setw(22) << field("event") << std::setw(9)
-        << field("outcome") << std::setw(18) << field("principal") << std::setw(22)
-        << field("resource") << msg << "\n";
+    row = {std::string(v->received), field("event"), field("outcome"), field("principal"),
+           field("resource"), std::move(msg)};
+    for (size_t i = 0; i + 1 < row.size(); ++i) {
+      if (row[i].size() > kMaxColumnWidth) row[i] = row[i].substr(0, kMaxColumnWidth - 3) + "...";
+    }
+    rows.push_back(std::move(row));
   }
+  std::array<size_t, 6> width{};
+  for (size_t i = 0; i < kHeaders.size(); ++i) width[i] = kHeaders[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  auto print_row = [&](auto const& cells) {
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      line.append(cells[i]);
+      if (i + 1 < cells.size()) line.append(width[i] - cells[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  };
+  print_row(kHeaders);
+  for (const auto& row : rows) print_row(row);
 }
 
 int Search(CliContext& ctx, const SearchFlags& f) {
