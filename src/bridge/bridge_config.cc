@@ -31,6 +31,13 @@ Result<BridgeRunnerConfig> LoadBridgeRunnerConfig(FileSystem& fs, const std::str
   c.poll_interval = std::chrono::milliseconds(poll);
   ASSIGN_OR_RETURN(int64_t max_jobs, b.IntOr("max_concurrent_jobs", 1, kMaxConcurrentJobs, 1));
   c.max_concurrent_jobs = static_cast<size_t>(max_jobs);
+  // At least 3 s: renewals come every lease/3, and a lease shorter than a
+  // busy database's lock wait would be taken over from a live runner.
+  ASSIGN_OR_RETURN(int64_t lease, b.IntOr("lease_ms", 0, 86'400'000, 60'000));
+  if (lease != 0 && lease < 3'000) {
+    return b.Error("lease_ms", "must be 0 (no leases) or at least 3000");
+  }
+  c.lease = std::chrono::milliseconds(lease);
   ASSIGN_OR_RETURN(c.vault_config, b.StringOr("vault_config", ""));
   ASSIGN_OR_RETURN(c.tokenize_input_dir, b.StringOr("tokenize_input_dir", ""));
   c.signing_key_file = c.InDataDir(c.signing_key_file);

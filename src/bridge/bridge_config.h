@@ -12,6 +12,7 @@
 //   audit_stdout = false
 //   poll_interval_ms = 250
 //   max_concurrent_jobs = 1               # jobs this runner runs at once
+//   lease_ms = 60000                      # claim lease, renewed every lease/3; 0 = none
 //   vault_config = "/etc/kura/vault.toml"  # optional: enables the vault built-ins
 //   tokenize_input_dir = "/srv/cde/inbox"
 //   [[submitters]]
@@ -62,6 +63,7 @@ struct BridgeRunnerConfig {
   bool audit_stdout = false;
   std::chrono::milliseconds poll_interval{250};
   size_t max_concurrent_jobs = 1;
+  std::chrono::milliseconds lease{60'000};  // RunnerOptions::lease
   std::string vault_config;
   std::string tokenize_input_dir;
   std::vector<SubmitterConfig> submitters;

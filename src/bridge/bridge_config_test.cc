@@ -17,6 +17,7 @@ data_dir = "/var/lib/bridge"
 runner_id = "cde-1"
 signing_key_file = "runner.key"
 max_concurrent_jobs = 4
+lease_ms = 30000
 [[submitters]]
 id = "airflow"
 public_key_file = "/etc/airflow.pub"
@@ -30,6 +31,7 @@ builtin = "purge-expired"
   EXPECT_EQ(c->signing_key_file, "/var/lib/bridge/runner.key");
   EXPECT_EQ(c->database_file, "/var/lib/bridge/bridge.db");
   EXPECT_EQ(c->max_concurrent_jobs, 4u);
+  EXPECT_EQ(c->lease, std::chrono::milliseconds(30'000));
   ASSERT_EQ(c->submitters.size(), 1u);
   EXPECT_EQ(c->submitters[0].public_key_file, "/etc/airflow.pub");
   EXPECT_NE(c->catalog.Find("purge"), nullptr);

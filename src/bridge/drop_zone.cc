@@ -48,4 +48,13 @@ Status DropZone::PutArtifact(std::string_view id, std::string_view name, std::st
   return store_.Put(ArtifactKey(id, name), data);
 }
 
+Status DropZone::PutArtifactStream(std::string_view id, std::string_view name,
+                                   BlobSource& source) {
+  return store_.PutStream(ArtifactKey(id, name), source);
+}
+
+Status DropZone::DeleteArtifact(std::string_view id, std::string_view name) {
+  return store_.Delete(ArtifactKey(id, name));
+}
+
 }  // namespace kura::bridge

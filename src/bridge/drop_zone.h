@@ -48,6 +48,10 @@ class DropZone {
   // kNotFound until the result exists.
   Result<std::string> GetResult(std::string_view id);
   Status PutArtifact(std::string_view id, std::string_view name, std::string_view data);
+  // Streams an artifact of any size (BlobStore::PutStream): nothing is
+  // visible unless `source` reaches its end without an error.
+  Status PutArtifactStream(std::string_view id, std::string_view name, BlobSource& source);
+  Status DeleteArtifact(std::string_view id, std::string_view name);
 
   BlobStore& store() { return store_; }
 

@@ -52,12 +52,15 @@ class Stmt {
 };
 
 constexpr const char* kColumns =
-    "SELECT submitter, idem_key, request_id, job, state, runner, claimed_ms, result_payload "
-    "FROM bridge_jobs WHERE ";
+    "SELECT submitter, idem_key, request_id, job, state, runner, claimed_ms, result_payload, "
+    "lease_expires_ms FROM bridge_jobs WHERE ";
 
 JobRow ReadRow(const Stmt& s) {
-  return JobRow{s.Col(0), s.Col(1), s.Col(2), s.Col(3), s.Col(4), s.Col(5), s.ColInt(6), s.Col(7)};
+  return JobRow{s.Col(0), s.Col(1),    s.Col(2), s.Col(3),   s.Col(4),
+                s.Col(5), s.ColInt(6), s.Col(7), s.ColInt(8)};
 }
+
+Status LeaseLost() { return AbortedError("job store: lease lost: another runner owns the job"); }
 
 }  // namespace
 
@@ -87,13 +90,26 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path, int bu
                         " request_id TEXT NOT NULL, job TEXT NOT NULL,"
                         " state TEXT NOT NULL CHECK (state IN ('running','done')),"
                         " runner TEXT NOT NULL, claimed_ms INTEGER NOT NULL, result_payload TEXT,"
+                        " lease_expires_ms INTEGER NOT NULL DEFAULT 0,"
                         " PRIMARY KEY (submitter, idem_key))"));
+  RETURN_IF_ERROR(store->MigrateLocked());
   RETURN_IF_ERROR(store->ExecLocked(
       "CREATE INDEX IF NOT EXISTS bridge_jobs_request ON bridge_jobs(request_id)"));
   return store;
 }
 
 JobStore::~JobStore() { sqlite3_close(db_); }
+
+Status JobStore::MigrateLocked() {
+  // Databases from before leases lack the column; their rows get "no lease".
+  Stmt s(db_, "SELECT 1 FROM pragma_table_info('bridge_jobs') WHERE name = 'lease_expires_ms'");
+  if (s.rc() != SQLITE_OK) return SqlError(s.rc(), "prepare migrate");
+  const int rc = s.Step();
+  if (rc == SQLITE_ROW) return OkStatus();
+  if (rc != SQLITE_DONE) return SqlError(rc, "migrate");
+  return ExecLocked(
+      "ALTER TABLE bridge_jobs ADD COLUMN lease_expires_ms INTEGER NOT NULL DEFAULT 0");
+}
 
 Status JobStore::ExecLocked(const char* sql) {
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
@@ -116,7 +132,8 @@ Result<std::optional<JobRow>> JobStore::SelectLocked(const char* where, const st
 Result<ClaimResult> JobStore::Claim(const std::string& submitter,
                                     const std::string& idempotency_key,
                                     const std::string& request_id, const std::string& job,
-                                    const std::string& runner, int64_t now_ms) {
+                                    const std::string& runner, int64_t now_ms,
+                                    int64_t lease_expires_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   // IMMEDIATE takes the write lock up front, so select-then-insert is atomic
   // across processes.
@@ -134,11 +151,12 @@ Result<ClaimResult> JobStore::Claim(const std::string& submitter,
     ClaimOutcome outcome = row.state == "done" ? ClaimOutcome::kDone : ClaimOutcome::kRunning;
     return ClaimResult{outcome, std::move(row)};
   }
-  JobRow row{submitter, idempotency_key, request_id, job, "running", runner, now_ms, ""};
+  JobRow row{submitter, idempotency_key, request_id, job, "running", runner, now_ms,
+             "",        lease_expires_ms};
   {
     Stmt s(db_,
            "INSERT INTO bridge_jobs (submitter, idem_key, request_id, job, state, runner,"
-           " claimed_ms) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6)");
+           " claimed_ms, lease_expires_ms) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7)");
     if (s.rc() != SQLITE_OK) {
       rollback();
       return SqlError(s.rc(), "prepare insert");
@@ -149,6 +167,7 @@ Result<ClaimResult> JobStore::Claim(const std::string& submitter,
     s.Text(4, job);
     s.Text(5, runner);
     s.Int(6, now_ms);
+    s.Int(7, lease_expires_ms);
     int rc = s.Step();
     if (rc != SQLITE_DONE) {
       rollback();
@@ -177,6 +196,65 @@ Status JobStore::Finish(const std::string& submitter, const std::string& idempot
   if (rc != SQLITE_DONE) return SqlError(rc, "finish");
   if (sqlite3_changes(db_) == 0) return NotFoundError("job store: no such job");
   return OkStatus();
+}
+
+Status JobStore::FinishOwned(const std::string& submitter, const std::string& idempotency_key,
+                             const std::string& runner, const std::string& result_payload) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_,
+         "UPDATE bridge_jobs SET state = 'done', result_payload = ?4"
+         " WHERE submitter = ?1 AND idem_key = ?2 AND runner = ?3 AND state = 'running'");
+  if (s.rc() != SQLITE_OK) return SqlError(s.rc(), "prepare finish");
+  s.Text(1, submitter);
+  s.Text(2, idempotency_key);
+  s.Text(3, runner);
+  s.Text(4, result_payload);
+  int rc = s.Step();
+  if (rc != SQLITE_DONE) return SqlError(rc, "finish");
+  if (sqlite3_changes(db_) == 0) return LeaseLost();
+  return OkStatus();
+}
+
+Status JobStore::RenewLease(const std::string& submitter, const std::string& idempotency_key,
+                            const std::string& runner, int64_t lease_expires_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_,
+         "UPDATE bridge_jobs SET lease_expires_ms = ?4"
+         " WHERE submitter = ?1 AND idem_key = ?2 AND runner = ?3 AND state = 'running'");
+  if (s.rc() != SQLITE_OK) return SqlError(s.rc(), "prepare renew");
+  s.Text(1, submitter);
+  s.Text(2, idempotency_key);
+  s.Text(3, runner);
+  s.Int(4, lease_expires_ms);
+  int rc = s.Step();
+  if (rc != SQLITE_DONE) return SqlError(rc, "renew");
+  if (sqlite3_changes(db_) == 0) return LeaseLost();
+  return OkStatus();
+}
+
+Result<std::optional<JobRow>> JobStore::TakeOver(const JobRow& row, const std::string& new_runner,
+                                                 int64_t now_ms, int64_t lease_expires_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // One UPDATE is atomic; the WHERE clause is the compare of compare-and-set.
+  Stmt s(db_,
+         "UPDATE bridge_jobs SET runner = ?5, lease_expires_ms = ?6"
+         " WHERE submitter = ?1 AND idem_key = ?2 AND runner = ?3 AND lease_expires_ms = ?4"
+         " AND state = 'running' AND lease_expires_ms > 0 AND lease_expires_ms <= ?7");
+  if (s.rc() != SQLITE_OK) return SqlError(s.rc(), "prepare take over");
+  s.Text(1, row.submitter);
+  s.Text(2, row.idempotency_key);
+  s.Text(3, row.runner);
+  s.Int(4, row.lease_expires_ms);
+  s.Text(5, new_runner);
+  s.Int(6, lease_expires_ms);
+  s.Int(7, now_ms);
+  int rc = s.Step();
+  if (rc != SQLITE_DONE) return SqlError(rc, "take over");
+  if (sqlite3_changes(db_) == 0) return std::optional<JobRow>();
+  JobRow taken = row;
+  taken.runner = new_runner;
+  taken.lease_expires_ms = lease_expires_ms;
+  return std::optional<JobRow>(std::move(taken));
 }
 
 Status JobStore::Release(const std::string& submitter, const std::string& idempotency_key) {

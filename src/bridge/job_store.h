@@ -8,6 +8,15 @@
 // until Finish() stores the result payload and marks it "done". After a
 // crash, RunningFor(runner) lists the rows a dead runner left behind.
 //
+// Leases: a claim may carry a lease expiry (lease_expires_ms, 0 = none) that
+// the running runner keeps pushing forward (RenewLease, its heartbeat). A
+// running row whose lease has expired belongs to a runner that died (or
+// stalled); another runner may TakeOver() the row — one conditional UPDATE,
+// a compare-and-set on (runner, lease), so of several runners exactly one
+// wins — and then fails or releases it like a restart would. The old owner's
+// later RenewLease / Finish fail with kAborted ("lease lost"), so it can
+// never overwrite the new owner's outcome.
+//
 // Errors: kUnavailable when the database stays locked past the busy
 // timeout, kDataLoss if the file is not a database, kInternal otherwise.
 // Messages never contain values.
@@ -40,7 +49,8 @@ struct JobRow {
   std::string state;  // "running" | "done"
   std::string runner;
   int64_t claimed_ms = 0;
-  std::string result_payload;  // result JSON payload once done
+  std::string result_payload;    // result JSON payload once done
+  int64_t lease_expires_ms = 0;  // 0 = no lease (only a restart recovers the row)
 };
 
 enum class ClaimOutcome {
@@ -64,12 +74,30 @@ class JobStore {
   JobStore& operator=(const JobStore&) = delete;
 
   // Claims (submitter, idempotency_key) for `request_id`; see ClaimOutcome.
+  // A new row's lease expires at `lease_expires_ms` (0 = no lease).
   Result<ClaimResult> Claim(const std::string& submitter, const std::string& idempotency_key,
                             const std::string& request_id, const std::string& job,
-                            const std::string& runner, int64_t now_ms);
+                            const std::string& runner, int64_t now_ms,
+                            int64_t lease_expires_ms = 0);
   // Marks the row done with its result. kNotFound if there is no such row.
   Status Finish(const std::string& submitter, const std::string& idempotency_key,
                 const std::string& result_payload);
+  // Finish, only while `runner` still owns the running row: kAborted
+  // ("lease lost") if another runner took it over or it is done already.
+  Status FinishOwned(const std::string& submitter, const std::string& idempotency_key,
+                     const std::string& runner, const std::string& result_payload);
+  // Moves the lease of a running row `runner` owns to `lease_expires_ms`.
+  // kAborted ("lease lost") if the row is not running under `runner` any
+  // more (taken over, or done).
+  Status RenewLease(const std::string& submitter, const std::string& idempotency_key,
+                    const std::string& runner, int64_t lease_expires_ms);
+  // Takes over `row` (as read before) for `new_runner` with a new lease,
+  // if it is still running under the same runner and lease and that lease
+  // has expired by `now_ms`. Returns the updated row, or std::nullopt if
+  // the row changed meanwhile or its lease has not expired (someone else
+  // took it, it finished, or its owner renewed).
+  Result<std::optional<JobRow>> TakeOver(const JobRow& row, const std::string& new_runner,
+                                         int64_t now_ms, int64_t lease_expires_ms);
   // Deletes a running row so the request may be claimed again (recovery of
   // an idempotent job). kNotFound if absent.
   Status Release(const std::string& submitter, const std::string& idempotency_key);
@@ -83,6 +111,8 @@ class JobStore {
   Result<std::optional<JobRow>> SelectLocked(const char* where, const std::string& a,
                                              const std::string& b);
   Status ExecLocked(const char* sql);
+  // Adds columns of newer versions to an existing table.
+  Status MigrateLocked();
 
   std::mutex mu_;
   sqlite3* db_;  // GUARDED_BY(mu_)

@@ -1,8 +1,10 @@
 #include "bridge/job_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -91,6 +93,71 @@ TEST(JobStoreTest, NotADatabaseIsDataLoss) {
   auto store = JobStore::Open(dir.Sub("bad.db"));
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+}
+
+TEST(JobStoreTest, LeasesRenewTakeOverOnceAndFenceTheOldOwner) {
+  testing::TempDir dir;
+  auto a = JobStore::Open(dir.Sub("bridge.db"));
+  auto b = JobStore::Open(dir.Sub("bridge.db"));
+  auto c = JobStore::Open(dir.Sub("bridge.db"));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  auto claim = (*a)->Claim("s", "k", "id", "job", "r1", 1000, 61'000);
+  ASSERT_TRUE(claim.ok());
+  EXPECT_EQ(claim->row.lease_expires_ms, 61'000);
+  ASSERT_TRUE((*a)->RenewLease("s", "k", "r1", 90'000).ok());
+  EXPECT_EQ((*(*b)->FindByRequestId("id"))->lease_expires_ms, 90'000);
+  // Not expired yet: nobody takes over.
+  JobRow seen = **(*b)->FindByRequestId("id");
+  EXPECT_FALSE((*b)->TakeOver(seen, "r2", 89'999, 150'000)->has_value());
+  // Expired: of two runners that read the same row, exactly one wins.
+  auto won_b = (*b)->TakeOver(seen, "r2", 90'000, 150'000);
+  auto won_c = (*c)->TakeOver(seen, "r3", 90'001, 150'001);
+  ASSERT_TRUE(won_b.ok() && won_c.ok());
+  EXPECT_TRUE(won_b->has_value());
+  EXPECT_FALSE(won_c->has_value());
+  EXPECT_EQ((*won_b)->runner, "r2");
+  // The old owner is fenced off: it can neither renew nor finish.
+  EXPECT_EQ((*a)->RenewLease("s", "k", "r1", 200'000).code(), StatusCode::kAborted);
+  EXPECT_EQ((*a)->FinishOwned("s", "k", "r1", "{}").code(), StatusCode::kAborted);
+  ASSERT_TRUE((*b)->FinishOwned("s", "k", "r2", "{\"status\":\"failed\"}").ok());
+  EXPECT_EQ((*c)->Claim("s", "k", "id2", "job", "r3", 1)->outcome, ClaimOutcome::kDone);
+  // Done rows have no lease to renew.
+  EXPECT_EQ((*b)->RenewLease("s", "k", "r2", 300'000).code(), StatusCode::kAborted);
+  // A row without a lease is never taken over.
+  ASSERT_TRUE((*a)->Claim("s", "k2", "id3", "job", "r1", 1).ok());
+  JobRow no_lease = **(*b)->FindByRequestId("id3");
+  EXPECT_EQ(no_lease.lease_expires_ms, 0);
+  EXPECT_FALSE((*b)->TakeOver(no_lease, "r2", INT64_MAX, 1)->has_value());
+}
+
+TEST(JobStoreTest, DatabaseFromBeforeLeasesIsMigrated) {
+  testing::TempDir dir;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.Sub("old.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE bridge_jobs ("
+                           " submitter TEXT NOT NULL, idem_key TEXT NOT NULL,"
+                           " request_id TEXT NOT NULL, job TEXT NOT NULL,"
+                           " state TEXT NOT NULL CHECK (state IN ('running','done')),"
+                           " runner TEXT NOT NULL, claimed_ms INTEGER NOT NULL, result_payload "
+                           "TEXT, PRIMARY KEY (submitter, idem_key));"
+                           "INSERT INTO bridge_jobs VALUES ('s','k','id','job','running','r1',5,NULL);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = JobStore::Open(dir.Sub("old.db"));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto rows = (*store)->RunningFor("r1");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].lease_expires_ms, 0);  // no lease: only a restart recovers it
+  ASSERT_TRUE((*store)->RenewLease("s", "k", "r1", 99).ok());
+  // Opening again does not migrate twice.
+  auto again = JobStore::Open(dir.Sub("old.db"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*(*again)->FindByRequestId("id"))->lease_expires_ms, 99);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -17,6 +18,24 @@ bool MayBeInPan(char c) { return (c >= '0' && c <= '9') || c == ' ' || c == '-';
 // Longest span of one match: 19 digits and 18 separators.
 constexpr size_t kMaxMatchSpan = pan::kMaxPanDigits * 2;
 
+// Index one past the last byte of `data` that cannot be part of a match
+// (0 if every byte may be).
+size_t AfterLastCut(std::string_view data) {
+  size_t i = data.size();
+  while (i > 0 && MayBeInPan(data[i - 1])) --i;
+  return i;
+}
+
+// Index one past the first byte that cannot be part of a match, looking at
+// most `limit` bytes far (npos if there is none within the limit).
+size_t AfterFirstCut(std::string_view data, size_t limit) {
+  const size_t end = std::min(data.size(), limit);
+  for (size_t i = 0; i < end; ++i) {
+    if (!MayBeInPan(data[i])) return i + 1;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 PanGuardReport ScanTextForPans(std::string_view text) {
@@ -25,39 +44,74 @@ PanGuardReport ScanTextForPans(std::string_view text) {
   return scanner.Finish();
 }
 
-void PanStreamScanner::ScanPrefix(size_t cut, size_t count_before) {
-  for (const pan::PanMatch& m : pan::FindPans(std::string_view(buffer_).substr(0, cut))) {
-    if (m.begin >= count_before) continue;
-    if (report_.matches == 0) report_.first_offset = buffer_offset_ + m.begin;
+void PanStreamScanner::Count(std::string_view text, uint64_t offset, size_t limit) {
+  pan::ForEachPan(text, [&](const pan::PanMatch& m) {
+    if (m.begin >= limit) return false;  // in order: the rest start later
+    if (report_.matches == 0) report_.first_offset = offset + m.begin;
     ++report_.matches;
-  }
+    return true;
+  });
+}
+
+void PanStreamScanner::ScanOverlong(std::string_view text, uint64_t offset) {
+  // A pathological run of digits and separators: scan all of it, count the
+  // matches that start before the overlap and re-scan the overlap with what
+  // follows (a match there may be counted twice: the safe side).
+  const size_t keep_from = text.size() - kMaxMatchSpan;
+  Count(text, offset, keep_from);
+  std::string overlap(text.substr(keep_from));
+  carry_ = std::move(overlap);
+  carry_offset_ = offset + keep_from;
 }
 
 void PanStreamScanner::Update(std::string_view data) {
+  uint64_t offset = report_.bytes_scanned;
   report_.bytes_scanned += data.size();
-  buffer_.append(data);
-  if (buffer_.size() < kPanGuardChunkBytes) return;
-  // Cut after the last byte that cannot be part of a match.
-  size_t cut = buffer_.size();
-  while (cut > 0 && MayBeInPan(buffer_[cut - 1]) && buffer_.size() - cut < kPanGuardMaxCarry) {
-    --cut;
+  while (!data.empty()) {
+    if (!carry_.empty()) {
+      // Complete the carried tail up to the first byte that ends it.
+      const size_t room = kPanGuardMaxCarry - std::min(carry_.size(), kPanGuardMaxCarry);
+      const size_t cut = AfterFirstCut(data, room);
+      if (cut == std::string_view::npos) {
+        const size_t take = std::min(data.size(), room);
+        carry_.append(data.substr(0, take));
+        data.remove_prefix(take);
+        offset += take;
+        if (carry_.size() >= kPanGuardMaxCarry) {
+          const std::string text = std::move(carry_);
+          carry_.clear();
+          ScanOverlong(text, carry_offset_);
+        }
+        continue;
+      }
+      carry_.append(data.substr(0, cut));
+      data.remove_prefix(cut);
+      offset += cut;
+      Count(carry_, carry_offset_, carry_.size());
+      carry_.clear();
+      continue;
+    }
+    // The bulk is scanned in place, up to the last byte that cannot belong
+    // to a match, so no match is split; only the tail after it is copied.
+    const size_t cut = AfterLastCut(data);
+    if (cut > 0) {
+      Count(data.substr(0, cut), offset, cut);
+      data.remove_prefix(cut);
+      offset += cut;
+    }
+    if (data.size() < kPanGuardMaxCarry) {
+      carry_.assign(data);
+      carry_offset_ = offset;
+      return;
+    }
+    ScanOverlong(data, offset);
+    return;
   }
-  size_t keep_from = cut;
-  if (cut > 0 && !MayBeInPan(buffer_[cut - 1])) {
-    ScanPrefix(cut, cut);
-  } else {
-    // A pathological chain: scan everything, count matches that start
-    // before the overlap, carry the overlap for the next round.
-    keep_from = buffer_.size() - kMaxMatchSpan;
-    ScanPrefix(buffer_.size(), keep_from);
-  }
-  buffer_.erase(0, keep_from);
-  buffer_offset_ += keep_from;
 }
 
 PanGuardReport PanStreamScanner::Finish() {
-  ScanPrefix(buffer_.size(), buffer_.size() + 1);
-  buffer_.clear();
+  Count(carry_, carry_offset_, carry_.size());
+  carry_.clear();
   return report_;
 }
 
@@ -67,6 +121,7 @@ Result<PanGuardReport> ScanFileForPans(const std::string& path) {
     if (errno == ENOENT) return NotFoundError("pan guard: file not found: " + path);
     return InternalError("pan guard: cannot open: " + path);
   }
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   PanStreamScanner scanner;
   std::vector<char> chunk(kPanGuardChunkBytes);
   for (;;) {

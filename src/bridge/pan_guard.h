@@ -5,11 +5,13 @@
 // Matches are those of core/pan/pan_scanner.h (13-19 digits passing Luhn,
 // also grouped with single spaces or dashes). Files are streamed in
 // kPanGuardChunkBytes chunks, so memory stays constant and a multi-GB
-// artifact is scanned at disk speed. A chunk is cut after the last byte that
-// cannot belong to a PAN (anything but a digit, ' ' or '-'), so results
-// match scanning the whole file at once; only for a run of digits and
-// separators longer than kPanGuardMaxCarry does the guard cut inside it
-// and re-scan an overlap, which can only over-report (the safe side).
+// artifact is scanned at disk speed. Each piece is scanned in place up to
+// the last byte that cannot belong to a PAN (anything but a digit, ' ' or
+// '-'); only the tail after it (usually a few bytes) is copied and joined
+// with the next piece, so results match scanning the whole file at once.
+// Only for a run of digits and separators longer than kPanGuardMaxCarry
+// does the guard cut inside it and re-scan an overlap, which can only
+// over-report (the safe side).
 //
 // Reports say how many matches and where the first one starts, never what
 // they are.
@@ -44,16 +46,25 @@ PanGuardReport ScanTextForPans(std::string_view text);
 Result<PanGuardReport> ScanFileForPans(const std::string& path);
 
 // Incremental form of the above, for data produced in pieces.
+// Pieces may have any size and may split a PAN anywhere.
 class PanStreamScanner {
  public:
   void Update(std::string_view data);
   // Scans what is still carried over and returns the report. Call once.
   PanGuardReport Finish();
+  // Matches found so far (a match in the carried tail counts only later).
+  uint64_t matches() const { return report_.matches; }
 
  private:
-  void ScanPrefix(size_t cut, size_t count_before);
-  std::string buffer_;
-  uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
+  // Counts the matches of `text` (at stream offset `offset`) that start
+  // before text[limit].
+  void Count(std::string_view text, uint64_t offset, size_t limit);
+  // Scans a run of >= kPanGuardMaxCarry bytes that may all belong to a PAN
+  // and carries its last bytes over.
+  void ScanOverlong(std::string_view text, uint64_t offset);
+
+  std::string carry_;          // unscanned tail: bytes that may all be in a PAN
+  uint64_t carry_offset_ = 0;  // stream offset of carry_[0]
   PanGuardReport report_;
 };
 

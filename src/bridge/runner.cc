@@ -8,12 +8,10 @@
 #include <optional>
 #include <thread>
 
+#include "bridge/artifact_source.h"
 #include "bridge/exec_job.h"
 #include "bridge/pan_guard.h"
-#include "core/crypto/encoding.h"
-#include "core/crypto/hash.h"
 #include "core/crypto/jws.h"
-#include "core/pan/pan_scanner.h"
 
 namespace kura::bridge {
 
@@ -114,33 +112,43 @@ Status Runner::Reject(const std::string& id, const std::string& job, std::string
 
 Status Runner::Finish(const JobRow& row, BridgeResult result) {
   result.runner = options_.runner_id;
-  RETURN_IF_ERROR(store_.Finish(row.submitter, row.idempotency_key, ResultPayloadJson(result)));
+  // Only while this runner still owns the row: after a lease takeover the
+  // new owner's outcome stands and nothing is published from here.
+  RETURN_IF_ERROR(store_.FinishOwned(row.submitter, row.idempotency_key, options_.runner_id,
+                                     ResultPayloadJson(result)));
   const std::string id = row.request_id;
   return Publish(id, std::move(result));
 }
 
+int64_t Runner::LeaseExpiry() const {
+  if (options_.lease.count() <= 0) return 0;
+  return clock_.NowUnixMillis() + options_.lease.count();
+}
+
+Status Runner::RecoverRow(const JobRow& row, const std::string& who) {
+  const JobSpec* spec = catalog_.Find(row.job);
+  if (spec != nullptr && spec->idempotent) {
+    RETURN_IF_ERROR(store_.Release(row.submitter, row.idempotency_key));
+    Audit("bridge.job.released", true, row.submitter, row.request_id,
+          who + " stopped mid-job; idempotent job will run again")
+        .IgnoreError();
+    return OkStatus();
+  }
+  BridgeResult r;
+  r.request_id = row.request_id;
+  r.job = row.job;
+  r.status = std::string(kStatusFailed);
+  r.reason = who + " stopped while the job was running; not re-run (job is not idempotent)";
+  r.received_ms = row.claimed_ms;
+  r.started_ms = row.claimed_ms;
+  r.finished_ms = clock_.NowUnixMillis();
+  Audit("bridge.job.finished", false, row.submitter, row.request_id, r.reason).IgnoreError();
+  return Finish(row, std::move(r));
+}
+
 Status Runner::Recover() {
   ASSIGN_OR_RETURN(std::vector<JobRow> rows, store_.RunningFor(options_.runner_id));
-  for (const JobRow& row : rows) {
-    const JobSpec* spec = catalog_.Find(row.job);
-    if (spec != nullptr && spec->idempotent) {
-      RETURN_IF_ERROR(store_.Release(row.submitter, row.idempotency_key));
-      Audit("bridge.job.released", true, row.submitter, row.request_id,
-            "runner stopped mid-job; idempotent job will run again")
-          .IgnoreError();
-      continue;
-    }
-    BridgeResult r;
-    r.request_id = row.request_id;
-    r.job = row.job;
-    r.status = std::string(kStatusFailed);
-    r.reason = "runner stopped while the job was running; not re-run (job is not idempotent)";
-    r.received_ms = row.claimed_ms;
-    r.started_ms = row.claimed_ms;
-    r.finished_ms = clock_.NowUnixMillis();
-    Audit("bridge.job.finished", false, row.submitter, row.request_id, r.reason).IgnoreError();
-    RETURN_IF_ERROR(Finish(row, std::move(r)));
-  }
+  for (const JobRow& row : rows) RETURN_IF_ERROR(RecoverRow(row, "runner"));
   return OkStatus();
 }
 
@@ -217,9 +225,33 @@ Status Runner::ProcessRequest(const std::string& id) {
   }
   // 4. Idempotency.
   ASSIGN_OR_RETURN(ClaimResult claim, store_.Claim(req.submitter, req.idempotency_key, id, req.job,
-                                                   options_.runner_id, received_ms));
+                                                   options_.runner_id, received_ms, LeaseExpiry()));
   if (claim.outcome == ClaimOutcome::kRunning) {
-    return OkStatus();  // the first request is still running; look again later
+    const JobRow& held = claim.row;
+    // A lease that expired under another runner: that runner died (or
+    // stalled). Take the row over (one winner) and recover it as a restart
+    // would, except that an idempotent job runs again right here. Only
+    // through the request that made the claim (a repeat with the same
+    // idempotency key waits and later gets that request's result).
+    const bool lease_expired = options_.lease.count() > 0 && held.lease_expires_ms > 0 &&
+                               held.lease_expires_ms <= received_ms;
+    if (lease_expired && held.runner != options_.runner_id && held.request_id == id) {
+      ASSIGN_OR_RETURN(std::optional<JobRow> taken,
+                       store_.TakeOver(held, options_.runner_id, received_ms, LeaseExpiry()));
+      if (!taken.has_value()) return OkStatus();  // another runner was faster
+      const JobSpec* taken_spec = catalog_.Find(taken->job);
+      const std::string who = "runner " + held.runner + " (lease expired)";
+      if (taken_spec == nullptr || !taken_spec->idempotent) return RecoverRow(*taken, who);
+      // Idempotent: run it again here under the taken-over claim (releasing
+      // it would let a request accepted in time expire now).
+      Audit("bridge.job.released", true, taken->submitter, id,
+            who + " stopped mid-job; idempotent job runs again on this runner")
+          .IgnoreError();
+      claim.outcome = ClaimOutcome::kClaimed;
+      claim.row = *taken;
+    } else {
+      return OkStatus();  // the first request is still running; look again later
+    }
   }
   if (claim.outcome == ClaimOutcome::kDone) {
     ASSIGN_OR_RETURN(BridgeResult earlier, ParseResultPayload(claim.row.result_payload));
@@ -258,15 +290,22 @@ Status Runner::ProcessRequest(const std::string& id) {
     store_.Release(req.submitter, req.idempotency_key).IgnoreError();
     return UnavailableError("audit log unavailable; job not started");
   }
-  r = Execute(req, *spec, received_ms);
+  LeaseKeeper lease(store_, row, clock_, options_.lease);
+  r = Execute(req, *spec, received_ms, lease);
+  if (lease.lost()) {
+    // Another runner owns the job now; its outcome is the one published.
+    Audit("bridge.job.finished", false, req.submitter, id, "lease lost; result discarded")
+        .IgnoreError();
+    return AbortedError("lease lost: another runner took the job over");
+  }
   Audit("bridge.job.finished", r.status == kStatusSucceeded, req.submitter, id,
         r.status == kStatusSucceeded ? std::string() : r.reason)
       .IgnoreError();
   return Finish(row, std::move(r));
 }
 
-BridgeResult Runner::Execute(const BridgeRequest& request, const JobSpec& spec,
-                             int64_t received_ms) {
+BridgeResult Runner::Execute(const BridgeRequest& request, const JobSpec& spec, int64_t received_ms,
+                             LeaseKeeper& lease) {
   BridgeResult r;
   r.request_id = request.id;
   r.job = request.job;
@@ -305,8 +344,17 @@ BridgeResult Runner::Execute(const BridgeRequest& request, const JobSpec& spec,
       RemoveTree(fs_, workdir);
       return fail("built-in job is not available on this runner");
     }
-    JobContext ctx{request, spec, workdir};
+    const TimePoint deadline = clock_.Now() + spec.timeout;
+    JobContext ctx{request, spec, workdir, [this, deadline, &lease]() -> Status {
+                     if (clock_.Now() >= deadline) return DeadlineExceededError("timed out");
+                     return lease.Check();
+                   }};
     Result<JobOutput> o = it->second(ctx);
+    // Past the limit nothing is published, even if the job got to its end.
+    if (o.status().code() == StatusCode::kDeadlineExceeded || clock_.Now() >= deadline) {
+      RemoveTree(fs_, workdir);
+      return fail("timed out");
+    }
     if (o.ok()) {
       out = std::move(*o);
     } else {
@@ -336,14 +384,13 @@ BridgeResult Runner::Execute(const BridgeRequest& request, const JobSpec& spec,
     RemoveTree(fs_, workdir);
     return fail("too many artifacts");
   }
-  std::vector<std::pair<std::string, std::string>> files;  // name, data
+  // Every artifact is scanned before any is published...
   for (const std::string& name : out.artifacts) {
     if (!IsSafeArtifactName(name)) {
       RemoveTree(fs_, workdir);
       return fail("artifact with an invalid name");
     }
-    const std::string path = JoinPath(workdir, name);
-    Result<PanGuardReport> scan = ScanFileForPans(path);
+    Result<PanGuardReport> scan = ScanFileForPans(JoinPath(workdir, name));
     if (!scan.ok()) {
       RemoveTree(fs_, workdir);
       return fail("artifact could not be scanned: " + name);
@@ -353,23 +400,41 @@ BridgeResult Runner::Execute(const BridgeRequest& request, const JobSpec& spec,
       RemoveTree(fs_, workdir);
       return fail("artifact larger than the limit: " + name);
     }
-    Result<std::string> data = fs_.ReadFile(path);
-    if (!data.ok()) {
+  }
+  // ...and streamed to the drop zone through the guard once more, so the
+  // bytes published are exactly bytes that were checked (the file could
+  // change in between). Nothing of an artifact is visible before its copy
+  // completed; on any failure the artifacts already published go again.
+  std::vector<std::string> published;
+  auto unpublish = [&] {
+    for (const std::string& name : published) zone_.DeleteArtifact(request.id, name).IgnoreError();
+  };
+  for (const std::string& name : out.artifacts) {
+    if (Status s = lease.Check(); !s.ok()) {
+      unpublish();
+      RemoveTree(fs_, workdir);
+      return fail("lease lost");
+    }
+    Result<std::unique_ptr<GuardedArtifactSource>> source =
+        GuardedArtifactSource::Open(JoinPath(workdir, name));
+    if (!source.ok()) {
+      unpublish();
       RemoveTree(fs_, workdir);
       return fail("artifact could not be read: " + name);
     }
-    files.emplace_back(name, std::move(*data));
-  }
-  for (auto& [name, data] : files) {
-    // Scanned above; re-check the bytes actually published (the file could
-    // have changed in between).
-    if (pan::ContainsPan(data)) return blocked("artifact " + name, 1);
-    if (Status s = zone_.PutArtifact(request.id, name, data); !s.ok()) {
+    Status put = zone_.PutArtifactStream(request.id, name, **source);
+    if (!(*source)->report().clean()) {
+      unpublish();
+      return blocked("artifact " + name, (*source)->report().matches);
+    }
+    if (!put.ok()) {
+      unpublish();
       RemoveTree(fs_, workdir);
       return fail("artifact could not be published: " + name);
     }
-    r.artifacts.push_back({name, ArtifactKey(request.id, name), static_cast<int64_t>(data.size()),
-                           crypto::HexEncode(crypto::Sha256(data))});
+    published.push_back(name);
+    r.artifacts.push_back({name, ArtifactKey(request.id, name),
+                           static_cast<int64_t>((*source)->bytes()), (*source)->sha256_hex()});
   }
   RemoveTree(fs_, workdir);
   r.finished_ms = clock_.NowUnixMillis();

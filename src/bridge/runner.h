@@ -26,7 +26,15 @@
 // the request file is deleted last, so a runner killed at any point either
 // re-publishes the stored result or finds its "running" row on restart
 // (Recover): the job is then marked failed, or released to run again if the
-// catalog declares it idempotent.
+// catalog declares it idempotent. Claims carry a lease that a running job's
+// LeaseKeeper renews; when it has expired (the runner died and never came
+// back), another runner that sees the request takes the row over and
+// applies the same rule. A runner that lost its lease publishes nothing.
+//
+// Time limits: exec jobs are killed at the catalog timeout; built-in jobs
+// see it through JobContext::check_continue, and a built-in that stops for
+// it — or returns after it — is reported "failed", reason "timed out", with
+// nothing published.
 //
 // At most RunnerOptions::max_concurrent_jobs requests are processed at once
 // (ProcessPending hands a pass's requests to that many worker threads and
@@ -40,6 +48,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -48,6 +57,7 @@
 #include "bridge/drop_zone.h"
 #include "bridge/job_catalog.h"
 #include "bridge/job_store.h"
+#include "bridge/lease_keeper.h"
 #include "bridge/request.h"
 #include "bridge/result.h"
 #include "core/audit/audit_log.h"
@@ -59,15 +69,22 @@
 namespace kura::bridge {
 
 inline constexpr std::chrono::milliseconds kDefaultPollInterval{250};
-// Artifacts are published through BlobStore::Put, which takes the bytes in
-// memory; larger artifacts fail the job.
-inline constexpr size_t kDefaultMaxArtifactBytes = 256u << 20;
+// Artifacts are streamed to the drop zone (BlobStore::PutStream), so their
+// size is not limited by memory; by default there is no limit at all.
+inline constexpr uint64_t kDefaultMaxArtifactBytes = UINT64_MAX;
+// How long a claim stays valid without a heartbeat (bridge/lease_keeper.h).
+inline constexpr std::chrono::milliseconds kDefaultLease{60'000};
 
 // What a job sees.
 struct JobContext {
   const BridgeRequest& request;
   const JobSpec& spec;
   std::string workdir;  // exists and is empty; removed after the job
+  // Built-in jobs call this between batches (it is cheap) and, if it is not
+  // OK, stop and return that status: kDeadlineExceeded once the catalog
+  // timeout has passed, kAborted if another runner took the job over. It
+  // also renews the job's lease. Empty in contexts without a runner.
+  std::function<Status()> check_continue = {};
 };
 
 // What a job reports. Artifacts are file names inside the workdir.
@@ -87,7 +104,10 @@ struct RunnerOptions {
   std::string runner_id = "runner";  // JWS kid of results, owner in the JobStore
   std::string work_root;             // per-request working directories
   std::chrono::milliseconds poll_interval = kDefaultPollInterval;
-  size_t max_artifact_bytes = kDefaultMaxArtifactBytes;
+  uint64_t max_artifact_bytes = kDefaultMaxArtifactBytes;
+  // Lease of a claim; renewed every lease/3 while the job runs. Zero: no
+  // leases (rows of a dead runner wait for its restart).
+  std::chrono::milliseconds lease = kDefaultLease;
   // Most requests processed (jobs run) at once by this runner; >= 1.
   size_t max_concurrent_jobs = 1;
   // Local directory of the drop zone, for inotify wake-ups ("" = poll only).
@@ -122,7 +142,13 @@ class Runner {
                 const std::string& reason, int64_t received_ms);
   Status Publish(const std::string& id, BridgeResult result);
   Status Finish(const JobRow& row, BridgeResult result);
-  BridgeResult Execute(const BridgeRequest& request, const JobSpec& spec, int64_t received_ms);
+  // Fails a running row left by a dead runner, or releases it when the job
+  // is idempotent (restart recovery and lease takeover). `who` says whose
+  // row it was, for the reason and the audit event.
+  Status RecoverRow(const JobRow& row, const std::string& who);
+  BridgeResult Execute(const BridgeRequest& request, const JobSpec& spec, int64_t received_ms,
+                       LeaseKeeper& lease);
+  int64_t LeaseExpiry() const;
   // Emits one event. Outcomes already decided (rejections, results) ignore
   // a failure, since the result must still reach the submitter; starting a
   // job requires success (fail closed).

@@ -7,10 +7,13 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "bridge/test_util.h"
 #include "core/blob/local_blob_store.h"
+#include "core/crypto/encoding.h"
+#include "core/crypto/hash.h"
 #include "core/crypto/jws.h"
 
 namespace kura::bridge {
@@ -77,7 +80,49 @@ builtin = "leak-artifact"
 name = "artifact"
 kind = "builtin"
 builtin = "artifact"
+
+[[jobs]]
+name = "tick"
+kind = "builtin"
+builtin = "tick"
+timeout = "10s"
+
+[[jobs]]
+name = "late"
+kind = "builtin"
+builtin = "late"
+timeout = "10s"
+
+[[jobs]]
+name = "big-artifact"
+kind = "builtin"
+builtin = "big-artifact"
+
+[[jobs]]
+name = "big-leak"
+kind = "builtin"
+builtin = "big-leak"
+
+[[jobs]]
+name = "hook"
+kind = "builtin"
+builtin = "hook"
+
+[[jobs]]
+name = "hook-idem"
+kind = "builtin"
+builtin = "hook"
+idempotent = true
 )";
+
+// 3 MiB + a bit: several blob-copy chunks and PAN-guard pieces.
+std::string BigArtifact() {
+  std::string data;
+  for (int i = 0; data.size() < (3u << 20) + 123; ++i) {
+    data += "tok_" + std::to_string(i) + ",411111******1111,4000 1234 5678 9010\n";
+  }
+  return data;
+}
 
 class RunnerTest : public ::testing::Test {
  protected:
@@ -126,6 +171,34 @@ class RunnerTest : public ::testing::Test {
     builtins["artifact"] = [](const JobContext& ctx) -> Result<JobOutput> {
       std::ofstream(ctx.workdir + "/out.csv") << "token,last4\ntok_1,0004\n";
       return JobOutput{true, "", -1, "1 row", {"out.csv"}};
+    };
+    builtins["tick"] = [this](const JobContext& ctx) -> Result<JobOutput> {
+      std::ofstream(ctx.workdir + "/out.csv") << "partial\n";
+      for (int i = 0; i < 100; ++i) {
+        clock_.Advance(std::chrono::seconds(1));
+        RETURN_IF_ERROR(ctx.check_continue());
+        ++ticks_;
+      }
+      return JobOutput{true, "", -1, "done", {"out.csv"}};
+    };
+    builtins["late"] = [this](const JobContext& ctx) -> Result<JobOutput> {
+      std::ofstream(ctx.workdir + "/out.csv") << "complete\n";
+      clock_.Advance(std::chrono::seconds(11));  // one batch that overran
+      return JobOutput{true, "", -1, "done", {"out.csv"}};
+    };
+    builtins["big-artifact"] = [](const JobContext& ctx) -> Result<JobOutput> {
+      std::ofstream(ctx.workdir + "/big.csv") << BigArtifact();
+      return JobOutput{true, "", -1, "big", {"big.csv"}};
+    };
+    builtins["big-leak"] = [](const JobContext& ctx) -> Result<JobOutput> {
+      std::ofstream(ctx.workdir + "/a.csv") << "clean\n";
+      std::ofstream(ctx.workdir + "/big.csv") << BigArtifact() << "last,5500-0000-0000-0004\n";
+      return JobOutput{true, "", -1, "big", {"a.csv", "big.csv"}};
+    };
+    builtins["hook"] = [this](const JobContext& ctx) -> Result<JobOutput> {
+      ++runs_;
+      if (hook_) RETURN_IF_ERROR(hook_(ctx));
+      return JobOutput{true, "", -1, "hooked", {}};
     };
     std::map<std::string, crypto::Ed25519PublicKey> keys;
     keys.emplace("airflow", submitter_key_->PublicKey());
@@ -185,6 +258,8 @@ class RunnerTest : public ::testing::Test {
   std::unique_ptr<JobStore> store_;
   std::unique_ptr<Runner> runner_;
   std::atomic<int> runs_{0};
+  std::atomic<int> ticks_{0};
+  std::function<Status(const JobContext&)> hook_;
 };
 
 TEST_F(RunnerTest, RunsBuiltinAndPublishesSignedResult) {
@@ -368,6 +443,148 @@ TEST_F(RunnerTest, CleanArtifactIsPublished) {
   EXPECT_EQ(r.artifacts[0].key, ArtifactKey(id, "out.csv"));
   EXPECT_EQ(*blob_->Get(r.artifacts[0].key), "token,last4\ntok_1,0004\n");
   EXPECT_EQ(r.artifacts[0].sha256.size(), 64u);
+}
+
+TEST_F(RunnerTest, BuiltinPastItsTimeoutStopsAndPublishesNothing) {
+  std::string id = Submit(NewRequest("tick", {}));
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  BridgeResult r = ResultOf(id);
+  EXPECT_EQ(r.status, kStatusFailed);
+  EXPECT_EQ(r.reason, "timed out");
+  EXPECT_TRUE(r.artifacts.empty());
+  // It stopped at the first check past 10 s, not after its 100 steps.
+  EXPECT_EQ(ticks_.load(), 9);
+  EXPECT_EQ(blob_->Get(ArtifactKey(id, "out.csv")).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(fs_.Exists(dir_.Sub("work/" + id)));
+  EXPECT_TRUE(AuditHas("timed out"));
+}
+
+TEST_F(RunnerTest, BuiltinReturningAfterItsTimeoutPublishesNothing) {
+  std::string id = Submit(NewRequest("late", {}));
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  BridgeResult r = ResultOf(id);
+  EXPECT_EQ(r.status, kStatusFailed);
+  EXPECT_EQ(r.reason, "timed out");
+  EXPECT_TRUE(r.artifacts.empty());
+  EXPECT_EQ(blob_->List("artifacts/")->size(), 0u);
+}
+
+TEST_F(RunnerTest, LargeArtifactIsStreamedWithItsDigest) {
+  std::string id = Submit(NewRequest("big-artifact", {}));
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  BridgeResult r = ResultOf(id);
+  ASSERT_EQ(r.status, kStatusSucceeded) << r.reason;
+  ASSERT_EQ(r.artifacts.size(), 1u);
+  const std::string expected = BigArtifact();
+  EXPECT_EQ(r.artifacts[0].bytes, static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(r.artifacts[0].sha256, crypto::HexEncode(crypto::Sha256(expected)));
+  EXPECT_EQ(*blob_->Get(r.artifacts[0].key), expected);
+}
+
+TEST_F(RunnerTest, PanAtTheEndOfALargeArtifactBlocksAllArtifacts) {
+  std::string id = Submit(NewRequest("big-leak", {}));
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  BridgeResult r = ResultOf(id);
+  EXPECT_EQ(r.status, kStatusFailed);
+  EXPECT_NE(r.reason.find("blocked by PAN guard: 1 PAN-like match(es) in artifact big.csv"),
+            std::string::npos)
+      << r.reason;
+  EXPECT_TRUE(r.artifacts.empty());
+  // Neither the clean artifact nor any temporary copy is in the drop zone.
+  EXPECT_EQ(blob_->List("artifacts/")->size(), 0u);
+  EXPECT_FALSE(fs_.Exists(dir_.Sub("zone/artifacts/" + id)));
+}
+
+TEST_F(RunnerTest, ExpiredLeaseOfADeadRunnerIsTakenOverAndFailed) {
+  BridgeRequest a = NewRequest("count", {{"name", "abc"}});
+  Submit(a);
+  // Runner cde-9 claimed it with a 60 s lease and then died.
+  const int64_t now = clock_.NowUnixMillis();
+  ASSERT_TRUE(
+      store_->Claim("airflow", a.idempotency_key, a.id, a.job, "cde-9", now, now + 60'000).ok());
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  EXPECT_EQ(zone_->GetResult(a.id).status().code(), StatusCode::kNotFound);  // lease still valid
+  clock_.Advance(std::chrono::seconds(61));
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  BridgeResult r = ResultOf(a.id);
+  EXPECT_EQ(r.status, kStatusFailed);
+  EXPECT_NE(r.reason.find("runner cde-9 (lease expired)"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("not re-run"), std::string::npos);
+  EXPECT_EQ(r.runner, "cde-1");
+  EXPECT_EQ(runs_.load(), 0);
+  // Rows without a lease (older runners) are never taken over.
+  BridgeRequest b = NewRequest("count", {{"name", "abc"}});
+  Submit(b);
+  ASSERT_TRUE(store_->Claim("airflow", b.idempotency_key, b.id, b.job, "cde-8", now).ok());
+  clock_.Advance(std::chrono::hours(24));
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  EXPECT_EQ(zone_->GetResult(b.id).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(RunnerTest, RunnerThatStopsHeartbeatingLosesItsJobToAnotherRunner) {
+  // Two runners on one database. cde-1 starts a non-idempotent job and then
+  // stalls (no heartbeat) past its lease; cde-2 takes the job over.
+  std::unique_ptr<JobStore> other_store = OpenStore();
+  std::unique_ptr<Runner> other = MakeRunner(*other_store, "cde-2");
+  std::string id = Submit(NewRequest("hook", {}));
+  Status seen_by_job;
+  hook_ = [&](const JobContext& ctx) -> Status {
+    clock_.Advance(kDefaultLease + std::chrono::seconds(1));
+    EXPECT_TRUE(other->ProcessPending().ok());
+    seen_by_job = ctx.check_continue();
+    return seen_by_job;
+  };
+  ASSERT_TRUE(runner_->ProcessPending().ok());  // the runner's error is audited
+  EXPECT_EQ(seen_by_job.code(), StatusCode::kAborted);
+  EXPECT_EQ(runs_.load(), 1);
+  BridgeResult r = ResultOf(id);
+  EXPECT_EQ(r.runner, "cde-2");
+  EXPECT_EQ(r.status, kStatusFailed);
+  EXPECT_NE(r.reason.find("runner cde-1 (lease expired)"), std::string::npos) << r.reason;
+  EXPECT_TRUE(AuditHas("lease lost"));
+  auto row = store_->FindByRequestId(id);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->state, "done");
+  EXPECT_EQ((*row)->runner, "cde-2");
+}
+
+TEST_F(RunnerTest, IdempotentJobOfAStalledRunnerRunsAgainOnTheOtherRunner) {
+  std::unique_ptr<JobStore> other_store = OpenStore();
+  std::unique_ptr<Runner> other = MakeRunner(*other_store, "cde-2");
+  std::string id = Submit(NewRequest("hook-idem", {}));
+  hook_ = [&](const JobContext& ctx) -> Status {
+    if (runs_.load() > 1) return OkStatus();  // the re-run on cde-2
+    clock_.Advance(kDefaultLease + std::chrono::seconds(1));
+    EXPECT_TRUE(other->ProcessPending().ok());
+    return ctx.check_continue();
+  };
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  EXPECT_EQ(runs_.load(), 2);
+  BridgeResult r = ResultOf(id);
+  EXPECT_EQ(r.status, kStatusSucceeded);
+  EXPECT_EQ(r.runner, "cde-2");
+  EXPECT_TRUE(AuditHas("bridge.job.released"));
+}
+
+TEST_F(RunnerTest, HeartbeatKeepsTheLeaseOfALongJob) {
+  std::unique_ptr<JobStore> other_store = OpenStore();
+  std::unique_ptr<Runner> other = MakeRunner(*other_store, "cde-2");
+  std::string id = Submit(NewRequest("hook", {}));
+  hook_ = [&](const JobContext& ctx) -> Status {
+    // Ten minutes of batches, each well inside the lease.
+    for (int i = 0; i < 24; ++i) {
+      clock_.Advance(std::chrono::seconds(25));
+      RETURN_IF_ERROR(ctx.check_continue());
+      EXPECT_TRUE(other->ProcessPending().ok());
+      EXPECT_EQ(zone_->GetResult(id).status().code(), StatusCode::kNotFound) << i;
+    }
+    return OkStatus();
+  };
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  BridgeResult r = ResultOf(id);
+  EXPECT_EQ(r.status, kStatusSucceeded);
+  EXPECT_EQ(r.runner, "cde-1");
+  EXPECT_EQ(runs_.load(), 1);
 }
 
 TEST_F(RunnerTest, MalformedRequestFilesAreRejected) {

@@ -120,8 +120,121 @@ std::string TokenizeReport::Summary() const {
   return s;
 }
 
+namespace {
+
+BatchCardTokenizer OneByOne(const CardTokenizer& tokenizer) {
+  return
+      [&tokenizer](
+          const std::vector<CardToTokenize>& cards) -> Result<std::vector<Result<TokenizedCard>>> {
+        std::vector<Result<TokenizedCard>> out;
+        out.reserve(cards.size());
+        for (const CardToTokenize& c : cards) {
+          out.push_back(tokenizer(c.pan, c.exp_month, c.exp_year));
+          const StatusCode code = out.back().status().code();
+          if (code != StatusCode::kOk && code != StatusCode::kInvalidArgument) break;  // aborts
+        }
+        return out;
+      };
+}
+
+// Rows of one batch, kept until the batch is tokenized and written. Row
+// vectors and their strings are reused from batch to batch.
+class RowBatch {
+ public:
+  explicit RowBatch(size_t capacity) : rows_(capacity), lines_(capacity), card_of_(capacity) {}
+  RowBatch(const RowBatch&) = delete;
+  RowBatch& operator=(const RowBatch&) = delete;
+  // Wipes every PAN still held: nothing of a card outlives its batch.
+  ~RowBatch() { WipePans(); }
+
+  bool full() const { return used_ == rows_.size(); }
+  bool empty() const { return used_ == 0; }
+  size_t size() const { return used_; }
+  std::vector<std::string>& Next() { return rows_[used_]; }
+  // Keeps Next() as row `used_`; `card` is its index in cards() or kNoCard.
+  void Commit(int64_t line, size_t card) {
+    lines_[used_] = line;
+    card_of_[used_] = card;
+    ++used_;
+  }
+  std::vector<std::string>& row(size_t i) { return rows_[i]; }
+  int64_t line(size_t i) const { return lines_[i]; }
+  size_t card_of(size_t i) const { return card_of_[i]; }
+  std::vector<CardToTokenize>& cards() { return cards_; }
+  void set_pan_column(size_t c) { pan_col_ = c; }
+  void WipePans() {
+    for (size_t i = 0; i < used_; ++i) {
+      if (pan_col_ < rows_[i].size()) {
+        std::string& pan = rows_[i][pan_col_];
+        SecureZero(pan.data(), pan.size());
+      }
+    }
+  }
+  void Clear() {
+    WipePans();
+    used_ = 0;
+    cards_.clear();
+  }
+
+  static constexpr size_t kNoCard = static_cast<size_t>(-1);
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+  std::vector<int64_t> lines_;
+  std::vector<size_t> card_of_;
+  std::vector<CardToTokenize> cards_;
+  size_t used_ = 0;
+  size_t pan_col_ = static_cast<size_t>(-1);
+};
+
+// Tokenizes the batch's cards and writes its rows in input order.
+Status FlushBatch(RowBatch& batch, std::ostream& out, const TokenizeOptions& options,
+                  const BatchCardTokenizer& tokenizer, size_t pan_col, TokenizeReport& report) {
+  if (batch.empty()) return OkStatus();
+  if (options.check_continue) RETURN_IF_ERROR(options.check_continue());
+  std::vector<Result<TokenizedCard>> tokens;
+  if (!batch.cards().empty()) {
+    ASSIGN_OR_RETURN(tokens, tokenizer(batch.cards()));
+  }
+  // The PANs are not needed any more: wipe them before anything is written.
+  batch.WipePans();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::vector<std::string>& fields = batch.row(i);
+    const size_t k = batch.card_of(i);
+    Result<TokenizedCard> card = InvalidArgumentError("bad expiry");
+    if (k != RowBatch::kNoCard) {
+      // A tokenizer that stopped early (an aborting error) covers fewer.
+      card = k < tokens.size() ? std::move(tokens[k]) : InternalError("card not tokenized");
+    }
+    if (card.ok()) {
+      ++report.tokenized;
+      fields[pan_col] = card->token;
+      if (options.add_masked) fields.push_back(card->masked_pan);
+      if (options.add_last4) fields.push_back(card->last4);
+    } else if (card.status().code() == StatusCode::kInvalidArgument) {
+      ++report.invalid;
+      if (report.invalid_lines.size() < kMaxReportedInvalidLines) {
+        report.invalid_lines.push_back(batch.line(i));
+      }
+      fields[pan_col].clear();
+      if (options.add_masked) fields.emplace_back();
+      if (options.add_last4) fields.emplace_back();
+    } else {
+      return card.status().WithContext("line " + std::to_string(batch.line(i)));
+    }
+    WriteRecord(out, fields);
+    if (!out) return InternalError("write failed");
+  }
+  batch.Clear();
+  return OkStatus();
+}
+
+}  // namespace
+
 Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
-                                   const TokenizeOptions& options, const CardTokenizer& tokenizer) {
+                                   const TokenizeOptions& options,
+                                   const BatchCardTokenizer& tokenizer) {
+  if (options.batch_rows == 0) return InvalidArgumentError("batch_rows must be at least 1");
   TokenizeReport report;
   std::vector<std::string> fields;
   int64_t line = 1;
@@ -139,52 +252,45 @@ Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
   if (options.add_masked) fields.push_back(options.pan_column + "_masked");
   if (options.add_last4) fields.push_back(options.pan_column + "_last4");
   WriteRecord(out, fields);
+  RowBatch batch(options.batch_rows);
+  batch.set_pan_column(pan_col);
   for (;;) {
     const int64_t record_line = line;
-    ASSIGN_OR_RETURN(bool more, ReadRecord(in, fields, line));
+    std::vector<std::string>& row = batch.Next();
+    ASSIGN_OR_RETURN(bool more, ReadRecord(in, row, line));
     if (!more) break;
-    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
-    if (fields.size() != width) {
+    if (row.size() == 1 && row[0].empty()) continue;  // blank line
+    if (row.size() != width) {
       // Not echoed: the row may hold a PAN.
+      for (std::string& f : row) SecureZero(f.data(), f.size());
       return InvalidArgumentError("line " + std::to_string(record_line) +
                                   ": wrong number of fields");
     }
     ++report.rows;
     int month = 0;
     int year = 0;
-    Result<TokenizedCard> card = InvalidArgumentError("bad expiry");
-    if (ParseExpiry(fields[exp_col], month, year)) {
-      card = tokenizer(fields[pan_col], month, year);
+    size_t card = RowBatch::kNoCard;
+    if (ParseExpiry(row[exp_col], month, year)) {
+      card = batch.cards().size();
+      batch.cards().push_back(CardToTokenize{row[pan_col], month, year});
     }
-    // Wipe the PAN from memory as soon as it is used.
-    std::fill(fields[pan_col].begin(), fields[pan_col].end(), '\0');
-    if (card.ok()) {
-      ++report.tokenized;
-      fields[pan_col] = card->token;
-      if (options.add_masked) fields.push_back(card->masked_pan);
-      if (options.add_last4) fields.push_back(card->last4);
-    } else if (card.status().code() == StatusCode::kInvalidArgument) {
-      ++report.invalid;
-      if (report.invalid_lines.size() < kMaxReportedInvalidLines) {
-        report.invalid_lines.push_back(record_line);
-      }
-      fields[pan_col].clear();
-      if (options.add_masked) fields.emplace_back();
-      if (options.add_last4) fields.emplace_back();
-    } else {
-      return card.status().WithContext("line " + std::to_string(record_line));
-    }
-    WriteRecord(out, fields);
-    if (!out) return InternalError("write failed");
+    batch.Commit(record_line, card);
+    if (batch.full()) RETURN_IF_ERROR(FlushBatch(batch, out, options, tokenizer, pan_col, report));
   }
+  RETURN_IF_ERROR(FlushBatch(batch, out, options, tokenizer, pan_col, report));
   out.flush();
   if (!out) return InternalError("write failed");
   return report;
 }
 
+Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
+                                   const TokenizeOptions& options, const CardTokenizer& tokenizer) {
+  return TokenizeCsv(in, out, options, OneByOne(tokenizer));
+}
+
 Result<TokenizeReport> TokenizeCsvFile(const std::string& in_path, const std::string& out_path,
                                        const TokenizeOptions& options,
-                                       const CardTokenizer& tokenizer) {
+                                       const BatchCardTokenizer& tokenizer) {
   std::ifstream in(in_path, std::ios::binary);
   if (!in) return NotFoundError("tokenize-file: cannot open input: " + in_path);
   // Create the output 0600 before the stream opens it.
@@ -200,6 +306,38 @@ Result<TokenizeReport> TokenizeCsvFile(const std::string& in_path, const std::st
     if (r.ok()) return InternalError("tokenize-file: write failed: " + out_path);
   }
   return r;
+}
+
+Result<TokenizeReport> TokenizeCsvFile(const std::string& in_path, const std::string& out_path,
+                                       const TokenizeOptions& options,
+                                       const CardTokenizer& tokenizer) {
+  return TokenizeCsvFile(in_path, out_path, options, OneByOne(tokenizer));
+}
+
+BatchCardTokenizer VaultBatchTokenizer(vault::CardVault& vault) {
+  return
+      [&vault](
+          const std::vector<CardToTokenize>& cards) -> Result<std::vector<Result<TokenizedCard>>> {
+        std::vector<vault::CardInput> inputs(cards.size());
+        for (size_t i = 0; i < cards.size(); ++i) {
+          inputs[i].pan = SecretBytes::FromString(cards[i].pan);
+          inputs[i].exp_month = cards[i].exp_month;
+          inputs[i].exp_year = cards[i].exp_year;
+          inputs[i].dedup = true;
+        }
+        ASSIGN_OR_RETURN(std::vector<Result<vault::StoreOutcome>> stored, vault.StoreBatch(inputs));
+        std::vector<Result<TokenizedCard>> out;
+        out.reserve(stored.size());
+        for (Result<vault::StoreOutcome>& s : stored) {
+          if (!s.ok()) {
+            out.push_back(s.status());
+          } else {
+            out.push_back(TokenizedCard{std::move(s->card.token), std::move(s->card.masked_pan),
+                                        std::move(s->card.last4)});
+          }
+        }
+        return out;
+      };
 }
 
 CardTokenizer VaultTokenizer(vault::CardVault& vault) {

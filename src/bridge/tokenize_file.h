@@ -13,6 +13,16 @@
 // line where the record starts); processing continues. The report lists at
 // most kMaxReportedInvalidLines line numbers.
 //
+// Rows are tokenized in batches of TokenizeOptions::batch_rows: the batch is
+// read (its records kept in memory, so memory is bounded by the batch, not
+// the file), handed to the tokenizer in one call (the vault stores it with
+// one durable commit), then written out in input order. Between batches
+// TokenizeOptions::check_continue is asked whether to go on (the runner's
+// time limit). Output of a failed run is incomplete: callers publish the
+// output only after TokenizeCsv returned OK, i.e. after the last commit; a
+// run killed half-way stored some cards, and running it again finds them
+// (dedup), so it produces the same tokens.
+//
 // Errors: kInvalidArgument for a missing column, a record longer than
 // kMaxCsvRecordBytes, an unterminated quote, or a row with the wrong number
 // of fields ("line N: ..."; never a field value); other tokenizer errors
@@ -38,6 +48,8 @@ namespace kura::bridge {
 
 inline constexpr size_t kMaxCsvRecordBytes = 1 << 20;
 inline constexpr size_t kMaxReportedInvalidLines = 100;
+// Rows per tokenizer call (and so per vault commit) by default.
+inline constexpr size_t kTokenizeBatchRows = 50000;
 
 struct TokenizedCard {
   std::string token;
@@ -50,11 +62,30 @@ struct TokenizedCard {
 using CardTokenizer =
     std::function<Result<TokenizedCard>(std::string_view pan, int exp_month, int exp_year)>;
 
+// One card of a batch; `pan` points into the record being processed.
+struct CardToTokenize {
+  std::string_view pan;
+  int exp_month = 0;
+  int exp_year = 0;
+};
+
+// Tokenizes a batch: one result per card, in order, with CardTokenizer's
+// meaning (kInvalidArgument marks that row invalid; any other per-card
+// error aborts the file). An error of the call aborts the file. Tokens
+// returned must be durable when the call returns.
+using BatchCardTokenizer = std::function<Result<std::vector<Result<TokenizedCard>>>(
+    const std::vector<CardToTokenize>& cards)>;
+
 struct TokenizeOptions {
   std::string pan_column;
   std::string exp_column;  // "MM/YY" or "MM/YYYY"
   bool add_masked = false;
   bool add_last4 = false;
+  // Data rows per tokenizer call (>= 1).
+  size_t batch_rows = kTokenizeBatchRows;
+  // Asked before each batch; a non-OK status stops the file with that status
+  // (e.g. kDeadlineExceeded at the job's time limit). Empty: never stops.
+  std::function<Status()> check_continue;
 };
 
 struct TokenizeReport {
@@ -67,15 +98,28 @@ struct TokenizeReport {
 };
 
 Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
+                                   const TokenizeOptions& options,
+                                   const BatchCardTokenizer& tokenizer);
+// With a one-card-at-a-time tokenizer (called for each card of a batch).
+Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
                                    const TokenizeOptions& options, const CardTokenizer& tokenizer);
 
-// File-to-file form: writes `out_path` (created 0600, replaced if present).
+// File-to-file form: writes `out_path` (created 0600, replaced if present;
+// removed again on any error).
+Result<TokenizeReport> TokenizeCsvFile(const std::string& in_path, const std::string& out_path,
+                                       const TokenizeOptions& options,
+                                       const BatchCardTokenizer& tokenizer);
 Result<TokenizeReport> TokenizeCsvFile(const std::string& in_path, const std::string& out_path,
                                        const TokenizeOptions& options,
                                        const CardTokenizer& tokenizer);
 
-// A tokenizer storing each card in `vault` (random tokens, dedup on, so the
-// same PAN always maps to the same token).
+// Batch tokenizer storing the cards in `vault` with CardVault::StoreBatch
+// (random tokens, dedup on, so the same PAN always maps to the same token,
+// also within one batch): one durable commit per batch.
+BatchCardTokenizer VaultBatchTokenizer(vault::CardVault& vault);
+
+// The same with CardVault::Store, one durable commit per card (slow; kept
+// for callers that tokenize single cards).
 CardTokenizer VaultTokenizer(vault::CardVault& vault);
 
 }  // namespace kura::bridge

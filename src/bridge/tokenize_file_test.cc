@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <map>
 #include <sstream>
 
+#include "bridge/test_util.h"
 #include "core/pan/luhn.h"
 #include "core/pan/pan_scanner.h"
 
@@ -99,6 +103,124 @@ TEST(TokenizeFileTest, StorageErrorsAbort) {
   std::istringstream in("pan,exp\n4111111111111111,12/30\n");
   std::ostringstream out;
   EXPECT_EQ(TokenizeCsv(in, out, Options(), fake.Fn()).status().code(), StatusCode::kUnavailable);
+}
+
+// A batch tokenizer recording each call's size; the same rules as
+// FakeTokenizer, with the same PAN getting the same token (dedup).
+class FakeBatchTokenizer {
+ public:
+  BatchCardTokenizer Fn() {
+    return [this](const std::vector<CardToTokenize>& cards)
+               -> Result<std::vector<Result<TokenizedCard>>> {
+      batch_sizes.push_back(cards.size());
+      if (fail_call_after >= 0 && static_cast<int>(batch_sizes.size()) > fail_call_after) {
+        return UnavailableError("storage down");
+      }
+      std::vector<Result<TokenizedCard>> out;
+      for (const CardToTokenize& c : cards) {
+        if (!pan::LuhnValid(c.pan)) {
+          out.push_back(InvalidArgumentError("pan fails the Luhn check"));
+          continue;
+        }
+        auto [it, fresh] = tokens.emplace(std::string(c.pan), "tok_" + std::to_string(tokens.size()));
+        out.push_back(TokenizedCard{it->second, "masked", std::string(c.pan.substr(c.pan.size() - 4))});
+      }
+      return out;
+    };
+  }
+  std::vector<size_t> batch_sizes;
+  std::map<std::string, std::string> tokens;
+  int fail_call_after = -1;
+};
+
+std::string CsvOfRows(int rows) {
+  std::string csv = "id,pan,exp\n";
+  for (int i = 1; i <= rows; ++i) {
+    // Every 4th row repeats PAN 1; every 5th has a bad expiry; every 7th a
+    // Luhn failure.
+    std::string pan = i % 4 == 0 ? "4111111111111111" : "5555555555554444";
+    if (i % 2 == 1) pan = i % 7 == 0 ? "4111111111111112" : "378282246310005";
+    csv += std::to_string(i) + "," + pan + "," + (i % 5 == 0 ? "-" : "12/30") + "\n";
+  }
+  return csv;
+}
+
+TEST(TokenizeFileTest, BatchesKeepRowOrderLineNumbersAndDedup) {
+  const std::string csv = CsvOfRows(23);
+  // Reference: everything in one batch.
+  FakeBatchTokenizer whole;
+  TokenizeOptions big = Options();
+  big.batch_rows = 1000;
+  std::istringstream in1(csv);
+  std::ostringstream out1;
+  Result<TokenizeReport> r1 = TokenizeCsv(in1, out1, big, whole.Fn());
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_EQ(whole.batch_sizes, (std::vector<size_t>{19}));  // 23 rows, 4 bad expiries
+  // Batches of 4 rows: the same output and report.
+  FakeBatchTokenizer small;
+  TokenizeOptions o = Options();
+  o.batch_rows = 4;
+  std::istringstream in2(csv);
+  std::ostringstream out2;
+  Result<TokenizeReport> r2 = TokenizeCsv(in2, out2, o, small.Fn());
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(out2.str(), out1.str());
+  EXPECT_EQ(r2->Summary(), r1->Summary());
+  EXPECT_EQ(r2->rows, 23);
+  EXPECT_EQ(r2->invalid, 4 + 2);  // bad expiry (rows 5, 10, 15, 20), Luhn (7, 21)
+  EXPECT_EQ(small.batch_sizes.size(), 6u);
+  for (size_t n : small.batch_sizes) EXPECT_LE(n, 4u);
+  // Rows 4 and 8 (same PAN, different batches) carry the same token.
+  EXPECT_NE(out2.str().find("\n4,tok_"), std::string::npos);
+  const std::string& text = out2.str();
+  auto token_of = [&text](const std::string& id) {
+    size_t at = text.find("\n" + id + ",") + id.size() + 2;
+    return text.substr(at, text.find(',', at) - at);
+  };
+  EXPECT_EQ(token_of("4"), token_of("8"));
+  EXPECT_EQ(token_of("4"), token_of("12"));
+  EXPECT_EQ(token_of("2"), token_of("22"));
+  EXPECT_NE(token_of("2"), token_of("4"));
+  EXPECT_FALSE(pan::ContainsPan(text));
+}
+
+TEST(TokenizeFileTest, CheckBetweenBatchesStopsTheFile) {
+  FakeBatchTokenizer fake;
+  TokenizeOptions o = Options();
+  o.batch_rows = 5;
+  int checks = 0;
+  o.check_continue = [&checks]() -> Status {
+    return ++checks > 2 ? DeadlineExceededError("timed out") : OkStatus();
+  };
+  std::istringstream in(CsvOfRows(40));
+  std::ostringstream out;
+  EXPECT_EQ(TokenizeCsv(in, out, o, fake.Fn()).status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(fake.batch_sizes.size(), 2u);  // no batch after the check failed
+  // The file form removes its partial output.
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("in.csv")) << CsvOfRows(40);
+  checks = 0;
+  EXPECT_EQ(TokenizeCsvFile(dir.Sub("in.csv"), dir.Sub("out.csv"), o, fake.Fn()).status().code(),
+            StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(std::ifstream(dir.Sub("out.csv")).good());
+}
+
+TEST(TokenizeFileTest, BatchStorageErrorAbortsWithoutWritingThatBatch) {
+  FakeBatchTokenizer fake;
+  fake.fail_call_after = 1;
+  TokenizeOptions o = Options();
+  o.batch_rows = 3;
+  std::istringstream in(CsvOfRows(9));
+  std::ostringstream out;
+  EXPECT_EQ(TokenizeCsv(in, out, o, fake.Fn()).status().code(), StatusCode::kUnavailable);
+  // Header and the first batch only.
+  const std::string written = out.str();
+  EXPECT_EQ(std::count(written.begin(), written.end(), '\n'), 1 + 3);
+  TokenizeOptions zero = Options();
+  zero.batch_rows = 0;
+  std::istringstream in2("id,pan,exp\n");
+  std::ostringstream out2;
+  EXPECT_EQ(TokenizeCsv(in2, out2, zero, fake.Fn()).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -14,13 +14,15 @@ std::string Param(const BridgeRequest& r, const std::string& name, std::string f
 }  // namespace
 
 Result<std::string> ReencryptAndRetire(vault::CardVault& vault, keyring::Keyring& keyring,
-                                       bool start_new_version, size_t batch) {
+                                       bool start_new_version, size_t batch,
+                                       const ContinueCheck& check_continue) {
   if (start_new_version) RETURN_IF_ERROR(keyring.Rotate().status());
   int64_t total = 0;
   std::string retired;
   for (const keyring::DekInfo& info : keyring.List()) {
     if (info.state != keyring::DekState::kDecryptOnly) continue;
     for (;;) {
+      if (check_continue) RETURN_IF_ERROR(check_continue());
       ASSIGN_OR_RETURN(vault::ReencryptReport r, vault.Reencrypt(info.version, batch));
       total += r.reencrypted;
       if (r.remaining == 0) break;
@@ -33,10 +35,11 @@ Result<std::string> ReencryptAndRetire(vault::CardVault& vault, keyring::Keyring
          "] active=" + std::to_string(keyring.active_version());
 }
 
-Result<std::string> PurgeAll(vault::CardVault& vault) {
+Result<std::string> PurgeAll(vault::CardVault& vault, const ContinueCheck& check_continue) {
   int64_t deleted = 0;
   int64_t nonces = 0;
   for (;;) {
+    if (check_continue) RETURN_IF_ERROR(check_continue());
     ASSIGN_OR_RETURN(vault::PurgeReport r, vault.Purge());
     deleted += r.deleted;
     nonces += r.nonces_purged;
@@ -61,20 +64,22 @@ std::map<std::string, BuiltinJob> MakeVaultJobs(vault::CardVault& vault, keyring
     options.exp_column = Param(ctx.request, "exp_column", "exp");
     options.add_masked = Param(ctx.request, "masked") == "true";
     options.add_last4 = Param(ctx.request, "last4") == "true";
+    options.check_continue = ctx.check_continue;
     ASSIGN_OR_RETURN(TokenizeReport report,
                      TokenizeCsvFile(JoinPath(dir, input),
                                      JoinPath(ctx.workdir, std::string(kTokenizedArtifactName)),
-                                     options, VaultTokenizer(vault)));
+                                     options, VaultBatchTokenizer(vault)));
     return JobOutput{true, "", -1, report.Summary(), {std::string(kTokenizedArtifactName)}};
   };
-  jobs["purge-expired"] = [&vault](const JobContext&) -> Result<JobOutput> {
-    ASSIGN_OR_RETURN(std::string summary, PurgeAll(vault));
+  jobs["purge-expired"] = [&vault](const JobContext& ctx) -> Result<JobOutput> {
+    ASSIGN_OR_RETURN(std::string summary, PurgeAll(vault, ctx.check_continue));
     return JobOutput{true, "", -1, summary, {}};
   };
   jobs["rotate-keys"] = [&vault, &keyring](const JobContext& ctx) -> Result<JobOutput> {
     ASSIGN_OR_RETURN(
         std::string summary,
-        ReencryptAndRetire(vault, keyring, Param(ctx.request, "start_new_version") == "true"));
+        ReencryptAndRetire(vault, keyring, Param(ctx.request, "start_new_version") == "true",
+                           kRotateBatch, ctx.check_continue));
     return JobOutput{true, "", -1, summary, {}};
   };
   return jobs;

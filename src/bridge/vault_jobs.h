@@ -2,6 +2,11 @@
 // storage and keyring, no HTTP): each is also a plain `kura bridge` CLI
 // command.
 //
+// Each checks JobContext::check_continue between batches, so a built-in
+// stops soon after its catalog timeout (or a lost lease); tokenize-file
+// uses the vault's batch store (one durable commit per
+// kTokenizeBatchRows rows).
+//
 //   tokenize-file  params: input (a file name inside input_dir, no '/'),
 //                  pan_column, exp_column, masked ("true"/"false", optional),
 //                  last4 (optional). Artifact: tokenized.csv.
@@ -19,6 +24,7 @@
 #ifndef KURA_BRIDGE_VAULT_JOBS_H_
 #define KURA_BRIDGE_VAULT_JOBS_H_
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -32,13 +38,18 @@ namespace kura::bridge {
 inline constexpr size_t kRotateBatch = 500;
 inline constexpr std::string_view kTokenizedArtifactName = "tokenized.csv";
 
+// Asked before every batch of a built-in; a non-OK status stops the job
+// with that status (JobContext::check_continue). Empty: never stops.
+using ContinueCheck = std::function<Status()>;
+
 // Re-encrypts and retires old DEK versions (see rotate-keys). Returns a
 // summary ("reencrypted=N retired=[1,2]").
 Result<std::string> ReencryptAndRetire(vault::CardVault& vault, keyring::Keyring& keyring,
-                                       bool start_new_version, size_t batch = kRotateBatch);
+                                       bool start_new_version, size_t batch = kRotateBatch,
+                                       const ContinueCheck& check_continue = {});
 
 // Runs CardVault::Purge until nothing is left. Returns a summary.
-Result<std::string> PurgeAll(vault::CardVault& vault);
+Result<std::string> PurgeAll(vault::CardVault& vault, const ContinueCheck& check_continue = {});
 
 // The built-ins keyed by the catalog's `builtin` name. References must
 // outlive the returned jobs.

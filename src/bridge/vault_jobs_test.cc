@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "bridge/test_util.h"
+#include "core/pan/luhn.h"
 #include "core/pan/pan_scanner.h"
 #include "vault/sqlite_card_store.h"
 
@@ -37,14 +39,15 @@ class VaultJobsTest : public ::testing::Test {
     jobs_ = MakeVaultJobs(*vault_, *keyring_, dir_.Sub("inbox"));
   }
 
-  Result<JobOutput> RunJob(const std::string& builtin, std::map<std::string, std::string> params) {
+  Result<JobOutput> RunJob(const std::string& builtin, std::map<std::string, std::string> params,
+                           std::function<Status()> check_continue = {}) {
     BridgeRequest req;
     req.id = "0123456789abcdef0123456789abcdef";
     req.job = builtin;
     req.params = std::move(params);
     JobSpec spec;
     spec.name = builtin;
-    JobContext ctx{req, spec, dir_.Sub("work")};
+    JobContext ctx{req, spec, dir_.Sub("work"), std::move(check_continue)};
     return jobs_.at(builtin)(ctx);
   }
 
@@ -130,6 +133,56 @@ TEST_F(VaultJobsTest, PurgeExpiredDeletesOldCards) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->summary.rfind("deleted=1 ", 0), 0u) << out->summary;
   EXPECT_EQ(vault_->Get(token).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(VaultJobsTest, TokenizeFileInManyBatchesDedupsAcrossBatchesAndTheVault) {
+  const std::string known = StoreCard("5500000000000004");
+  // 2.5 batches: row 1 and the last row share a PAN, one row is already
+  // in the vault.
+  std::string csv = "id,pan,exp\n1,4111111111111111,12/30\n2,5500000000000004,12/30\n";
+  std::string pan = "400000";
+  int rows = 2;
+  for (int i = 0; rows < static_cast<int>(kTokenizeBatchRows * 5 / 2) - 1; ++i, ++rows) {
+    std::string p = "400000" + std::to_string(100000000 + i);
+    p += pan::LuhnCheckDigit(p);
+    csv += std::to_string(rows + 1) + "," + p + ",12/30\n";
+  }
+  csv += std::to_string(rows + 1) + ",4111111111111111,12/30\n";
+  ++rows;
+  std::ofstream(dir_.Sub("inbox/big.csv")) << csv;
+  const int64_t before = *store_->Count();
+  const uint64_t commits_before = store_->GetStats().commits;
+  auto out = RunJob("tokenize-file", {{"input", "big.csv"}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->summary, "rows=" + std::to_string(rows) + " tokenized=" + std::to_string(rows) +
+                              " invalid=0");
+  // New cards: all rows but the known one and the repeat.
+  EXPECT_EQ(*store_->Count(), before + rows - 2);
+  EXPECT_LE(store_->GetStats().commits - commits_before, 3u);  // one per batch
+  std::ifstream f(dir_.Sub("work/tokenized.csv"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(f, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(rows) + 1);
+  auto token = [](const std::string& line) {
+    const size_t a = line.find(',') + 1;
+    return line.substr(a, line.find(',', a) - a);
+  };
+  EXPECT_EQ(token(lines[1]), token(lines.back()));
+  EXPECT_EQ(token(lines[2]), known);
+}
+
+TEST_F(VaultJobsTest, BuiltinsStopWhenTheRunnerSaysSo) {
+  std::ofstream(dir_.Sub("inbox/cards.csv")) << "id,pan,exp\n1,4111111111111111,12/30\n";
+  auto stop = []() -> Status { return DeadlineExceededError("timed out"); };
+  EXPECT_EQ(RunJob("tokenize-file", {{"input", "cards.csv"}}, stop).status().code(),
+            StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(*store_->Count(), 0);  // nothing tokenized
+  EXPECT_FALSE(fs_.Exists(dir_.Sub("work/tokenized.csv")));
+  StoreCard("5500000000000004");
+  EXPECT_EQ(RunJob("rotate-keys", {{"start_new_version", "true"}}, stop).status().code(),
+            StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(RunJob("purge-expired", {}, stop).status().code(), StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(*store_->Count(), 1);
 }
 
 }  // namespace

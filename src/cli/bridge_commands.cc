@@ -228,6 +228,7 @@ int Run(CliContext& ctx, const RunFlags& f) {
   o.work_root = c->work_dir;
   o.poll_interval = c->poll_interval;
   o.max_concurrent_jobs = c->max_concurrent_jobs;
+  o.lease = c->lease;
   o.watch_dir = c->drop_zone;
   bridge::Runner runner(ctx.fs, zone, **store, c->catalog, std::move(submitters), *signing_key,
                         std::move(builtins), **audit, ctx.clock, o);
@@ -260,7 +261,7 @@ int TokenizeFile(CliContext& ctx, const VaultJobFlags& f) {
   o.add_masked = f.masked;
   o.add_last4 = f.last4;
   Result<bridge::TokenizeReport> r =
-      bridge::TokenizeCsvFile(f.input, f.output, o, bridge::VaultTokenizer(*(*v)->vault));
+      bridge::TokenizeCsvFile(f.input, f.output, o, bridge::VaultBatchTokenizer(*(*v)->vault));
   if (!r.ok()) return Fail(ctx, r.status());
   // The output is meant to leave the CDE: check it like the runner would.
   Result<bridge::PanGuardReport> scan = bridge::ScanFileForPans(f.output);

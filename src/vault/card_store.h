@@ -58,6 +58,13 @@ struct InsertOutcome {
   bool inserted = false;
 };
 
+// One record of InsertBatch: de-duplicating (InsertOrGetByFingerprint) or not
+// (Insert).
+struct BatchInsertItem {
+  CardRecord record;
+  bool dedup = true;
+};
+
 class CardStore {
  public:
   virtual ~CardStore() = default;
@@ -77,6 +84,36 @@ class CardStore {
   // Errors: as Insert (kAlreadyExists only when the fingerprint is new but the
   // token is taken).
   virtual Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& record) = 0;
+
+  // Many Insert / InsertOrGetByFingerprint calls (per item.dedup) applied in
+  // order as if one after the other, so a later item sees an earlier item's
+  // fingerprint. Returns one outcome per item: its InsertOutcome or that
+  // item's own error (kAlreadyExists for a taken token, kInvalidArgument for
+  // a bad record), which affects no other item. A storage failure is the
+  // call's error, and then no item took effect. Stores may commit the whole
+  // batch at once (one fsync); this default runs the items one by one, so a
+  // storage error may leave earlier items stored.
+  virtual Result<std::vector<Result<InsertOutcome>>> InsertBatch(
+      const std::vector<BatchInsertItem>& items) {
+    std::vector<Result<InsertOutcome>> out;
+    out.reserve(items.size());
+    for (const BatchInsertItem& item : items) {
+      Result<InsertOutcome> r = InsertOutcome{};
+      if (item.dedup) {
+        r = InsertOrGetByFingerprint(item.record);
+      } else if (Status s = Insert(item.record); s.ok()) {
+        r = InsertOutcome{item.record, true};
+      } else {
+        r = s;
+      }
+      const StatusCode code = r.status().code();
+      if (!r.ok() && code != StatusCode::kAlreadyExists && code != StatusCode::kInvalidArgument) {
+        return r.status();
+      }
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
 
   // Errors: kNotFound if no such token; storage errors as above.
   virtual Result<CardRecord> Get(std::string_view token) = 0;

@@ -137,6 +137,108 @@ Result<StoreOutcome> CardVault::Store(const CardInput& input) {
                                 std::to_string(kMaxTokenAttempts) + " attempts");
 }
 
+Status CardVault::DrawTokenAndSeal(const CardInput& input, const CardInput& plain,
+                                   int dek_version, const SecretBytes& dek, CardRecord& rec) {
+  if (input.token_format == TokenFormat::kFpt) {
+    ASSIGN_OR_RETURN(rec.token, GenerateFptToken(plain.pan.view(), options_.fpt_keep_bin,
+                                                 options_.bin_length, random_));
+  } else {
+    ASSIGN_OR_RETURN(rec.token, GenerateRandomToken(random_));
+  }
+  ASSIGN_OR_RETURN(rec.sealed, Seal(rec.token, dek_version, dek, plain));
+  return OkStatus();
+}
+
+Status CardVault::PrepareRecord(const CardInput& input, int dek_version, const SecretBytes& dek,
+                                CardRecord& rec, CardInput& plain) {
+  // The same checks and derived fields as Store.
+  ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
+  plain.pan = SecretBytes::FromString(pan_str);
+  SecureZero(pan_str.data(), pan_str.size());
+  RETURN_IF_ERROR(ValidateExpiry(input.exp_month, input.exp_year, clock_));
+  if (input.name && input.name->size() > kMaxCardholderNameBytes) {
+    return InvalidArgumentError("name must be at most " +
+                                std::to_string(kMaxCardholderNameBytes) + " bytes");
+  }
+  if (input.name) plain.name = input.name->Clone();
+  const SecretBytes& pan = plain.pan;
+  rec.fingerprint = crypto::HexEncode(keyring_.Fingerprint(pan.view()));
+  rec.dek_version = dek_version;
+  rec.bin = Bin(pan.view(), options_.bin_length);
+  rec.last4 = Last4(pan.view());
+  rec.masked_pan = MaskPan(pan.view());
+  rec.exp_month = input.exp_month;
+  rec.exp_year = input.exp_year;
+  rec.brand = std::string(BrandName(DetectBrand(pan.view())));
+  rec.token_format = std::string(FormatName(input.token_format));
+  rec.created_ms = clock_.NowUnixMillis();
+  return DrawTokenAndSeal(input, plain, dek_version, dek, rec);
+}
+
+Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
+    const std::vector<CardInput>& inputs) {
+  std::vector<Result<StoreOutcome>> out(inputs.size(), InternalError("card not stored"));
+  if (inputs.empty()) return out;
+  ASSIGN_OR_RETURN(auto active, keyring_.ActiveDataKey());
+  const int dek_version = active.first;
+  const SecretBytes& dek = active.second;
+
+  std::vector<BatchInsertItem> items;
+  std::vector<size_t> input_of;  // items[k] stores inputs[input_of[k]]
+  std::vector<CardInput> plains;  // normalised inputs, parallel to items
+  items.reserve(inputs.size());
+  input_of.reserve(inputs.size());
+  plains.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    BatchInsertItem item;
+    item.dedup = inputs[i].dedup;
+    CardInput plain;
+    Status s = PrepareRecord(inputs[i], dek_version, dek, item.record, plain);
+    if (s.code() == StatusCode::kInvalidArgument) {
+      out[i] = s;
+      continue;
+    }
+    RETURN_IF_ERROR(s);
+    items.push_back(std::move(item));
+    input_of.push_back(i);
+    plains.push_back(std::move(plain));
+  }
+  for (int attempt = 0; attempt < kMaxTokenAttempts && !items.empty(); ++attempt) {
+    ASSIGN_OR_RETURN(std::vector<Result<InsertOutcome>> stored, store_.InsertBatch(items));
+    if (stored.size() != items.size()) return InternalError("card store: batch size mismatch");
+    // Token clashes draw a new token and go again, in a further batch.
+    std::vector<BatchInsertItem> again;
+    std::vector<size_t> again_input;
+    std::vector<CardInput> again_plain;
+    for (size_t k = 0; k < items.size(); ++k) {
+      const size_t i = input_of[k];
+      if (stored[k].ok()) {
+        StoreOutcome o;
+        o.fingerprint = items[k].record.fingerprint;
+        o.duplicate = !stored[k]->inserted;
+        o.card = ViewOf(stored[k]->record);
+        out[i] = std::move(o);
+      } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
+        RETURN_IF_ERROR(
+            DrawTokenAndSeal(inputs[i], plains[k], dek_version, dek, items[k].record));
+        again.push_back(std::move(items[k]));
+        again_input.push_back(i);
+        again_plain.push_back(std::move(plains[k]));
+      } else {
+        out[i] = stored[k].status();
+      }
+    }
+    items = std::move(again);
+    input_of = std::move(again_input);
+    plains = std::move(again_plain);
+  }
+  for (size_t k = 0; k < items.size(); ++k) {
+    out[input_of[k]] = ResourceExhaustedError("could not find an unused token after " +
+                                              std::to_string(kMaxTokenAttempts) + " attempts");
+  }
+  return out;
+}
+
 Result<CardView> CardVault::Get(const std::string& token) {
   if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
   ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token));

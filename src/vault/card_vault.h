@@ -103,6 +103,18 @@ class CardVault {
   // existing card with the same PAN is returned (duplicate = true) instead.
   Result<StoreOutcome> Store(const CardInput& input);
 
+  // Store for many cards at once (batch jobs such as tokenize-file): one
+  // outcome per input, in order, each what Store would give — that input's
+  // own validation error (kInvalidArgument) or its card. Dedup inputs find
+  // cards already stored and earlier inputs of the same batch, so the same
+  // PAN always gets the same token. The key is fetched once, and the cards
+  // go to the store in one CardStore::InsertBatch (with SqliteCardStore: one
+  // transaction and one fsync for the whole batch; a rare token clash is
+  // retried in a further one). When the call returns OK every card it
+  // reports is durable. Errors (storage, keyring, crypto) fail the call;
+  // with SqliteCardStore no card of the failing InsertBatch was stored.
+  Result<std::vector<Result<StoreOutcome>>> StoreBatch(const std::vector<CardInput>& inputs);
+
   // kNotFound for an unknown token; kInvalidArgument for a malformed one.
   Result<CardView> Get(const std::string& token);
 
@@ -125,6 +137,13 @@ class CardVault {
   static CardView ViewOf(const CardRecord& rec);
   Result<std::string> Seal(const std::string& token, int dek_version, const SecretBytes& dek,
                            const CardInput& input);
+  // StoreBatch's per-card work: validates and normalises `input`, fills
+  // `rec` (fingerprint, truncated forms, token, sealed data) and `plain`
+  // (the normalised PAN and name, kept for re-sealing after a token clash).
+  Status PrepareRecord(const CardInput& input, int dek_version, const SecretBytes& dek,
+                       CardRecord& rec, CardInput& plain);
+  Status DrawTokenAndSeal(const CardInput& input, const CardInput& plain, int dek_version,
+                          const SecretBytes& dek, CardRecord& rec);
 
   CardStore& store_;
   keyring::Keyring& keyring_;

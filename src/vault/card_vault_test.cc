@@ -125,6 +125,48 @@ TEST_F(CardVaultTest, RejectsBadCards) {
   EXPECT_EQ(*store_->Count(), 0);
 }
 
+TEST_F(CardVaultTest, StoreBatchDedupsWithinTheBatchAndAgainstTheVault) {
+  CardInput existing = Card("4111111111111111");
+  existing.dedup = true;
+  Result<StoreOutcome> first = vault_->Store(existing);
+  ASSERT_TRUE(first.ok());
+  std::vector<CardInput> batch;
+  for (const char* pan : {"5555555555554444", "4111111111111111", "4111111111111112",
+                          "5555555555554444", "378282246310005"}) {
+    CardInput in = Card(pan);
+    in.dedup = true;
+    batch.push_back(std::move(in));
+  }
+  batch.push_back(Card("6011000990139424", 13, 2030));  // bad month
+  CardInput no_dedup = Card("378282246310005");
+  batch.push_back(std::move(no_dedup));
+  const uint64_t commits = store_->GetStats().commits;
+  Result<std::vector<Result<StoreOutcome>>> r = vault_->StoreBatch(batch);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), batch.size());
+  ASSERT_TRUE((*r)[0].ok());
+  EXPECT_FALSE((*r)[0]->duplicate);
+  ASSERT_TRUE((*r)[1].ok());
+  EXPECT_TRUE((*r)[1]->duplicate);
+  EXPECT_EQ((*r)[1]->card.token, first->card.token);  // same PAN, same token
+  EXPECT_EQ((*r)[2].status().code(), StatusCode::kInvalidArgument);  // Luhn
+  ASSERT_TRUE((*r)[3].ok());
+  EXPECT_TRUE((*r)[3]->duplicate);
+  EXPECT_EQ((*r)[3]->card.token, (*r)[0]->card.token);  // same PAN within the batch
+  ASSERT_TRUE((*r)[4].ok());
+  EXPECT_EQ((*r)[4]->card.last4, "0005");
+  EXPECT_EQ((*r)[5].status().code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*r)[6].ok());
+  EXPECT_NE((*r)[6]->card.token, (*r)[4]->card.token);  // dedup off
+  EXPECT_EQ(store_->GetStats().commits, commits + 1);    // one commit for the batch
+  EXPECT_EQ(*store_->Count(), 4);
+  // Same sealing as Store: the PAN comes back.
+  Result<RevealedCard> rev = vault_->Reveal((*r)[0]->card.token);
+  ASSERT_TRUE(rev.ok());
+  EXPECT_EQ(rev->pan.view(), "5555555555554444");
+  EXPECT_TRUE(vault_->StoreBatch({})->empty());
+}
+
 TEST_F(CardVaultTest, UnknownAndMalformedTokens) {
   EXPECT_EQ(vault_->Get("tok_aaaaaaaaaaaaaaaaaaaaaaaaaa").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(vault_->Get("not a token").status().code(), StatusCode::kInvalidArgument);

@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <exception>
 #include <future>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
 #include "vault/sqlite_connection.h"
@@ -134,6 +136,8 @@ constexpr int64_t kWalSizeLimitBytes = 64 << 20;
 // token keys touch random B-tree pages; without a cache large enough for the
 // interior pages every insert re-reads them from the OS.
 constexpr int64_t kPageCacheKib = 16 * 1024;
+// Page cache of the writer while it runs an InsertBatch.
+constexpr int64_t kBatchPageCacheKib = 256 * 1024;
 
 Status ConfigureConnection(Connection& c, bool reader) {
   RETURN_IF_ERROR(Run(c, "PRAGMA synchronous=FULL", "set synchronous"));
@@ -497,6 +501,83 @@ Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord
       /*scrub=*/false);
   if (!s.ok()) return s;
   return outcome;
+}
+
+Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
+    const std::vector<BatchInsertItem>& items) {
+  std::vector<Result<InsertOutcome>> out(items.size(), InternalError("card store: not run"));
+  std::vector<size_t> valid;
+  valid.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (Status v = ValidateRecord(items[i].record); !v.ok()) {
+      out[i] = v;
+    } else {
+      valid.push_back(i);
+    }
+  }
+  if (valid.empty()) return out;
+  // Items whose fingerprint is unique in the batch do not interact, so they
+  // go in token order: consecutive inserts then walk the primary-key B-tree
+  // from left to right instead of hopping between random leaf pages. Items
+  // sharing a fingerprint follow in their own order, so de-duplication
+  // within the batch is exactly that of one call after the other.
+  std::unordered_map<std::string_view, int> fingerprint_uses;
+  for (size_t i : valid) ++fingerprint_uses[items[i].record.fingerprint];
+  std::vector<size_t> order;
+  std::vector<size_t> in_order;
+  order.reserve(valid.size());
+  for (size_t i : valid) {
+    (fingerprint_uses[items[i].record.fingerprint] == 1 ? order : in_order).push_back(i);
+  }
+  std::sort(order.begin(), order.end(),
+            [&items](size_t a, size_t b) { return items[a].record.token < items[b].record.token; });
+  order.insert(order.end(), in_order.begin(), in_order.end());
+  const Status s = Submit(
+      [&items, &order, &out](Connection& c) -> Status {
+        // A batch touches far more pages than the normal page cache holds;
+        // a larger cache for its duration saves re-reading them.
+        RETURN_IF_ERROR(Run(c, "PRAGMA cache_size=-" + std::to_string(kBatchPageCacheKib),
+                            "set cache_size"));
+        Status done = InsertItems(c, items, order, out);
+        Status restore =
+            Run(c, "PRAGMA cache_size=-" + std::to_string(kPageCacheKib), "set cache_size");
+        RETURN_IF_ERROR(done);
+        return restore;
+      },
+      /*scrub=*/false);
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsertItem>& items,
+                                    const std::vector<size_t>& order,
+                                    std::vector<Result<InsertOutcome>>& out) {
+  for (size_t i : order) {
+    const CardRecord& record = items[i].record;
+    if (items[i].dedup) {
+      // As in InsertOrGetByFingerprint; earlier items of this batch are
+      // visible to the look-up (same transaction).
+      Result<CardRecord> existing =
+          ReadOne(c, kGetByFingerprintSql, record.fingerprint, "find card by fingerprint");
+      if (existing.ok()) {
+        out[i] = InsertOutcome{std::move(existing).value(), false};
+        continue;
+      }
+      if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    }
+    Status ins = InsertRow(c, record);
+    const StatusCode code = ins.code();
+    if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
+      // A constraint failure undoes only that statement; the transaction
+      // goes on (unless SQLite ended it).
+      if (c.InAutocommit()) return InternalError("card store: transaction rolled back");
+      out[i] = ins;
+      continue;
+    }
+    RETURN_IF_ERROR(ins);
+    out[i] = InsertOutcome{record, true};
+  }
+  return OkStatus();
 }
 
 Result<CardRecord> SqliteCardStore::Get(std::string_view token) {

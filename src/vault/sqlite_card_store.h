@@ -25,6 +25,7 @@
 // error while the others commit. Callers are woken once the commit (one
 // fsync for the whole batch) has completed. If the commit itself fails, every
 // operation in the batch gets that error and none took effect.
+// InsertBatch is one such operation carrying many records (batch jobs).
 //
 // Reads run on a small pool of separate, query-only connections (WAL lets
 // them proceed while the writer commits) and see every write that has
@@ -107,6 +108,13 @@ class SqliteCardStore final : public CardStore {
 
   Status Insert(const CardRecord& record) override;
   Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& record) override;
+  // All items in ONE write operation of the writer (one transaction, one
+  // fsync, shared with whatever else is queued), with the cached prepared
+  // statements. An item that fails on its own (taken token, constraint) is
+  // undone alone, like a failing statement; a storage failure fails the
+  // call and nothing of the batch is stored.
+  Result<std::vector<Result<InsertOutcome>>> InsertBatch(
+      const std::vector<BatchInsertItem>& items) override;
   Result<CardRecord> Get(std::string_view token) override;
   Result<CardRecord> GetByFingerprint(std::string_view fingerprint) override;
   Status Delete(std::string_view token) override;
@@ -134,6 +142,11 @@ class SqliteCardStore final : public CardStore {
   void WriterLoop();
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();
+  // InsertBatch's work on the writer: items[order[k]] for each k, results
+  // in `out`. Errors: a storage failure (the whole operation fails).
+  static Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
+                            const std::vector<size_t>& order,
+                            std::vector<Result<InsertOutcome>>& out);
 
   Result<std::unique_ptr<sqlite::Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Connection> conn);

@@ -274,6 +274,62 @@ TEST_F(SqliteCardStoreTest, FailingOperationDoesNotFailItsBatch) {
   EXPECT_LT(stats.commits, stats.ops);
 }
 
+TEST_F(SqliteCardStoreTest, InsertBatchIsOneCommitWithPerItemOutcomes) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_old", "fp_old")).ok());
+  const uint64_t commits_before = store->GetStats().commits;
+  std::vector<BatchInsertItem> items;
+  for (int i = 0; i < 1000; ++i) {
+    items.push_back({MakeRecord("tok_" + std::to_string(i), "fp_" + std::to_string(i)), true});
+  }
+  items.push_back({MakeRecord("tok_again", "fp_7"), true});        // dedup within the batch
+  items.push_back({MakeRecord("tok_new_for_old", "fp_old"), true});  // dedup against the store
+  items.push_back({MakeRecord("tok_old", "fp_clash"), true});       // token taken
+  CardRecord bad = MakeRecord("tok_bad", "fp_bad");
+  bad.exp_month = 13;
+  items.push_back({bad, true});                                  // invalid record
+  items.push_back({MakeRecord("tok_nodedup", "fp_7"), false});    // dedup off: stored anyway
+  Result<std::vector<Result<InsertOutcome>>> r = store->InsertBatch(items);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), items.size());
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE((*r)[i].ok());
+    EXPECT_TRUE((*r)[i]->inserted);
+  }
+  ASSERT_TRUE((*r)[1000].ok());
+  EXPECT_FALSE((*r)[1000]->inserted);
+  EXPECT_EQ((*r)[1000]->record.token, "tok_7");
+  ASSERT_TRUE((*r)[1001].ok());
+  EXPECT_FALSE((*r)[1001]->inserted);
+  EXPECT_EQ((*r)[1001]->record.token, "tok_old");
+  EXPECT_EQ((*r)[1002].status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ((*r)[1003].status().code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*r)[1004].ok());
+  EXPECT_TRUE((*r)[1004]->inserted);
+  EXPECT_EQ(*store->Count(), 1 + 1000 + 1);
+  EXPECT_EQ(store->GetStats().commits, commits_before + 1);
+  EXPECT_EQ(store->Get("tok_999")->fingerprint, "fp_999");
+  EXPECT_EQ(store->Get("tok_again").status().code(), StatusCode::kNotFound);
+  // Durable: visible after reopening.
+  store.reset();
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Count(), 1002);
+}
+
+TEST_F(SqliteCardStoreTest, InsertBatchOfOnlyInvalidItemsWritesNothing) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CardRecord bad = MakeRecord("", "fp");
+  Result<std::vector<Result<InsertOutcome>>> r = store->InsertBatch({{bad, true}});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->GetStats().commits, 0u);
+  EXPECT_TRUE(store->InsertBatch({})->empty());
+}
+
 TEST_F(SqliteCardStoreTest, ListExpiredMatchesCardExpiredBefore) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);

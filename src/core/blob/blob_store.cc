@@ -1,5 +1,9 @@
 #include "core/blob/blob_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <string>
 
 #include "core/fs/file_system.h"
@@ -73,6 +77,35 @@ Status ValidateBlobPrefix(std::string_view prefix) {
   if (prefix.empty()) return OkStatus();
   RETURN_IF_ERROR(CheckCommon(prefix, "prefix"));
   return CheckSegments(prefix, "prefix", /*last_is_partial=*/true);
+}
+
+Result<std::unique_ptr<FileBlobSource>> FileBlobSource::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) return NotFoundError("blob source: not found: " + path);
+    if (err == EACCES || err == EPERM) {
+      return PermissionDeniedError("blob source: permission denied: " + path);
+    }
+    return InternalError("blob source: cannot open: " + path);
+  }
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<FileBlobSource>(new FileBlobSource(fd, path));
+}
+
+FileBlobSource::~FileBlobSource() { ::close(fd_); }
+
+Result<size_t> FileBlobSource::Read(char* buf, size_t size) {
+  for (;;) {
+    const ssize_t n = ::read(fd_, buf, size);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno != EINTR) return InternalError("blob source: read failed: " + path_);
+  }
+}
+
+Status BlobStore::PutFile(std::string_view key, const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<FileBlobSource> source, FileBlobSource::Open(path));
+  return PutStream(key, *source);
 }
 
 }  // namespace kura

@@ -19,11 +19,16 @@
 //
 // Error messages may name a (valid) key but never contain blob data.
 //
+// Blobs of any size (multi-GB job artifacts) are written with PutStream /
+// PutFile, which copy in kBlobStreamChunkBytes pieces with the same atomic
+// replace as Put, so memory stays bounded.
+//
 // Thread safety: implementations are safe for concurrent use.
 #ifndef KURA_CORE_BLOB_BLOB_STORE_H_
 #define KURA_CORE_BLOB_BLOB_STORE_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +40,8 @@ namespace kura {
 inline constexpr size_t kMaxBlobKeyBytes = 1024;
 // Linux NAME_MAX: a longer segment could not be stored as a file name.
 inline constexpr size_t kMaxBlobKeySegmentBytes = 255;
+// Piece size of PutStream / PutFile copies.
+inline constexpr size_t kBlobStreamChunkBytes = 1 << 20;
 
 // OK, or kInvalidArgument saying which rule `key` breaks (the message does
 // not repeat the key: it may contain control bytes).
@@ -43,6 +50,36 @@ Status ValidateBlobKey(std::string_view key);
 // Like ValidateBlobKey, for a List() prefix: "" is valid (everything), and a
 // trailing '/' or a partial last segment ("requests/20") is allowed.
 Status ValidateBlobPrefix(std::string_view prefix);
+
+// A pull source of bytes for BlobStore::PutStream (one reader at a time).
+class BlobSource {
+ public:
+  virtual ~BlobSource() = default;
+  // Copies up to `size` bytes to `buf` and returns how many; 0 means the
+  // end. An error aborts the put: nothing is stored, and PutStream returns
+  // that error unchanged. The store calls Read until it returns 0 or an
+  // error, and commits nothing before the 0.
+  virtual Result<size_t> Read(char* buf, size_t size) = 0;
+};
+
+// A BlobSource reading a local file with POSIX read(2) (not through a
+// FileSystem: the file is the caller's, not the store's).
+class FileBlobSource final : public BlobSource {
+ public:
+  // kNotFound if missing, kPermissionDenied if unreadable, kInternal else.
+  static Result<std::unique_ptr<FileBlobSource>> Open(const std::string& path);
+  ~FileBlobSource() override;
+  FileBlobSource(const FileBlobSource&) = delete;
+  FileBlobSource& operator=(const FileBlobSource&) = delete;
+
+  // kInternal on a read error (naming the path).
+  Result<size_t> Read(char* buf, size_t size) override;
+
+ private:
+  FileBlobSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  const int fd_;
+  const std::string path_;
+};
 
 class BlobStore {
  public:
@@ -68,6 +105,17 @@ class BlobStore {
 
   // Removes the blob. kNotFound if absent, kInvalidArgument for a bad key.
   virtual Status Delete(std::string_view key) = 0;
+
+  // Like Put, with the bytes pulled from `source` until it reports the end
+  // (memory stays bounded; no size limit). Atomic: until the source has
+  // ended and the data is durable, readers see the old blob (or none); if
+  // `source` fails, nothing changes and its error is returned. Other errors
+  // as Put.
+  virtual Status PutStream(std::string_view key, BlobSource& source) = 0;
+
+  // PutStream from the local file at `path`. Errors as FileBlobSource::Open
+  // and PutStream.
+  Status PutFile(std::string_view key, const std::string& path);
 };
 
 }  // namespace kura

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -192,6 +195,86 @@ TEST_P(BlobStoreContractTest, BlobAndPrefixCannotShareAName) {
   EXPECT_EQ(store_->PutIfAbsent("d", "x").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(*store_->Get("a"), "blob");
   EXPECT_EQ(*store_->List(""), (Keys{"a", "d/e"}));
+}
+
+// A source handing out `data` in pieces of at most `piece` bytes, failing
+// with `fail` after `fail_after` bytes if set.
+class TestSource final : public BlobSource {
+ public:
+  TestSource(std::string data, size_t piece) : data_(std::move(data)), piece_(piece) {}
+  void FailAfter(size_t bytes, Status fail) {
+    fail_after_ = bytes;
+    fail_ = std::move(fail);
+  }
+  Result<size_t> Read(char* buf, size_t size) override {
+    if (pos_ >= fail_after_) return fail_;
+    const size_t n = std::min({size, piece_, data_.size() - pos_, fail_after_ - pos_});
+    std::memcpy(buf, data_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+
+ private:
+  std::string data_;
+  size_t piece_;
+  size_t pos_ = 0;
+  size_t fail_after_ = SIZE_MAX;
+  Status fail_;
+};
+
+std::string PatternBytes(size_t n) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 7 + i / 4099) & 0xff);
+  return s;
+}
+
+TEST_P(BlobStoreContractTest, PutStreamCopiesManyChunks) {
+  // Larger than the copy chunk and not a multiple of it, delivered in odd pieces.
+  const std::string data = PatternBytes(2 * kBlobStreamChunkBytes + 12345);
+  TestSource source(data, 300000);
+  ASSERT_TRUE(store_->PutStream("artifacts/x/big.csv", source).ok());
+  EXPECT_EQ(*store_->Get("artifacts/x/big.csv"), data);
+  TestSource empty("", 10);
+  ASSERT_TRUE(store_->PutStream("artifacts/x/empty", empty).ok());
+  EXPECT_EQ(*store_->Get("artifacts/x/empty"), "");
+  EXPECT_EQ(*store_->List("artifacts/"), (Keys{"artifacts/x/big.csv", "artifacts/x/empty"}));
+}
+
+TEST_P(BlobStoreContractTest, PutStreamSourceFailureChangesNothing) {
+  ASSERT_TRUE(store_->Put("a/blob", "old").ok());
+  TestSource source(PatternBytes(3 * kBlobStreamChunkBytes), 65536);
+  source.FailAfter(kBlobStreamChunkBytes + 5, DataLossError("blocked by the source"));
+  Status st = store_->PutStream("a/blob", source);
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss);
+  EXPECT_EQ(st.message(), "blocked by the source");
+  EXPECT_EQ(*store_->Get("a/blob"), "old");
+  TestSource fresh(PatternBytes(100), 10);
+  fresh.FailAfter(50, InternalError("read failed"));
+  EXPECT_EQ(store_->PutStream("a/new", fresh).code(), StatusCode::kInternal);
+  EXPECT_EQ(store_->Get("a/new").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*store_->List(""), (Keys{"a/blob"}));  // no temporary is listed
+}
+
+TEST_P(BlobStoreContractTest, PutStreamKeyRulesAsPut) {
+  TestSource source("x", 1);
+  EXPECT_EQ(store_->PutStream("../escape", source).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->Put("dir/leaf", "x").ok());
+  TestSource s2("y", 1);
+  EXPECT_EQ(store_->PutStream("dir", s2).code(), StatusCode::kFailedPrecondition);
+  TestSource s3("z", 1);
+  EXPECT_EQ(store_->PutStream("dir/leaf/deeper", s3).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(*store_->Get("dir/leaf"), "x");
+}
+
+TEST_P(BlobStoreContractTest, PutFileStreamsALocalFile) {
+  const std::string path = JoinPath(dir_, "local-input.bin");
+  const std::string data = PatternBytes(kBlobStreamChunkBytes + 1);
+  ASSERT_TRUE(fs_.WriteFileAtomic(path, data).ok());
+  ASSERT_TRUE(store_->PutFile("artifacts/id/out.bin", path).ok());
+  EXPECT_EQ(*store_->Get("artifacts/id/out.bin"), data);
+  EXPECT_EQ(store_->PutFile("artifacts/id/missing", JoinPath(dir_, "missing")).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->Get("artifacts/id/missing").status().code(), StatusCode::kNotFound);
 }
 
 TEST_P(BlobStoreContractTest, ErrorsDoNotLeakData) {

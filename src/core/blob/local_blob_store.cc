@@ -1,6 +1,10 @@
 #include "core/blob/local_blob_store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
+#include <cstdio>
 #include <utility>
 
 namespace kura {
@@ -52,6 +56,62 @@ Status LocalBlobStore::Put(std::string_view key, std::string_view data) {
                                    "' is a prefix of other keys");
   }
   return st;
+}
+
+Result<std::string> LocalBlobStore::StreamToTemp(const std::string& path, BlobSource& source) {
+  // Unique per process (pid), store object and call; a leftover of a
+  // crashed process that had the same pid is removed first.
+  char self[32];
+  const auto address = static_cast<uintmax_t>(reinterpret_cast<uintptr_t>(this));
+  std::snprintf(self, sizeof self, "%jx", address);
+  const std::string tmp =
+      JoinPath(DirName(path), std::string(kTempFilePrefix) + "stream." +
+                                  std::to_string(::getpid()) + "." + self + "." +
+                                  std::to_string(next_temp_.fetch_add(1)));
+  fs_.RemoveFile(tmp).IgnoreError();
+  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs_.OpenAppendable(tmp, 0600));
+  auto copy = [&]() -> Status {
+    std::string chunk(kBlobStreamChunkBytes, '\0');
+    for (;;) {
+      ASSIGN_OR_RETURN(size_t n, source.Read(chunk.data(), chunk.size()));
+      if (n == 0) break;
+      RETURN_IF_ERROR(file->Append(std::string_view(chunk.data(), n)));
+    }
+    RETURN_IF_ERROR(file->Sync());
+    return file->Close();
+  };
+  Status st = copy();
+  if (!st.ok()) {
+    file->Close().IgnoreError();
+    fs_.RemoveFile(tmp).IgnoreError();
+    return st;
+  }
+  return tmp;
+}
+
+Status LocalBlobStore::PutStream(std::string_view key, BlobSource& source) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  const std::string path = PathOf(key);
+  Result<std::string> tmp = NotFoundError("blob directory vanished");
+  // As in Put: a concurrent Delete may prune the parent directory before
+  // the temporary is created. The source is only read once the temporary
+  // exists, so a retry never re-reads it.
+  for (int attempt = 0; attempt < kMaxParentRaceRetries; ++attempt) {
+    RETURN_IF_ERROR(MakeParents(key));
+    tmp = StreamToTemp(path, source);
+    if (tmp.status().code() != StatusCode::kNotFound || fs_.Exists(DirName(path))) break;
+  }
+  RETURN_IF_ERROR(tmp.status());
+  Status st = fs_.Rename(*tmp, path);
+  if (!st.ok()) {
+    fs_.RemoveFile(*tmp).IgnoreError();
+    if (st.code() == StatusCode::kFailedPrecondition || fs_.IsDirectory(path).value_or(false)) {
+      return FailedPreconditionError("blob key '" + std::string(key) +
+                                     "' is a prefix of other keys");
+    }
+    return st;
+  }
+  return fs_.SyncDir(DirName(path));
 }
 
 Status LocalBlobStore::PutIfAbsent(std::string_view key, std::string_view data) {

@@ -2,7 +2,11 @@
 // per key ("requests/2026/abc.json" -> "<root>/requests/2026/abc.json").
 //
 // Put uses FileSystem::WriteFileAtomic (temp + fsync + rename + dir fsync);
-// PutIfAbsent uses FileSystem::CreateFileExclusive. Files are created 0600,
+// PutIfAbsent uses FileSystem::CreateFileExclusive. PutStream appends the
+// source's pieces to a new temporary ("<dir>/.kura-tmp.stream.<pid>.<n>",
+// through FileSystem::OpenAppendable), fdatasyncs it, renames it over the
+// key's file and fsyncs the directory; on any failure the temporary is
+// removed and the old blob is untouched. Files are created 0600,
 // directories 0700. Delete removes the file, syncs its directory and then
 // removes parent directories that became empty (up to, not including, the
 // root). Temporaries left by a crash (".kura-tmp.*") are never listed.
@@ -12,6 +16,8 @@
 #ifndef KURA_CORE_BLOB_LOCAL_BLOB_STORE_H_
 #define KURA_CORE_BLOB_LOCAL_BLOB_STORE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,6 +44,7 @@ class LocalBlobStore final : public BlobStore {
   Result<std::string> Get(std::string_view key) override;
   Result<std::vector<std::string>> List(std::string_view prefix) override;
   Status Delete(std::string_view key) override;
+  Status PutStream(std::string_view key, BlobSource& source) override;
 
   const std::string& root() const { return root_; }
 
@@ -52,8 +59,13 @@ class LocalBlobStore final : public BlobStore {
   // Appends to `out` every blob key below directory `rel` ("" = root).
   Status Walk(const std::string& rel, std::vector<std::string>& out);
 
+  // Copies `source` into a new temporary file next to `path` and returns
+  // its path (removed again on failure).
+  Result<std::string> StreamToTemp(const std::string& path, BlobSource& source);
+
   FileSystem& fs_;
   const std::string root_;
+  std::atomic<uint64_t> next_temp_{0};
 };
 
 }  // namespace kura

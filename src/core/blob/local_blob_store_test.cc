@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 
@@ -124,6 +126,45 @@ TEST(LocalBlobStoreMemoryFsTest, WorksOverMemoryFileSystem) {
   EXPECT_EQ(*fs.GetMode("/srv/blobs/a/b/c"), 0600u);
   EXPECT_EQ(*fs.GetMode("/srv/blobs/a"), 0700u);
   EXPECT_EQ(*(*store)->List("a/"), std::vector<std::string>{"a/b/c"});
+}
+
+// A source of `n` bytes of 'a', read in pieces of `piece`.
+class RepeatSource final : public BlobSource {
+ public:
+  RepeatSource(size_t n, size_t piece) : left_(n), piece_(piece) {}
+  Result<size_t> Read(char* buf, size_t size) override {
+    const size_t k = std::min({size, piece_, left_});
+    std::memset(buf, 'a', k);
+    left_ -= k;
+    return k;
+  }
+
+ private:
+  size_t left_;
+  size_t piece_;
+};
+
+TEST_F(LocalBlobStoreTest, PutStreamFailedSyncOrFullDiskKeepsOldBlobAndNoTemporary) {
+  FaultInjectingFileSystem faulty(fs_);
+  auto store = LocalBlobStore::Open(faulty, root_);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Put("artifacts/id/a.csv", "old").ok());
+  faulty.FailNextSync();
+  RepeatSource s1(3 * kBlobStreamChunkBytes, kBlobStreamChunkBytes);
+  EXPECT_EQ((*store)->PutStream("artifacts/id/a.csv", s1).code(), StatusCode::kInternal);
+  EXPECT_EQ(*(*store)->Get("artifacts/id/a.csv"), "old");
+  faulty.FailWritesAfterBytes(kBlobStreamChunkBytes + 10);
+  RepeatSource s2(3 * kBlobStreamChunkBytes, 4096);
+  EXPECT_EQ((*store)->PutStream("artifacts/id/a.csv", s2).code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(*(*store)->Get("artifacts/id/a.csv"), "old");
+  faulty.ClearFaults();
+  // Neither failure left a temporary behind.
+  EXPECT_EQ(*fs_.ListDir(JoinPath(root_, "artifacts/id")), (std::vector<std::string>{"a.csv"}));
+  RepeatSource s3(2 * kBlobStreamChunkBytes + 1, 7777);
+  ASSERT_TRUE((*store)->PutStream("artifacts/id/a.csv", s3).ok());
+  EXPECT_EQ((*store)->Get("artifacts/id/a.csv")->size(), 2 * kBlobStreamChunkBytes + 1);
+  EXPECT_EQ(ModeOf(JoinPath(root_, "artifacts/id/a.csv")), 0600u);
+  EXPECT_EQ(*fs_.ListDir(JoinPath(root_, "artifacts/id")), (std::vector<std::string>{"a.csv"}));
 }
 
 }  // namespace

@@ -68,6 +68,18 @@ Status MemoryBlobStore::Delete(std::string_view key) {
   return OkStatus();
 }
 
+Status MemoryBlobStore::PutStream(std::string_view key, BlobSource& source) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  std::string data;
+  std::string chunk(kBlobStreamChunkBytes, '\0');
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, source.Read(chunk.data(), chunk.size()));
+    if (n == 0) break;
+    data.append(chunk, 0, n);
+  }
+  return Put(key, data);
+}
+
 size_t MemoryBlobStore::size() const {
   std::lock_guard<std::mutex> lock(mu_);
   return blobs_.size();

@@ -29,6 +29,8 @@ class MemoryBlobStore final : public BlobStore {
   Result<std::string> Get(std::string_view key) override;
   Result<std::vector<std::string>> List(std::string_view prefix) override;
   Status Delete(std::string_view key) override;
+  // Reads the whole source into memory, then behaves as Put.
+  Status PutStream(std::string_view key, BlobSource& source) override;
 
   // Number of blobs held.
   size_t size() const;

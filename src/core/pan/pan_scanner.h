@@ -20,16 +20,23 @@
 // from the left-most group, the longest window of 13..19 digits that passes
 // Luhn wins, then scanning continues after it. Matches never overlap.
 //
-// Cost: one pass over the text; per digit group at most 19 window
-// extensions, each O(1) (Luhn sums are kept incrementally). Memory: the
-// groups of the current chain. A streaming variant for multi-GB files can
-// reuse the same state machine.
+// Cost: one pass over the text, 64 bytes at a time: portable 8-byte SWAR
+// arithmetic builds a bitmap of digits and one of the places where a match
+// can begin (the first byte of a stretch of 13 digits, a separator between
+// two digits, a block's last byte if it may continue), so text and short
+// digit runs (ids, dates, amounts) cost well under a cycle a byte and are
+// never visited one by one. Candidates go through the exact run/chain rules
+// above: a lone run is Luhn-checked once, and only chains of several groups
+// are collected (per group at most 19 window extensions, each O(1): Luhn sums
+// are kept incrementally). Memory: the groups of the current chain.
+// bridge/pan_guard.h streams files through this scanner.
 //
 // Thread safety: all functions are pure.
 #ifndef KURA_CORE_PAN_PAN_SCANNER_H_
 #define KURA_CORE_PAN_PAN_SCANNER_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +59,10 @@ struct PanMatch {
 
 // All matches in `text`, in order, non-overlapping.
 std::vector<PanMatch> FindPans(std::string_view text);
+
+// Calls `visit` for each match of FindPans(text), in order, without
+// collecting them; stops early when `visit` returns false.
+void ForEachPan(std::string_view text, const std::function<bool(const PanMatch&)>& visit);
 
 // True iff FindPans(text) would be non-empty (stops at the first match).
 bool ContainsPan(std::string_view text);

@@ -212,6 +212,115 @@ TEST(FindPansTest, RandomTextInvariants) {
   }
 }
 
+// The scanner finds digit runs 64 bytes at a time; this is the plain
+// byte-at-a-time definition it must agree with exactly, written out
+// independently (chains of whole runs joined by one ' ' or '-'; from the
+// left-most group the longest window of 13..19 digits passing Luhn wins).
+Matches ReferenceFindPans(const std::string& t) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  Matches out;
+  size_t i = 0;
+  while (i < t.size()) {
+    if (!digit(t[i])) {
+      ++i;
+      continue;
+    }
+    std::vector<std::pair<size_t, size_t>> groups;
+    for (;;) {
+      const size_t b = i;
+      while (i < t.size() && digit(t[i])) ++i;
+      groups.emplace_back(b, i);
+      if (i + 1 < t.size() && (t[i] == ' ' || t[i] == '-') && digit(t[i + 1])) {
+        ++i;
+        continue;
+      }
+      break;
+    }
+    size_t g = 0;
+    while (g < groups.size()) {
+      std::string digits;
+      size_t best = groups.size();
+      size_t best_digits = 0;
+      for (size_t k = g; k < groups.size(); ++k) {
+        digits += t.substr(groups[k].first, groups[k].second - groups[k].first);
+        if (digits.size() > kMaxPanDigits) break;
+        if (digits.size() >= kMinPanDigits && LuhnValid(digits)) {
+          best = k;
+          best_digits = digits.size();
+        }
+      }
+      if (best == groups.size()) {
+        ++g;
+        continue;
+      }
+      out.push_back({groups[g].first, groups[best].second, best_digits});
+      g = best + 1;
+    }
+  }
+  return out;
+}
+
+TEST(FindPansTest, AgreesWithByteWiseReferenceAcrossBlockBoundaries) {
+  std::mt19937 rng(777);
+  // Alphabets from digit-dense to sparse, with bytes >= 0x80 and bytes just
+  // outside '0'..'9' ('/', ':') that a wrong digit test would accept.
+  const std::vector<std::string> alphabets = {
+      "0123456789", "0123456789 -", "01234567890123456789 -a/:", "ab cd-\n,;x9",
+      "0123456789012345678901234567890123456789 ", "000000000000000000000000000000-",
+      std::string("0123456789\x80\xb0\xb9\xff/:") + '\0'};
+  for (int iter = 0; iter < 20000; ++iter) {
+    const std::string& alphabet = alphabets[iter % alphabets.size()];
+    std::string text;
+    const size_t len = rng() % 700;
+    for (size_t i = 0; i < len; ++i) text += alphabet[rng() % alphabet.size()];
+    // Plant PANs (plain or grouped) at random places, often straddling a
+    // 64-byte block boundary.
+    for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
+      std::string pan = MakePan(std::to_string(rng() % 9 + 1), 13 + rng() % 7);
+      if (rng() % 3 == 0) {
+        for (size_t at = 4; at < pan.size(); at += 5) pan.insert(at, rng() % 2 ? " " : "-");
+      }
+      const size_t at = rng() % 2 ? (64 * (1 + rng() % 5) - rng() % 20) : rng() % (text.size() + 1);
+      text.insert(std::min(at, text.size()), " " + pan + " ");
+    }
+    ASSERT_EQ(FindPans(text), ReferenceFindPans(text)) << iter;
+  }
+}
+
+TEST(FindPansTest, RunsEndingExactlyAtBlockAndTextEnds) {
+  const std::string pan = "4111111111111111";
+  for (size_t pad = 0; pad < 140; ++pad) {
+    const std::string lead(pad, 'x');
+    EXPECT_EQ(FindPans(lead + pan), (Matches{{pad, pad + 16, 16}})) << pad;
+    EXPECT_EQ(FindPans(lead + pan + "x"), (Matches{{pad, pad + 16, 16}})) << pad;
+    EXPECT_EQ(FindPans(lead + "4111 1111 1111 1111"), (Matches{{pad, pad + 19, 16}})) << pad;
+    // A run of 20 digits straddling a block boundary is never sliced.
+    EXPECT_TRUE(FindPans(lead + pan + "0000").empty()) << pad;
+    // A separator as the very last byte does not join anything.
+    EXPECT_EQ(FindPans(lead + pan + "-"), (Matches{{pad, pad + 16, 16}})) << pad;
+  }
+  // A digit run longer than several blocks.
+  EXPECT_TRUE(FindPans(std::string(1000, '4')).empty());
+  EXPECT_EQ(FindPans(std::string(1000, '4') + "," + pan), (Matches{{1001, 1017, 16}}));
+}
+
+TEST(ForEachPanTest, VisitsInOrderAndStops) {
+  const std::string text = "4111111111111111 x 5555555555554444 x 4222222222222";
+  Matches seen;
+  ForEachPan(text, [&seen](const PanMatch& m) {
+    seen.push_back(m);
+    return true;
+  });
+  EXPECT_EQ(seen, FindPans(text));
+  ASSERT_EQ(seen.size(), 3u);
+  seen.clear();
+  ForEachPan(text, [&seen](const PanMatch& m) {
+    seen.push_back(m);
+    return seen.size() < 2;
+  });
+  EXPECT_EQ(seen.size(), 2u);
+}
+
 TEST(FindPansTest, LargeInputIsLinear) {
   // 2 MB of single digits joined by spaces: the worst case for chains.
   std::string text;
