@@ -1,8 +1,13 @@
 // Ingestor: the single entry point for events into the store. Receivers
 // (HTTPS NDJSON, TCP syslog, the file tailer) parse and validate, then hand
-// batches of LogRecords here; one writer thread takes every batch queued
-// while the previous fsync ran and writes them with ONE Wal::Write (group
-// commit), so the fsync cost is shared by every concurrent sender.
+// batches of LogRecords here. The writer thread encodes and chains queued
+// batches (Wal::Prepare) into the next group while the sync thread writes
+// the previous group with one write and one fsync (Wal::Commit: group
+// commit), so the fsync cost is shared by every concurrent sender and the
+// encoding overlaps with the fsync. Everything queued while a group is being
+// committed joins the next group. If a group fails, the group prepared on
+// top of it is prepared again from the last durable record before it is
+// committed.
 //
 // A submission completes only when its records are durable (then every
 // record's seq is set, contiguous and in order — the per-record result) or
@@ -19,7 +24,8 @@
 //
 // Thread safety: Submit, SubmitAsync, CountRejected and stats may be called
 // from any number of threads. The Wal must outlive the Ingestor and is
-// written only by it.
+// written only by it. Callbacks (`done`, on_state_change) run on the sync
+// thread.
 #ifndef KURA_LOGS_INGEST_INGESTOR_H_
 #define KURA_LOGS_INGEST_INGESTOR_H_
 
@@ -28,6 +34,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -45,10 +52,13 @@ inline constexpr size_t kDefaultMaxPendingBytes = 64 << 20;
 struct IngestorOptions {
   // Estimated record bytes queued but not yet durable before Submit waits.
   size_t max_pending_bytes = kDefaultMaxPendingBytes;
-  // Called on the writer thread when ingest starts refusing (refusing =
+  // Called on the sync thread when ingest starts refusing (refusing =
   // true, with the error) and when it accepts again (false, OK). For audit
   // events; must not call back into the Ingestor.
   std::function<void(bool refusing, const Status& status)> on_state_change;
+  // Called on the writer thread after it has encoded queued batches into the
+  // next group (tests use it to know a group waits behind an fsync).
+  std::function<void()> on_prepared;
 };
 
 // Counters since start; a snapshot.
@@ -56,7 +66,8 @@ struct IngestStats {
   uint64_t accepted = 0;  // records durable ("received")
   uint64_t rejected = 0;  // bad messages, counted by receivers (CountRejected)
   uint64_t refused = 0;   // records not accepted because storage failed
-  uint64_t commits = 0;   // Wal::Write calls that succeeded (fsyncs)
+  uint64_t commits = 0;   // groups written durably (one write + fsync each)
+  uint64_t reprepared = 0;  // groups encoded again because the one before failed
   bool refusing = false;  // the last write failed
 };
 
@@ -97,7 +108,19 @@ class Ingestor {
     size_t bytes = 0;
     Callback done;
   };
-  void Run();
+  // A group on its way from the writer thread to the sync thread.
+  struct Group {
+    std::vector<Pending> pending;
+    std::vector<std::span<LogRecord>> batches;
+    Wal::Prepared prepared;
+    Status prepare_status;
+    size_t bytes = 0;
+    uint64_t records = 0;
+    uint64_t epoch = 0;  // epoch_ when it was prepared
+  };
+  void Run();      // writer thread: queue -> prepared group
+  void RunSync();  // sync thread: prepared group -> durable, callbacks
+  void Finish(Group& group, const Status& s);
   static size_t EstimateBytes(std::span<const LogRecord> records);
 
   Wal& wal_;
@@ -115,9 +138,26 @@ class Ingestor {
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> reprepared_{0};
   std::atomic<bool> refusing_{false};
 
+  // The group being prepared: published in ready_ between the writer's
+  // encoding steps; the sync thread takes it when it is free, otherwise the
+  // writer checks it out again and adds the next batches to it.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::unique_ptr<Group> ready_;  // GUARDED_BY(sync_mu_)
+  bool writer_done_ = false;      // GUARDED_BY(sync_mu_)
+  // Where the next group continues: the end of the last prepared group.
+  // epoch_ grows whenever that chain is broken (a failed commit, a group
+  // prepared again); groups prepared in an older epoch are prepared again
+  // from durable() by the sync thread.
+  ChainPosition prepared_end_;    // GUARDED_BY(sync_mu_)
+  uint64_t epoch_ = 0;            // GUARDED_BY(sync_mu_)
+  std::unique_ptr<Group> spare_;  // GUARDED_BY(sync_mu_): a finished group, for reuse
+
   std::thread writer_;
+  std::thread syncer_;
 };
 
 }  // namespace kura::logs

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -125,6 +127,107 @@ TEST(IngestorTest, FailsClosedAndResumes) {
   auto read = ReadWalRecords(base, tmp.path() + "/wal");
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_EQ(read->size(), 4u);
+}
+
+TEST(IngestorTest, AGroupPreparedOnTopOfAFailedOneIsPreparedAgain) {
+  TempDir tmp;
+  PosixFileSystem base;
+  FaultInjectingFileSystem faulty(base);
+  testing::GatedFileSystem fs(faulty);
+  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+  ASSERT_TRUE(wal.ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int prepared = 0;
+  IngestorOptions o;
+  o.on_prepared = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++prepared;
+    cv.notify_all();
+  };
+  Ingestor ingestor(**wal, o);
+  auto wait_prepared = [&](int n) {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return prepared >= n; });
+  };
+
+  fs.Close();
+  std::vector<LogRecord> a = MakeRecords("a", 3);
+  std::vector<LogRecord> b = MakeRecords("b", 2);
+  std::promise<Status> a_done, b_done;
+  ingestor.SubmitAsync(a, [&](const Status& s) { a_done.set_value(s); });
+  fs.AwaitBlockedSync();  // group A waits in its fsync...
+  faulty.FailNextSync();  // ...which will fail
+  ingestor.SubmitAsync(b, [&](const Status& s) { b_done.set_value(s); });
+  wait_prepared(2);  // B is encoded on top of A (seq 4, 5) while A waits
+  fs.Open();
+
+  EXPECT_EQ(a_done.get_future().get().code(), StatusCode::kUnavailable);
+  ASSERT_TRUE(b_done.get_future().get().ok());
+  EXPECT_EQ(b[0].seq, 1u);  // prepared again from the last durable record
+  EXPECT_EQ(b[1].seq, 2u);
+  const IngestStats st = ingestor.stats();
+  EXPECT_EQ(st.accepted, 2u);
+  EXPECT_EQ(st.refused, 3u);
+  EXPECT_EQ(st.reprepared, 1u);
+  EXPECT_FALSE(st.refusing);
+
+  // Later groups continue the chain normally.
+  std::vector<LogRecord> c = MakeRecords("c", 2);
+  ASSERT_TRUE(ingestor.Submit(c).ok());
+  EXPECT_EQ(c[0].seq, 3u);
+  ingestor.Stop();
+  auto read = ReadWalRecords(base, tmp.path() + "/wal");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->size(), 4u);
+  for (size_t i = 0; i < read->size(); ++i) {
+    EXPECT_EQ((*read)[i].seq, i + 1);
+    auto d = DecodeRecord((*read)[i].bytes);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->message, i < 2 ? "b" + std::to_string(i) : "c" + std::to_string(i - 2));
+  }
+}
+
+TEST(IngestorTest, EncodingOverlapsTheFsyncAndEverythingQueuedJoinsOneGroup) {
+  TempDir tmp;
+  PosixFileSystem base;
+  testing::GatedFileSystem fs(base);
+  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+  ASSERT_TRUE(wal.ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int prepared = 0;
+  IngestorOptions o;
+  o.on_prepared = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    ++prepared;
+    cv.notify_all();
+  };
+  Ingestor ingestor(**wal, o);
+  fs.Close();
+  std::vector<LogRecord> first = MakeRecords("first", 1);
+  std::atomic<int> done{0};
+  ingestor.SubmitAsync(first, [&](const Status&) { done.fetch_add(1); });
+  fs.AwaitBlockedSync();
+  std::vector<std::vector<LogRecord>> batches;
+  for (int i = 0; i < 5; ++i) batches.push_back(MakeRecords("q" + std::to_string(i), 2));
+  for (auto& b : batches) {
+    int before;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      before = prepared;
+    }
+    ingestor.SubmitAsync(b, [&](const Status&) { done.fetch_add(1); });
+    // Each batch is encoded while the first group's fsync still waits.
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return prepared > before; });
+  }
+  EXPECT_EQ(done.load(), 0);  // encoded, but nothing acknowledged before its fsync
+  fs.Open();
+  ingestor.Stop();
+  EXPECT_EQ(done.load(), 6);
+  EXPECT_EQ(ingestor.stats().commits, 2u);  // the five batches shared one group
+  EXPECT_EQ(batches[4][1].seq, 11u);
 }
 
 TEST(IngestorTest, RefusesAfterStop) {

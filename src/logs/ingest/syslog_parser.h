@@ -25,11 +25,22 @@
 // (kInvalidArgument, never quoting the message): not valid UTF-8, no or bad
 // PRI, a bad RFC 5424 header or structured data, a bad TIMESTAMP.
 //
-// Thread safety: a free function, thread-safe.
+// Cost: SyslogParser keeps its scratch space and writes into a caller's
+// LogRecord, so a receiver that reuses both parses without allocating. The
+// PAN guard scans the fields only when the message holds a run of digit
+// groups (joined by single ' ' or '-') with at least pan::kMinPanDigits
+// digits in total — any field with a PAN-like match is part of such a run,
+// so the result is the same as scanning every field, at one cheap pass.
+//
+// Thread safety: ParseSyslogMessage is thread-safe; a SyslogParser is not
+// (one per connection).
 #ifndef KURA_LOGS_INGEST_SYSLOG_PARSER_H_
 #define KURA_LOGS_INGEST_SYSLOG_PARSER_H_
 
+#include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/status.h"
 #include "logs/record/event_mapper.h"
@@ -39,6 +50,38 @@ namespace kura::logs {
 
 // `context.source` is normally "syslog".
 Result<LogRecord> ParseSyslogMessage(std::string_view message, const EventContext& context);
+
+class SyslogParser {
+ public:
+  // Like ParseSyslogMessage, into *out: every field of *out is overwritten
+  // (its strings keep their capacity). On error *out is unspecified.
+  Status Parse(std::string_view message, const EventContext& context, LogRecord* out);
+
+ private:
+  struct SdParam {
+    std::string name;
+    std::string value;
+  };
+  struct SdElement {
+    std::string id;
+    size_t first = 0;  // index into params_
+    size_t count = 0;
+  };
+  Status ParseStructuredData(std::string_view& s, bool guard, uint32_t* redacted);
+  void AppendSdJson(std::string* out) const;
+
+  // Scratch, reused across calls: the SD of the current message.
+  std::vector<SdElement> elements_;
+  std::vector<SdParam> params_;
+  size_t element_count_ = 0;
+  size_t param_count_ = 0;
+  std::string scratch_;
+};
+
+// True if `text` holds a chain of digit groups joined by single ' ' or '-'
+// with at least pan::kMinPanDigits digits in total: only then can `text` or
+// any part of it contain a PAN-like match (pan_scanner.h). Exposed for tests.
+bool MayHoldPan(std::string_view text);
 
 // "err" for 3, ...; "local0" for 16, ...
 std::string_view SyslogSeverityName(int severity);

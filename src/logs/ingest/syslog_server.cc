@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -44,19 +45,22 @@ struct SyslogServer::Impl {
   const Clock& clock;
   std::unique_ptr<http::TlsContext> tls;
 
-  net::io_context ioc;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  std::vector<std::thread> threads;
-  std::atomic<uint16_t> bound_port{0};
-  bool started = false;
-  bool stopped = false;
-
+  // Declared before ioc: a session whose last reference is a handler that
+  // never ran (posted after the I/O threads ran out of work) is destroyed by
+  // ioc's destructor, and its destructor uses these.
   std::mutex mu;
   std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;  // GUARDED_BY(mu)
   uint64_t next_id = 1;                                     // GUARDED_BY(mu)
   bool closing = false;                                     // GUARDED_BY(mu)
 
   std::atomic<uint64_t> accepted{0}, rejected_conns{0}, active{0}, received{0}, rejected_msgs{0};
+
+  net::io_context ioc;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+  std::atomic<uint16_t> bound_port{0};
+  bool started = false;
+  bool stopped = false;
 
   void Accept();
   void Unregister(uint64_t id) {
@@ -77,6 +81,7 @@ class Session final : public SessionBase,
         id_(id),
         stream_(std::move(stream)),
         timer_(stream_.get_executor()),
+        retry_timer_(stream_.get_executor()),
         peer_(std::move(peer)),
         framer_(server.options.max_message_bytes),
         buffer_(server.options.read_buffer_bytes) {}
@@ -93,18 +98,24 @@ class Session final : public SessionBase,
                               [self = this->shared_from_this()](error_code ec) {
                                 self->timer_.cancel();
                                 if (ec || self->closed_) return self->Shutdown();
-                                self->Read();
+                                self->MaybeRead();
                               });
     } else {
-      Read();
+      MaybeRead();
     }
   }
 
-  // From any thread: stop reading; a submitted batch still completes.
+  // From any thread: stop reading; a submitted batch still completes, and
+  // what was already read and parsed is submitted after it.
   void Close() override {
     net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       self->closed_ = true;
-      if (!self->submitting_) self->Shutdown();
+      self->keep_reading_ = false;
+      self->retry_timer_.cancel();
+      self->MaybeFinish();
+      // A pending read is cancelled by closing the socket once nothing is in
+      // flight (MaybeFinish); until then it may still deliver data, which is
+      // parsed and submitted like the rest.
     });
   }
 
@@ -121,14 +132,23 @@ class Session final : public SessionBase,
   }
 
   void Shutdown() {
+    if (shut_) return;
+    shut_ = true;
     timer_.cancel();
+    retry_timer_.cancel();
     error_code ignored;
     Socket().shutdown(tcp::socket::shutdown_both, ignored);
     Socket().close(ignored);
   }
 
-  void Read() {
-    if (closed_) return Shutdown();
+  // Reads while the stream is open and the batch being gathered has room:
+  // parsing the next batch overlaps with the durable write of the previous
+  // one, but at most one batch is ever submitted (so a connection holds at
+  // most two batches, and they are written in the order they were read).
+  void MaybeRead() {
+    if (reading_ || !keep_reading_ || closed_ || shut_) return;
+    if (next_bytes_ >= server_.options.read_buffer_bytes) return;  // full: wait for the write
+    reading_ = true;
     ArmTimer(server_.options.idle_timeout);
     stream_.async_read_some(net::buffer(buffer_),
                             [self = this->shared_from_this()](error_code ec, size_t n) {
@@ -137,27 +157,36 @@ class Session final : public SessionBase,
   }
 
   void OnRead(error_code ec, size_t n) {
+    reading_ = false;
     timer_.cancel();
+    if (shut_) return;
     context_ms_ = server_.clock.NowUnixMillis();
-    bool keep_reading = !ec && !closed_;
     if (ec) {
       framer_.Finish(*this);
-    } else if (!framer_.Feed(std::string_view(buffer_.data(), n), *this)) {
-      keep_reading = false;  // bad octet count: no resync possible
+      keep_reading_ = false;
+    } else {
+      next_bytes_ += n;
+      if (!framer_.Feed(std::string_view(buffer_.data(), n), *this)) {
+        keep_reading_ = false;  // bad octet count: no resync possible
+      }
     }
     ReportRejects();
-    keep_reading_ = keep_reading;
-    Submit();
+    if (!submitting_) SubmitNext();
+    MaybeRead();
+    MaybeFinish();
   }
 
   // SyslogFramer::Sink
+  // Records are parsed into reused LogRecords (their strings keep their
+  // capacity), so a busy connection parses without allocating.
   void OnMessage(std::string_view message) override {
-    Result<LogRecord> r = ParseSyslogMessage(
-        message, EventContext{context_ms_, server_.options.node_id, "syslog"});
-    if (r.ok()) {
-      batch_.push_back(std::move(r).value());
+    if (next_count_ == next_.size()) next_.emplace_back();
+    Status s = parser_.Parse(message, EventContext{context_ms_, server_.options.node_id, "syslog"},
+                             &next_[next_count_]);
+    if (s.ok()) {
+      ++next_count_;
     } else {
-      Reject(r.status());
+      Reject(s);
     }
   }
   void OnFramingError(const Status& error) override { Reject(error); }
@@ -175,10 +204,20 @@ class Session final : public SessionBase,
     rejected_ = 0;
   }
 
+  // Moves the gathered records into the (idle) submission slot and submits.
+  void SubmitNext() {
+    next_bytes_ = 0;
+    if (next_count_ == 0) return;
+    batch_.swap(next_);
+    batch_count_ = next_count_;
+    next_count_ = 0;
+    Submit();
+  }
+
   void Submit() {
-    if (batch_.empty()) return AfterDurable();
     submitting_ = true;
-    server_.ingestor.SubmitAsync(batch_, [self = this->shared_from_this()](const Status& s) {
+    server_.ingestor.SubmitAsync(std::span<LogRecord>(batch_.data(), batch_count_),
+                                 [self = this->shared_from_this()](const Status& s) {
       net::post(self->stream_.get_executor(), [self, s] { self->OnSubmitted(s); });
     });
   }
@@ -186,41 +225,58 @@ class Session final : public SessionBase,
   void OnSubmitted(const Status& s) {
     submitting_ = false;
     if (s.ok()) {
-      server_.received.fetch_add(batch_.size());
-      batch_.clear();
+      server_.received.fetch_add(batch_count_);
+      batch_count_ = 0;
       retry_delay_ = kRetryMin;
-      return AfterDurable();
+      SubmitNext();
+      MaybeRead();
+      MaybeFinish();
+      return;
     }
-    // Fail closed: keep the batch, stop reading, retry until durable.
-    if (closed_) return Shutdown();
-    timer_.expires_after(retry_delay_);
+    // Fail closed: keep the batch, retry until durable; the connection is
+    // read only until the next batch is full (TCP backpressure).
+    if (closed_) return Shutdown();  // never acknowledged: the sender's to resend
+    submitting_ = true;               // the slot stays taken while waiting
+    retry_timer_.expires_after(retry_delay_);
     retry_delay_ = std::min(retry_delay_ * 2, kRetryMax);
-    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (ec == net::error::operation_aborted && self->closed_) return self->Shutdown();
-      if (self->closed_) return self->Shutdown();
+    retry_timer_.async_wait([self = this->shared_from_this()](error_code) {
+      if (self->closed_ || self->shut_) return self->Shutdown();
       self->Submit();
     });
+    MaybeRead();
   }
 
-  void AfterDurable() {
-    if (keep_reading_ && !closed_) return Read();
+  // Closes the connection once the stream has ended (EOF, error, bad octet
+  // count or Close) and everything read is durable.
+  void MaybeFinish() {
+    if (keep_reading_ && !closed_) return;
+    if (submitting_) return;
+    if (next_count_ > 0) return SubmitNext();
     Shutdown();
   }
 
   SyslogServer::Impl& server_;
   const uint64_t id_;
   Stream stream_;
-  net::steady_timer timer_;
+  net::steady_timer timer_;        // idle / handshake timeout
+  net::steady_timer retry_timer_;  // backoff while ingest refuses
   const std::string peer_;
   SyslogFramer framer_;
   std::vector<char> buffer_;
-  std::vector<LogRecord> batch_;
+  SyslogParser parser_;
+  std::vector<LogRecord> batch_;  // [0, batch_count_) submitted (or to be resubmitted)
+  std::vector<LogRecord> next_;   // [0, next_count_) parsed, not yet submitted
+  size_t batch_count_ = 0;
+  size_t next_count_ = 0;
+  size_t next_bytes_ = 0;         // raw bytes read into next_
   int64_t context_ms_ = 0;
   uint64_t rejected_ = 0;
   Status first_error_;
   bool keep_reading_ = true;
+  bool reading_ = false;
   bool submitting_ = false;
   bool closed_ = false;
+  bool shut_ = false;
   std::chrono::milliseconds retry_delay_ = kRetryMin;
 };
 

@@ -3,10 +3,14 @@
 // strong ciphers), on Boost.Asio.
 //
 // Per connection: reads in large chunks (read_buffer_bytes), frames and
-// parses every complete message of a read, and hands all of them to the
-// Ingestor as ONE submission; the next read starts only when that batch is
-// durable. So a sender that outpaces the disk gets TCP backpressure, which is
-// all syslog offers: there are no per-message acknowledgements (RELP is out of
+// parses every complete message, and hands them to the Ingestor as ONE
+// submission. While a submission is being made durable the connection keeps
+// reading and parsing into its next batch, up to read_buffer_bytes of input;
+// then it stops reading until the submission completes and the next batch is
+// submitted. So at most one batch per connection is in the Ingestor (its
+// messages are stored in the order sent), parsing overlaps with the fsync,
+// and a sender that outpaces the disk gets TCP backpressure, which is all
+// syslog offers: there are no per-message acknowledgements (RELP is out of
 // scope). "Received" in the stats means durable.
 //
 // When ingest is refusing (disk full, failed fsync) the batch is kept and

@@ -170,6 +170,44 @@ TEST_F(SyslogServerTest, ConnectionLimit) {
   EXPECT_EQ(server_->stats().connections_rejected, 1u);
 }
 
+TEST_F(SyslogServerTest, NextBatchIsParsedWhileOneIsDurableAndOrderIsKept) {
+  testing::GatedFileSystem gated(fs_);
+  SyslogServerOptions o;
+  o.read_buffer_bytes = 4096;  // many reads for the stream below
+  StartWith(gated, o);
+  std::string stream;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 400; ++i) {
+    const std::string msg = "<14>1 - host app - - - ordered event " + std::to_string(i);
+    stream += std::to_string(msg.size()) + " " + msg;
+    expected.push_back("ordered event " + std::to_string(i));
+  }
+  gated.Close();
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), server_->port()));
+  // The socket buffers take the whole stream; the server reads one batch
+  // ahead of the one waiting in its fsync, then stops reading.
+  net::write(s, net::buffer(stream));
+  gated.AwaitBlockedSync();
+  EXPECT_EQ(server_->stats().messages_received, 0u);  // nothing counted before fsync
+  EXPECT_EQ(ingestor_->stats().accepted, 0u);
+  gated.Open();
+  boost::system::error_code ec;
+  s.shutdown(tcp::socket::shutdown_send, ec);
+  char buf[64];
+  while (!ec) s.read_some(net::buffer(buf), ec);  // closed once everything is durable
+  EXPECT_EQ(server_->stats().messages_received, 400u);
+  EXPECT_EQ(Messages(fs_, WalDir()), expected);
+  EXPECT_GT(ingestor_->stats().commits, 1u);
+  // Everything that uses `gated` goes before it does.
+  server_->Shutdown();
+  ingestor_->Stop();
+  server_.reset();
+  ingestor_.reset();
+  wal_.reset();
+}
+
 TEST_F(SyslogServerTest, RefusingIngestHoldsTheBatchUntilTheDiskRecovers) {
   StartWith(faulty_, {});
   faulty_.FailAllSyncs(true);

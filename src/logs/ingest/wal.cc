@@ -149,7 +149,7 @@ Status Wal::StartFile(const ChainPosition& pos) {
   file_ = std::move(f).value();
   file_needs_dir_sync_ = true;
   file_bytes_ = 0;
-  AppendWalHeader(first, pos.last_chain, &buffer_);
+  AppendWalHeader(first, pos.last_chain, &header_);
   std::lock_guard<std::mutex> lock(mu_);
   files_.push_back(FileInfo{first, first - 1, name});
   current_open_ = true;
@@ -157,16 +157,74 @@ Status Wal::StartFile(const ChainPosition& pos) {
   return OkStatus();
 }
 
+Status Wal::Prepare(std::span<const std::span<LogRecord>> batches, const ChainPosition& base,
+                    Prepared* out) const {
+  out->frames.clear();
+  out->base = base;
+  out->end = base;
+  out->count = 0;
+  out->record_bytes = 0;
+  out->first_received_ms = 0;
+  Status s = PrepareMore(batches, out);
+  if (!s.ok()) out->frames.clear();
+  return s;
+}
+
+Status Wal::PrepareMore(std::span<const std::span<LogRecord>> batches, Prepared* out) const {
+  uint64_t seq = out->end.last_seq;
+  ChainHash chain = out->end.last_chain;
+  int64_t received = out->end.last_received_ms;
+  std::string& buffer = out->frames;
+  const size_t start = buffer.size();
+  uint64_t bytes = 0;
+  size_t count = 0;
+  int64_t first_received = out->first_received_ms;
+  for (const std::span<LogRecord>& batch : batches) {
+    for (LogRecord& r : batch) {
+      r.seq = ++seq;
+      r.received_ms = std::max(r.received_ms, received);
+      received = r.received_ms;
+      if (first_received == 0) first_received = received;
+      const size_t at = buffer.size();
+      buffer.append(4, '\0');
+      AppendRecord(r, &buffer);
+      const size_t len = buffer.size() - at - 4;
+      if (len > kMaxWalRecordBytes) {
+        // Receivers limit event sizes far below this; refuse rather than
+        // write a frame the reader would take for a torn tail.
+        buffer.resize(start);
+        return InvalidArgumentError("event too large for the write-ahead log");
+      }
+      for (int i = 0; i < 4; ++i) buffer[at + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+      chain = NextChainHash(chain, std::string_view(buffer).substr(at + 4, len));
+      buffer.append(reinterpret_cast<const char*>(chain.data()), chain.size());
+      bytes += len;
+      ++count;
+    }
+  }
+  out->record_bytes += bytes;
+  out->count += count;
+  out->first_received_ms = first_received;
+  out->end = ChainPosition{seq, chain, received};
+  return OkStatus();
+}
+
 Status Wal::Write(std::span<const std::span<LogRecord>> batches) {
   size_t count = 0;
   for (const auto& b : batches) count += b.size();
   if (count == 0) return OkStatus();
+  RETURN_IF_ERROR(Prepare(batches, durable(), &write_group_));
+  return Commit(write_group_);
+}
 
-  ChainPosition pos;
+Status Wal::Commit(const Prepared& group) {
+  if (group.count == 0) return OkStatus();
   bool rotate = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    pos = durable_;
+    if (group.base.last_seq != durable_.last_seq || group.base.last_chain != durable_.last_chain) {
+      return AbortedError("WAL group was prepared on a position that is no longer the end");
+    }
     rotate = rotate_requested_;
   }
   if (file_ && (file_bytes_ >= options_.max_file_bytes || rotate)) {
@@ -176,38 +234,12 @@ Status Wal::Write(std::span<const std::span<LogRecord>> batches) {
     current_open_ = false;
     if (!closed.ok()) return StorageError(closed, "closing the WAL file");
   }
-  buffer_.clear();
-  if (!file_) RETURN_IF_ERROR(StartFile(pos));
+  header_.clear();
+  if (!file_) RETURN_IF_ERROR(StartFile(group.base));
 
-  uint64_t seq = pos.last_seq;
-  ChainHash chain = pos.last_chain;
-  int64_t received = pos.last_received_ms;
-  uint64_t bytes = 0;
-  int64_t first_received = 0;
-  for (const std::span<LogRecord>& batch : batches) {
-    for (LogRecord& r : batch) {
-      r.seq = ++seq;
-      r.received_ms = std::max(r.received_ms, received);
-      received = r.received_ms;
-      if (first_received == 0) first_received = received;
-      const size_t at = buffer_.size();
-      buffer_.append(4, '\0');
-      AppendRecord(r, &buffer_);
-      const size_t len = buffer_.size() - at - 4;
-      if (len > kMaxWalRecordBytes) {
-        // Receivers limit event sizes far below this; refuse rather than
-        // write a frame the reader would take for a torn tail.
-        buffer_.clear();
-        return InvalidArgumentError("event too large for the write-ahead log");
-      }
-      for (int i = 0; i < 4; ++i) buffer_[at + i] = static_cast<char>((len >> (8 * i)) & 0xff);
-      chain = NextChainHash(chain, std::string_view(buffer_).substr(at + 4, len));
-      buffer_.append(reinterpret_cast<const char*>(chain.data()), chain.size());
-      bytes += len;
-    }
-  }
-
-  Status s = file_->Append(buffer_);
+  // A new file's header goes out with the first group (one write).
+  Status s = header_.empty() ? OkStatus() : file_->Append(header_);
+  if (s.ok()) s = file_->Append(group.frames);
   std::string_view what = "appending to the WAL";
   if (s.ok()) {
     s = file_->Sync();
@@ -222,19 +254,18 @@ Status Wal::Write(std::span<const std::span<LogRecord>> batches) {
     // the last durable record.
     file_->Close().IgnoreError();
     file_.reset();
-    buffer_.clear();
     std::lock_guard<std::mutex> lock(mu_);
     current_open_ = false;
     return StorageError(s, what);
   }
   file_needs_dir_sync_ = false;
-  file_bytes_ += buffer_.size();
-  buffer_.clear();
+  file_bytes_ += header_.size() + group.frames.size();
+  header_.clear();
   std::lock_guard<std::mutex> lock(mu_);
-  durable_ = ChainPosition{seq, chain, received};
-  files_.back().last_seq = seq;
-  groups_.push_back(Group{seq, bytes, first_received});
-  unsealed_bytes_ += bytes;
+  durable_ = group.end;
+  files_.back().last_seq = group.end.last_seq;
+  groups_.push_back(Group{group.end.last_seq, group.record_bytes, group.first_received_ms});
+  unsealed_bytes_ += group.record_bytes;
   return OkStatus();
 }
 

@@ -23,9 +23,17 @@
 // tail.last_seq are already sealed; the link at tail.last_seq must match).
 // New records go to a new file.
 //
-// Thread safety: Write() must not be called concurrently with itself (the
-// Ingestor's single writer thread calls it); DropThrough() and the accessors
-// may be called from any thread at any time.
+// Write() = Prepare() (CPU only: seq, received time, encoding, chain) then
+// Commit() (one write, one fsync). They are separate so that the Ingestor
+// can encode the next group while the previous one is being fsynced; a
+// prepared group commits only on top of the position it was prepared from
+// (kAborted otherwise, e.g. after the group before it failed: prepare it
+// again from durable()).
+//
+// Thread safety: Write()/Commit() must not be called concurrently with each
+// other (the Ingestor's sync thread calls them); Prepare() is const and may
+// run concurrently with them; DropThrough() and the accessors may be called
+// from any thread at any time.
 #ifndef KURA_LOGS_INGEST_WAL_H_
 #define KURA_LOGS_INGEST_WAL_H_
 
@@ -79,6 +87,29 @@ class Wal {
   // are unspecified and nothing was acknowledged.
   Status Write(std::span<const std::span<LogRecord>> batches);
 
+  // A group of records encoded and chained, ready to be committed.
+  struct Prepared {
+    std::string frames;  // the WAL frames of every record
+    ChainPosition base;  // the position the group continues
+    ChainPosition end;   // the position after it
+    uint64_t record_bytes = 0;
+    int64_t first_received_ms = 0;
+    size_t count = 0;
+  };
+  // Gives the records of `batches` their seq and received time continuing
+  // `base`, encodes and chains them into *out (its buffer is reused).
+  // kInvalidArgument if a record is too large for a frame (*out is then
+  // empty). No I/O.
+  Status Prepare(std::span<const std::span<LogRecord>> batches, const ChainPosition& base,
+                 Prepared* out) const;
+  // Adds the records of `batches` to the prepared group (continuing its end),
+  // as if they had been part of the Prepare call. On error the group is
+  // unchanged (its frames are cut back).
+  Status PrepareMore(std::span<const std::span<LogRecord>> batches, Prepared* group) const;
+  // Appends `group` durably (fail closed as Write). kAborted, with nothing
+  // written, if group.base is not durable() any more.
+  Status Commit(const Prepared& group);
+
   // The last durable record (what Write has acknowledged, or recovered).
   ChainPosition durable() const;
 
@@ -124,7 +155,8 @@ class Wal {
   std::unique_ptr<WritableFile> file_;
   bool file_needs_dir_sync_ = false;
   size_t file_bytes_ = 0;
-  std::string buffer_;
+  std::string header_;  // a new file's header, written with its first group
+  Prepared write_group_;  // Write()'s reused buffer
 
   mutable std::mutex mu_;
   ChainPosition durable_;       // GUARDED_BY(mu_)

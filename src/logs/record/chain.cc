@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "core/crypto/encoding.h"
 
@@ -13,8 +14,9 @@ ChainHash NextChainHash(const ChainHash& prev, std::string_view record_bytes) {
   constexpr size_t kStackLimit = 4096;
   if (record_bytes.size() <= kStackLimit - prev.size()) {
     std::array<uint8_t, kStackLimit> buf;
-    std::copy(prev.begin(), prev.end(), buf.begin());
-    std::copy(record_bytes.begin(), record_bytes.end(), buf.begin() + prev.size());
+    // memcpy: std::copy from char to uint8_t compiles to a byte loop.
+    std::memcpy(buf.data(), prev.data(), prev.size());
+    std::memcpy(buf.data() + prev.size(), record_bytes.data(), record_bytes.size());
     return crypto::Sha256(std::span<const uint8_t>(buf.data(), prev.size() + record_bytes.size()));
   }
   crypto::Sha256Hasher hasher;

@@ -73,7 +73,7 @@ Result<int64_t> ParseDateAt(std::string_view s) {
 
 }  // namespace
 
-std::string FormatTimestamp(int64_t ms) {
+void AppendTimestamp(int64_t ms, std::string* out) {
   int64_t days = ms / kMillisPerDay;
   int64_t rem = ms % kMillisPerDay;
   if (rem < 0) {
@@ -82,12 +82,45 @@ std::string FormatTimestamp(int64_t ms) {
   }
   const Civil c = CivilFromDays(days);
   const int64_t secs = rem / 1000;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(c.year), c.month, c.day,
-                static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
-                static_cast<long long>(secs % 60), static_cast<long long>(rem % 1000));
-  return buf;
+  if (c.year < 0 || c.year > 9999) {  // outside the fixed-width form: printf's output
+    char buf[40];
+    const int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
+                                static_cast<long long>(c.year), c.month, c.day,
+                                static_cast<long long>(secs / 3600),
+                                static_cast<long long>(secs / 60 % 60),
+                                static_cast<long long>(secs % 60), static_cast<long long>(rem % 1000));
+    out->append(buf, static_cast<size_t>(n));
+    return;
+  }
+  char b[24];
+  auto put = [&b](size_t at, int64_t v, size_t width) {
+    for (size_t i = width; i > 0; --i) {
+      b[at + i - 1] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, c.year, 4);
+  b[4] = '-';
+  put(5, c.month, 2);
+  b[7] = '-';
+  put(8, c.day, 2);
+  b[10] = 'T';
+  put(11, secs / 3600, 2);
+  b[13] = ':';
+  put(14, secs / 60 % 60, 2);
+  b[16] = ':';
+  put(17, secs % 60, 2);
+  b[19] = '.';
+  put(20, rem % 1000, 3);
+  b[23] = 'Z';
+  out->append(b, sizeof b);
+}
+
+std::string FormatTimestamp(int64_t ms) {
+  std::string out;
+  out.reserve(24);
+  AppendTimestamp(ms, &out);
+  return out;
 }
 
 std::string FormatDate(int64_t ms) { return FormatTimestamp(ms).substr(0, 10); }

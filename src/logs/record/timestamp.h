@@ -17,6 +17,9 @@ inline constexpr int64_t kMillisPerDay = 86'400'000;
 
 // "2026-01-01T00:00:00.000Z" (always UTC, always 3 fraction digits).
 std::string FormatTimestamp(int64_t unix_millis);
+// Appends FormatTimestamp(unix_millis) to `out` (no temporary string; the
+// record encoder's hot path).
+void AppendTimestamp(int64_t unix_millis, std::string* out);
 
 // Parses RFC 3339 / the RFC 5424 TIMESTAMP profile: "YYYY-MM-DDTHH:MM:SS"
 // with an optional fraction of 1-9 digits (truncated to milliseconds) and a

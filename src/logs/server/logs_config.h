@@ -66,6 +66,10 @@ struct LogsConfig {
   // [audit]: where logs' own audit events go (besides the store itself).
   std::string audit_file;  // "" = none
   bool audit_stdout = false;
+  // Also ingest them into this node's own store (IngestAuditSink).
+  // LoadLogsConfig defaults it to true ([audit] store); a LogsConfig built in
+  // code (tests) opts in explicitly.
+  bool audit_store = false;
 
   // [[tail]]: JSON-lines audit files to follow (the vault's audit file).
   std::vector<TailSource> tails;

@@ -1,5 +1,8 @@
 #include "logs/server/logs_server.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -17,21 +20,30 @@
 #include "logs/archive/digest_keys.h"
 #include "logs/ingest/file_tailer.h"
 #include "logs/ingest/http_ingest.h"
+#include "logs/search/search_http.h"
 #include "logs/ingest/syslog_server.h"
 #include "logs/ingest/wal.h"
 #include "logs/ingest/wal_reader.h"
 #include "logs/record/timestamp.h"
+#include "logs/server/ingest_audit_sink.h"
 
 namespace kura::logs {
+
+// Nice value of the background (sealing, tailing) thread.
+inline constexpr int kBackgroundNice = 10;
 
 // How often the background loop checks the sealing conditions.
 inline constexpr std::chrono::milliseconds kSealCheckInterval{1000};
 
 struct LogsServer::Impl {
   Impl(const LogsConfig& c, LogsEnv e) : config(c), env(e) {}
+  ~Impl() {
+    if (self_audit) self_audit->Detach();  // before the Ingestor goes
+  }
   const LogsConfig config;
   LogsEnv env;
 
+  IngestAuditSink* self_audit = nullptr;  // owned by `audit`, when [audit] store
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<LocalBlobStore> blobs;
   std::unique_ptr<Archive> archive;
@@ -40,6 +52,9 @@ struct LogsServer::Impl {
   std::unique_ptr<auth::ApiKeyStore> api_keys;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<HttpIngest> http_ingest;
+  std::unique_ptr<LocalBlobStore> search_blobs;  // read-only view when sealing is off
+  std::unique_ptr<SearchEngine> search;
+  std::unique_ptr<SearchHttp> search_http;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<SyslogServer> syslog;
@@ -105,6 +120,10 @@ struct LogsServer::Impl {
   }
 
   void Background() {
+    // Sealing (compression, index) and tailing are background work: under
+    // CPU contention the receivers and the group commit come first (the WAL
+    // holds what is not sealed yet). Linux: the nice value is per thread.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
     auto last_tail = std::chrono::steady_clock::time_point{};
     auto last_seal = std::chrono::steady_clock::now();
     std::unique_lock<std::mutex> lock(bg_mu);
@@ -132,8 +151,14 @@ struct LogsServer::Impl {
 
 namespace {
 
-Result<std::unique_ptr<AuditLog>> OpenAudit(const LogsConfig& c, LogsEnv env) {
+Result<std::unique_ptr<AuditLog>> OpenAudit(const LogsConfig& c, LogsEnv env,
+                                            IngestAuditSink** self) {
   std::vector<std::unique_ptr<AuditSink>> sinks;
+  if (c.audit_store) {
+    auto sink = std::make_unique<IngestAuditSink>(env.clock, c.node_id);
+    *self = sink.get();
+    sinks.push_back(std::move(sink));
+  }
   if (!c.audit_file.empty()) {
     ASSIGN_OR_RETURN(auto sink, FileAuditSink::Open(env.fs, c.InDataDir(c.audit_file)));
     sinks.push_back(std::move(sink));
@@ -160,7 +185,7 @@ Result<std::unique_ptr<LogsServer>> LogsServer::Start(const LogsConfig& c, LogsE
   auto impl = std::make_unique<Impl>(c, env);
   Impl& s = *impl;
   RETURN_IF_ERROR(env.fs.CreateDirs(c.data_dir, 0700));
-  ASSIGN_OR_RETURN(s.audit, OpenAudit(c, env));
+  ASSIGN_OR_RETURN(s.audit, OpenAudit(c, env, &s.self_audit));
   auto fail = [&](const Status& st) -> Status {
     s.Emit("service.start", kAuditFailure, st.message());
     return st;
@@ -193,6 +218,7 @@ Result<std::unique_ptr<LogsServer>> LogsServer::Start(const LogsConfig& c, LogsE
            refusing ? kAuditFailure : kAuditSuccess, refusing ? st.message() : "accepting events");
   };
   s.ingestor = std::make_unique<Ingestor>(*s.wal, std::move(iopts));
+  if (s.self_audit) s.self_audit->Attach(s.ingestor.get());
 
   if (c.http_enabled) {
     Result<std::unique_ptr<auth::ApiKeyStore>> keys =
@@ -206,6 +232,19 @@ Result<std::unique_ptr<LogsServer>> LogsServer::Start(const LogsConfig& c, LogsE
                                                  s.audit.get(), c.node_id);
     s.router = std::make_unique<http::Router>();
     s.http_ingest->RegisterRoutes(*s.router);
+    // GET /v1/search (scope logs:read) over the archive and the unsealed WAL.
+    if (!s.blobs) {
+      Result<std::unique_ptr<LocalBlobStore>> ro = LocalBlobStore::Open(env.fs, c.archive_dir());
+      if (!ro.ok()) return fail(ro.status());
+      s.search_blobs = std::move(ro).value();
+    }
+    FileSystem& fs = env.fs;
+    s.search = std::make_unique<SearchEngine>(
+        s.blobs ? *s.blobs : *s.search_blobs,
+        [&fs, wal_dir = c.wal_dir()] { return ReadWalRecords(fs, wal_dir); }, s.audit.get(),
+        SearchOptions{.threads = 2, .local_root = c.archive_dir()});
+    s.search_http = std::make_unique<SearchHttp>(*s.search, *s.authenticator, env.clock, s.audit.get());
+    s.search_http->RegisterRoutes(*s.router);
     s.router->Add("GET", "/healthz", [](const http::HttpRequest&) {
       return http::HttpResponse::Json(200, "{\"status\":\"ok\"}");
     });
@@ -275,13 +314,16 @@ void LogsServer::Shutdown() {
   }
   s.bg_cv.notify_all();
   if (s.background.joinable()) s.background.join();
-  s.ingestor->Stop();
-  Status closed = s.wal->Close();
+  // service.stop goes into the store too: emitted before the Ingestor
+  // stops (every receiver is down, so the counts are final), written by Stop.
   const IngestStats st = s.ingestor->stats();
-  s.Emit("service.stop", closed.ok() ? kAuditSuccess : kAuditFailure,
-         closed.ok() ? "graceful shutdown" : closed.message(),
+  s.Emit("service.stop", kAuditSuccess, "graceful shutdown",
          {{"accepted", std::to_string(st.accepted)}, {"rejected", std::to_string(st.rejected)},
           {"last_seq", std::to_string(s.wal->durable().last_seq)}});
+  s.ingestor->Stop();
+  if (s.self_audit) s.self_audit->Detach();
+  Status closed = s.wal->Close();
+  if (!closed.ok()) s.Emit("service.stop", kAuditFailure, closed.message());
   if (s.audit) s.audit->Flush().IgnoreError();
 }
 

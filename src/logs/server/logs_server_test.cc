@@ -100,6 +100,40 @@ TEST(LogsServerTest, HttpSyslogAndVaultTailLandInTheStoreAndSeal) {
   for (const ChainedRecord& rec : *wal) EXPECT_GT(rec.seq, 3u);  // sealed files dropped
 }
 
+TEST(LogsServerTest, OwnAuditEventsAreStoredWhenAuditStoreIsOn) {
+  testing::TempDir tmp;
+  PosixFileSystem fs;
+  SystemClock clock;
+  OsRandom random;
+  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
+  LogsConfig c;
+  c.data_dir = tmp.path();
+  c.node_id = "n1";
+  c.syslog_enabled = true;
+  c.syslog_port = 0;
+  c.audit_file = "logs-audit.log";
+  c.audit_store = true;
+  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  (*server)->Shutdown();
+
+  auto wal = ReadWalRecords(fs, tmp.path() + "/wal");
+  ASSERT_TRUE(wal.ok()) << wal.status().ToString();
+  std::vector<std::string> events;
+  for (const ChainedRecord& rec : *wal) {
+    auto d = DecodeRecord(rec.bytes);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->service, "logs");
+    EXPECT_EQ(d->source, "self");
+    events.push_back(d->event);
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{"service.start", "service.stop"}));
+  // The [audit] file keeps its copy.
+  auto audit = fs.ReadFile(tmp.path() + "/logs-audit.log");
+  ASSERT_TRUE(audit.ok());
+  EXPECT_NE(audit->find("\"event\":\"service.stop\""), std::string::npos);
+}
+
 TEST(LogsServerTest, RefusesToStartWithoutTheDigestKey) {
   testing::TempDir tmp;
   PosixFileSystem fs;
