@@ -135,20 +135,21 @@ Result<SealResult> Archive::Seal(std::span<const ChainedRecord> records) {
   ChainHash link = tail.last_chain;
   int64_t received = tail.last_received_ms;
   for (const ChainedRecord& r : records) {
-    const std::string which = "record seq " + std::to_string(r.seq);
+    // Built only for an error message (this loop runs for every record).
+    auto which = [&r] { return "record seq " + std::to_string(r.seq); };
     if (r.seq != seq + 1) {
-      return InvalidArgumentError(which + " does not continue the archive (expected seq " +
+      return InvalidArgumentError(which() + " does not continue the archive (expected seq " +
                                   std::to_string(seq + 1) + ")");
     }
     link = NextChainHash(link, r.bytes);
     if (link != r.chain) {
-      return InvalidArgumentError(which + ": chain link does not match its bytes and predecessor");
+      return InvalidArgumentError(which() + ": chain link does not match its bytes and predecessor");
     }
     if (r.received_ms < received || r.received_ms < 0) {
-      return InvalidArgumentError(which + ": received time goes backwards");
+      return InvalidArgumentError(which() + ": received time goes backwards");
     }
     if (r.received_ms > latest) {
-      return InvalidArgumentError(which + ": received time is in the future");
+      return InvalidArgumentError(which() + ": received time is in the future");
     }
     seq = r.seq;
     received = r.received_ms;

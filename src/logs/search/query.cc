@@ -373,6 +373,23 @@ bool AcceptsValue(const QueryNode& n, std::string_view value) {
 
 }  // namespace
 
+Query::Query(QueryNode root) : root_(std::move(root)) {
+  auto literal = [](const QueryNode& n) -> std::string {
+    if (n.kind != QueryNode::Kind::kField || n.value.empty()) return {};
+    for (char c : n.value) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') return {};
+    }
+    return "\"" + n.value + "\"";
+  };
+  required_literal_ = literal(root_);
+  if (root_.kind == QueryNode::Kind::kAnd) {
+    for (const QueryNode& c : root_.children) {
+      required_literal_ = literal(c);
+      if (!required_literal_.empty()) break;
+    }
+  }
+}
+
 Result<Query> Query::Parse(std::string_view text) {
   if (text.size() > kMaxQueryBytes) {
     return InvalidArgumentError("query: longer than " + std::to_string(kMaxQueryBytes) +

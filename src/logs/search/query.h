@@ -78,9 +78,18 @@ class Query {
   bool SingleCountedField(size_t* field_id) const;
   bool Accepts(std::string_view value) const;
 
+  // A byte string that every matching record's bytes contain unless they
+  // contain a backslash (a JSON escape could spell the value differently):
+  // `"VALUE"` of a FIELD=VALUE term the whole query requires (the root, or a
+  // child of a root AND) whose value is non-empty and has no byte below
+  // 0x20, '"' or '\\'. Empty when there is none. Lets a scan skip records
+  // with two memchr/memmem passes instead of parsing them.
+  const std::string& required_literal() const { return required_literal_; }
+
  private:
-  explicit Query(QueryNode root) : root_(std::move(root)) {}
+  explicit Query(QueryNode root);
   QueryNode root_;
+  std::string required_literal_;
 };
 
 // A Query resolved against one segment's index (token hashes, value ids of

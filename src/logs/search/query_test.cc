@@ -46,6 +46,26 @@ TEST(QueryTest, FieldEqualityIsExact) {
   EXPECT_TRUE(M("message=\"Revealed tok_1\"", r));
 }
 
+// The literal a matching record must contain (unless it has escapes).
+TEST(QueryTest, RequiredLiteralComesFromARequiredFieldTerm) {
+  auto lit = [](std::string_view q) { return Query::Parse(q)->required_literal(); };
+  EXPECT_EQ(lit("principal=alice"), "\"alice\"");
+  EXPECT_EQ(lit("denied AND event=card.reveal outcome=failure"), "\"card.reveal\"");
+  EXPECT_EQ(lit("principal=alice OR principal=bob"), "");  // neither is required
+  EXPECT_EQ(lit("NOT principal=alice"), "");
+  EXPECT_EQ(lit("principal!=alice"), "");
+  EXPECT_EQ(lit("denied"), "");
+  EXPECT_EQ(lit("reason=\"\""), "");                  // absent: nothing to find
+  EXPECT_EQ(lit("message=\"say \\\"hi\\\"\""), "");  // a quote would be escaped
+  EXPECT_EQ(lit(""), "");
+  // Every record the query matches contains it.
+  const std::string r = Rec("alice", "card.reveal", "failure", "Permission denied");
+  for (std::string_view q : {"principal=alice", "event=card.reveal outcome=failure"}) {
+    ASSERT_TRUE(M(q, r));
+    EXPECT_NE(r.find(lit(q)), std::string::npos) << q;
+  }
+}
+
 TEST(QueryTest, WordsAreWholeAndCaseInsensitive) {
   const std::string r = Rec("alice", "card.reveal", "failure", "Permission DENIED for tok_8f3a");
   EXPECT_TRUE(M("denied", r));
@@ -122,7 +142,9 @@ TEST(QueryTest, SingleCountedField) {
   EXPECT_TRUE(q->Accepts("b"));
   EXPECT_FALSE(q->Accepts("c"));
   EXPECT_FALSE(Query::Parse("event=a principal=x")->SingleCountedField(&f));
-  EXPECT_FALSE(Query::Parse("principal=x")->SingleCountedField(&f));  // not counted
+  EXPECT_FALSE(Query::Parse("resource=x")->SingleCountedField(&f));  // not counted
+  ASSERT_TRUE(Query::Parse("principal=x")->SingleCountedField(&f));   // counted (index v2)
+  EXPECT_EQ(f, *TextFieldId("principal"));
   EXPECT_FALSE(Query::Parse("")->SingleCountedField(&f));
   EXPECT_FALSE(Query::Parse("event=a word")->SingleCountedField(&f));
 }

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -106,12 +108,71 @@ class ObjectReader {
 class Matcher {
  public:
   Matcher(const Query& q, const SearchRequest& r, size_t group_field)
-      : query_(q), req_(r), group_field_(group_field) {}
+      : query_(q), req_(r), group_field_(group_field), literal_(q.required_literal()) {}
 
   // Tests one record; adds it to `out`. `check_time`: the block is not
   // entirely inside the range. Returns false once a record request is full.
   Status Offer(std::string_view bytes, bool check_time, Partial* out,
                std::vector<std::string>* block_hits) {
+    if (!literal_.empty() && !Contains(bytes, literal_) &&
+        std::memchr(bytes.data(), '\\', bytes.size()) == nullptr) {
+      ++out->stats.records_checked;
+      return OkStatus();  // cannot match (Query::required_literal)
+    }
+    return OfferCandidate(bytes, check_time, out, block_hits);
+  }
+
+  // Offers the records of a decompressed block (lines, oldest first). With a
+  // required literal only the lines containing it or a backslash are parsed:
+  // the block is searched with memmem/memchr instead of line by line.
+  Status OfferBlock(std::string_view raw, bool check_time, Partial* out,
+                    std::vector<std::string>* block_hits) {
+    if (literal_.empty()) {
+      return ForEachRecordInBlock(raw, [&](std::string_view rec) {
+        return OfferCandidate(rec, check_time, out, block_hits);
+      });
+    }
+    if (raw.empty() || raw.back() != '\n') return DataLossError("block does not end a line");
+    const char* const begin = raw.data();
+    const char* const end = begin + raw.size();
+    const char* pos = begin;
+    const char* lit = nullptr;  // next literal occurrence at or after pos (null: none left)
+    const char* bs = nullptr;   // next backslash at or after pos (null: none left)
+    bool lit_done = false, bs_done = false;
+    while (pos < end) {
+      if (!lit_done && (lit == nullptr || lit < pos)) {
+        lit = static_cast<const char*>(
+            memmem(pos, static_cast<size_t>(end - pos), literal_.data(), literal_.size()));
+        lit_done = lit == nullptr;
+      }
+      if (!bs_done && (bs == nullptr || bs < pos)) {
+        bs = static_cast<const char*>(std::memchr(pos, '\\', static_cast<size_t>(end - pos)));
+        bs_done = bs == nullptr;
+      }
+      const char* hit = lit_done ? bs : bs_done ? lit : std::min(lit, bs);
+      if (hit == nullptr) break;
+      const char* line = hit;
+      while (line > begin && line[-1] != '\n') --line;
+      const char* nl = static_cast<const char*>(
+          std::memchr(hit, '\n', static_cast<size_t>(end - hit)));
+      // raw ends with '\n', so nl is found.
+      if (nl == line) return DataLossError("empty line in block");
+      RETURN_IF_ERROR(OfferCandidate(std::string_view(line, static_cast<size_t>(nl - line)),
+                                     check_time, out, block_hits));
+      pos = nl + 1;
+    }
+    return OkStatus();
+  }
+
+  bool counting() const { return req_.count || group_field_ != SIZE_MAX; }
+
+ private:
+  static bool Contains(std::string_view hay, std::string_view needle) {
+    return memmem(hay.data(), hay.size(), needle.data(), needle.size()) != nullptr;
+  }
+
+  Status OfferCandidate(std::string_view bytes, bool check_time, Partial* out,
+                        std::vector<std::string>* block_hits) {
     ++out->stats.records_checked;
     auto view = ScanRecord(bytes);
     if (!view.ok()) return view.status();
@@ -133,12 +194,10 @@ class Matcher {
     return OkStatus();
   }
 
-  bool counting() const { return req_.count || group_field_ != SIZE_MAX; }
-
- private:
   const Query& query_;
   const SearchRequest& req_;
   const size_t group_field_;
+  const std::string_view literal_;
 };
 
 // Appends a block's hits (oldest first) to out->records newest first, up to
@@ -153,6 +212,10 @@ void TakeHits(std::vector<std::string>* hits, size_t limit, Partial* out) {
   }
   hits->clear();
 }
+
+// The first read of an index object: enough for a version 3 head of a
+// typical segment in one pread.
+constexpr uint64_t kIndexPrefixRead = 64 * 1024;
 
 bool Overlaps(int64_t lo, int64_t hi, const SearchRequest& r) {  // [lo, hi] vs [from, to)
   return hi >= r.from_ms && lo < r.to_ms;
@@ -190,9 +253,7 @@ class SegmentSearch {
   // scan); later errors are damage in the data object.
   Status RunIndexed(const Segment& seg, Partial* out) {
     indexed_ = false;
-    ASSIGN_OR_RETURN(std::string blob, store_.Get(IndexKey(seg.dt, seg.first_seq, seg.last_seq)));
-    ASSIGN_OR_RETURN(SegmentIndex index, DecodeSegmentIndex(blob));
-    blob.clear();
+    ASSIGN_OR_RETURN(SegmentIndex index, LoadIndex(seg));
     if (index.first_seq != seg.first_seq || index.last_seq != seg.last_seq) {
       return DataLossError("segment index: belongs to another segment");
     }
@@ -208,7 +269,8 @@ class SegmentSearch {
         group_field_ == SIZE_MAX ? nullptr : index.CountsFor(group_field_);
     const FieldCounts* single_counts = single ? index.CountsFor(single_field) : nullptr;
 
-    std::string frame, raw;
+    std::string& frame = frame_;
+    std::string& raw = raw_;
     std::vector<std::string> hits;
     for (size_t b = index.blocks.size(); b-- > 0;) {
       if (!matcher_.counting() && out->records.size() >= req_.limit) {
@@ -250,12 +312,88 @@ class SegmentSearch {
       RETURN_IF_ERROR(reader.ReadRange(seg.data_key, whole, blk.offset, blk.length, &frame));
       RETURN_IF_ERROR(decompressor_.Decompress(frame, &raw));
       ++out->stats.blocks_decoded;
-      RETURN_IF_ERROR(ForEachRecordInBlock(raw, [&](std::string_view rec) {
-        return matcher_.Offer(rec, !inside, out, &hits);
-      }));
+      RETURN_IF_ERROR(matcher_.OfferBlock(raw, !inside, out, &hits));
       TakeHits(&hits, req_.limit, out);
     }
     return OkStatus();
+  }
+
+  // Reads the index object's head and only the sections this query needs
+  // (byte ranges when the store is local). Any damage is kDataLoss.
+  Result<SegmentIndex> LoadIndex(const Segment& seg) {
+    const std::string key = IndexKey(seg.dt, seg.first_seq, seg.last_seq);
+    std::string blob;
+    SegmentIndexHead head;
+    ObjectReader reader(store_, options_.local_root);
+    const bool ranged = !options_.local_root.empty();
+    if (ranged) {
+      const std::string none;  // ranged reads need no whole object
+      ASSIGN_OR_RETURN(const uint64_t size, reader.Size(key, nullptr));
+      RETURN_IF_ERROR(reader.ReadRange(key, none, 0, std::min<uint64_t>(size, kIndexPrefixRead),
+                                       &blob));
+      ASSIGN_OR_RETURN(uint64_t need, SegmentIndexHeadBytes(blob));
+      if (need == 0) need = size;  // version 1/2: one frame
+      if (need > size) return DataLossError("segment index: truncated head");
+      if (need > blob.size()) RETURN_IF_ERROR(reader.ReadRange(key, none, 0, need, &blob));
+      ASSIGN_OR_RETURN(head, DecodeSegmentIndexHead(blob));
+      if (head.blob_bytes != 0 && head.blob_bytes != size) {
+        return DataLossError("segment index: truncated or trailing bytes");
+      }
+    } else {
+      ASSIGN_OR_RETURN(blob, store_.Get(key));
+      ASSIGN_OR_RETURN(head, DecodeSegmentIndexHead(blob));
+      if (head.blob_bytes != 0 && head.blob_bytes != blob.size()) {
+        return DataLossError("segment index: truncated or trailing bytes");
+      }
+    }
+    // Counts first: a term decided by counts needs no filter.
+    bool need_bloom = false;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const IndexSection& sec : head.sections) {
+        const bool counts = sec.kind == IndexSection::Kind::kCounts;
+        if (pass == 0 ? !(counts && NeedsCounts(query_.root(), sec.field_id))
+                      : !(!counts && need_bloom)) {
+          continue;
+        }
+        std::string_view bytes;
+        std::string range;
+        if (ranged) {
+          RETURN_IF_ERROR(reader.ReadRange(key, std::string(), sec.offset, sec.length, &range));
+          bytes = range;
+        } else {
+          if (sec.offset > blob.size() || sec.length > blob.size() - sec.offset) {
+            return DataLossError("segment index: section outside the object");
+          }
+          bytes = std::string_view(blob).substr(sec.offset, sec.length);
+        }
+        RETURN_IF_ERROR(LoadIndexSection(sec, bytes, &head.index));
+      }
+      if (pass == 0) need_bloom = !head.index.bloom_loaded && NeedsBloom(query_.root(), head.index);
+    }
+    return std::move(head.index);
+  }
+
+  bool NeedsCounts(const QueryNode& q, size_t field_id) const {
+    if (group_field_ == field_id) return true;
+    if (q.kind == QueryNode::Kind::kField && q.field_id == field_id) return true;
+    for (const QueryNode& c : q.children) {
+      if (NeedsCounts(c, field_id)) return true;
+    }
+    return false;
+  }
+
+  // Whether BoundQuery would consult a Bloom filter: a phrase, or a value of
+  // a field without counts.
+  static bool NeedsBloom(const QueryNode& q, const SegmentIndex& index) {
+    if (q.kind == QueryNode::Kind::kPhrase) return true;
+    if (q.kind == QueryNode::Kind::kField && !q.value.empty() &&
+        index.CountsFor(q.field_id) == nullptr) {
+      return true;
+    }
+    for (const QueryNode& c : q.children) {
+      if (NeedsBloom(c, index)) return true;
+    }
+    return false;
   }
 
   Status Scan(const Segment& seg, Partial* out) {
@@ -285,6 +423,9 @@ class SegmentSearch {
   Matcher matcher_;
   BlockDecompressor decompressor_;
   bool indexed_ = false;
+  // Reused across blocks and segments (fresh large buffers cost page faults).
+  std::string frame_;
+  std::string raw_;
 };
 
 void Merge(Partial&& p, Partial* into) {
@@ -345,6 +486,13 @@ Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
   }
   if (req.from_ms >= req.to_ms) return InvalidArgumentError("search: empty time range");
 
+  // The WAL is read before the archive is listed: a record sealed (and its
+  // WAL file dropped) in between is then found in the archive, and one in
+  // both is taken from the archive only (seq <= archived_last).
+  std::vector<ChainedRecord> wal;
+  if (wal_) {
+    ASSIGN_OR_RETURN(wal, wal_());
+  }
   // Segments whose dt partition overlaps the range, newest first.
   ASSIGN_OR_RETURN(std::vector<std::string> keys, archive_.List(kDataPrefix));
   std::vector<Segment> segments;
@@ -365,8 +513,7 @@ Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
             [](const Segment& a, const Segment& b) { return a.first_seq > b.first_seq; });
 
   // The WAL's unsealed records are the newest.
-  if (wal_) {
-    ASSIGN_OR_RETURN(std::vector<ChainedRecord> wal, wal_());
+  if (!wal.empty()) {
     Matcher matcher(query, req, group_field);
     std::vector<std::string> hits;
     for (const ChainedRecord& r : wal) {
@@ -401,6 +548,11 @@ Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
     for (std::thread& t : pool) t.join();
   } else {
     // Waves of `threads` segments in seq order until the limit is reached.
+    std::vector<std::unique_ptr<SegmentSearch>> searchers;
+    for (size_t t = 0; t < threads; ++t) {
+      searchers.push_back(
+          std::make_unique<SegmentSearch>(archive_, options_, query, req, group_field));
+    }
     for (size_t start = 0; start < segments.size() && total.records.size() < req.limit &&
                            !total.truncated;
          start += threads) {
@@ -408,15 +560,9 @@ Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
       std::vector<Partial> parts(end - start);
       std::vector<std::thread> pool;
       for (size_t i = start + 1; i < end; ++i) {
-        pool.emplace_back([&, i] {
-          SegmentSearch search(archive_, options_, query, req, group_field);
-          parts[i - start] = search.Run(segments[i]);
-        });
+        pool.emplace_back([&, i] { parts[i - start] = searchers[i - start]->Run(segments[i]); });
       }
-      {
-        SegmentSearch search(archive_, options_, query, req, group_field);
-        parts[0] = search.Run(segments[start]);
-      }
+      parts[0] = searchers[0]->Run(segments[start]);
       for (std::thread& t : pool) t.join();
       for (Partial& p : parts) {
         for (std::string& r : p.records) {

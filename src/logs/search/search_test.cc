@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "core/audit/audit_sink.h"
 #include "core/base/clock.h"
@@ -13,6 +14,7 @@
 #include "core/fs/file_system.h"
 #include "logs/search/query.h"
 #include "logs/search/search_test_util.h"
+#include "logs/segment/segment_index.h"
 #include "logs/segment/segment_test_util.h"
 
 namespace kura::logs {
@@ -125,6 +127,41 @@ TEST_F(SearchTest, MatchesBruteForceForManyQueries) {
   }
 }
 
+// The literal prefilter (Query::required_literal) never loses a record
+// whose value is spelled with JSON escapes.
+TEST(SearchPrefilterTest, EscapedValuesStillMatch) {
+  auto records = testing::MakeChainedRecords(1, 300, kTestEpochMs, 1000);
+  ChainHash prev = kGenesisChainHash;
+  size_t escaped = 0;
+  for (ChainedRecord& r : records) {
+    const size_t at = r.bytes.find("\"principal\":\"alice\"");
+    if (at != std::string::npos && r.seq % 2 == 0) {
+      r.bytes.replace(at, 19, "\"principal\":\"\\u0061lice\"");
+      ++escaped;
+    }
+    r.chain = NextChainHash(prev, r.bytes);
+    prev = r.chain;
+  }
+  ASSERT_GT(escaped, 10u);
+  MemoryBlobStore store;
+  ASSERT_TRUE(testing::WriteSegments(store, records, 100,
+                                     SegmentOptions{.block_bytes = 4096, .zstd_level = 1}));
+  SearchEngine engine(store, nullptr, nullptr);
+  SearchRequest req;
+  req.query = "principal=alice outcome=success";
+  req.limit = 1000;
+  const Expected e = BruteForce(records, req);
+  ASSERT_GT(e.newest_first.size(), escaped / 2);
+  auto r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->records, e.newest_first);
+  req.count = true;
+  req.query = "principal=alice";
+  r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, BruteForce(records, req).newest_first.size());
+}
+
 TEST_F(SearchTest, TimeRangesCutInsideBlocksAndPartitions) {
   SearchEngine engine = Engine();
   for (const char* q : {"", "principal=alice", "outcome=failure"}) {
@@ -161,6 +198,20 @@ TEST_F(SearchTest, IndexSkipsBlocksAndCountsWithoutDecompressing) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->count, records_.size() / 4);
   EXPECT_EQ(r->stats.blocks_decoded, 0u);
+
+  // Principal is counted too: a needle count decodes nothing, and a needle
+  // listing decodes only blocks that hold the principal.
+  req.query = "principal=alice";
+  r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, records_.size() / 5);
+  EXPECT_EQ(r->stats.blocks_decoded, 0u);
+  req.query = "principal=nobody";
+  req.count = false;
+  r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->count, 0u);
+  EXPECT_EQ(r->stats.blocks_decoded, 0u);  // exact counts: no false positives
 }
 
 TEST_F(SearchTest, SegmentsWithoutIndexAreScannedWithTheSameResults) {
@@ -177,24 +228,92 @@ TEST_F(SearchTest, SegmentsWithoutIndexAreScannedWithTheSameResults) {
   EXPECT_EQ(r->stats.segments_scanned, 2u);
 }
 
-TEST_F(SearchTest, ACorruptIndexIsIgnoredWithAWarning) {
-  auto keys = store_.List("index/");
+// Flips one byte of the first index object: at `offset` of the section of
+// `kind` (nullopt: inside the head).
+void FlipIndexByte(BlobStore& store, std::optional<IndexSection::Kind> kind) {
+  auto keys = store.List("index/");
   ASSERT_TRUE(keys.ok());
-  auto blob = store_.Get(keys->front());
+  auto blob = store.Get(keys->front());
   ASSERT_TRUE(blob.ok());
+  auto head = DecodeSegmentIndexHead(*blob);
+  ASSERT_TRUE(head.ok());
+  size_t at = head->head_bytes / 2;
+  if (kind) {
+    auto it = std::find_if(head->sections.begin(), head->sections.end(),
+                           [&](const IndexSection& s) { return s.kind == *kind; });
+    ASSERT_NE(it, head->sections.end());
+    at = it->offset + it->length / 2;
+  }
   std::string bad = *blob;
-  bad[bad.size() / 2] ^= 0x01;
-  ASSERT_TRUE(store_.Put(keys->front(), bad).ok());
+  bad[at] ^= 0x01;
+  ASSERT_TRUE(store.Put(keys->front(), bad).ok());
+}
+
+// A damaged part of an index that the query reads is detected: the segment
+// is scanned instead (a warning), and the result is still exact. Both the
+// whole-object path (memory store) and the range-read path (local store).
+TEST_F(SearchTest, ACorruptIndexPartThatIsReadIsIgnoredWithAWarning) {
+  struct Case {
+    std::optional<IndexSection::Kind> part;
+    const char* query;
+  };
+  const Case cases[] = {{std::nullopt, "principal=alice"},
+                        {std::nullopt, ""},
+                        {IndexSection::Kind::kCounts, "principal=alice"},
+                        {IndexSection::Kind::kBloom, "worker"}};
+  for (bool local : {false, true}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(c.query) + (local ? " local" : " memory"));
+      char tmpl[] = "/tmp/kura-search-test-XXXXXX";
+      ASSERT_NE(mkdtemp(tmpl), nullptr);
+      PosixFileSystem fs;
+      auto disk = LocalBlobStore::Open(fs, tmpl);
+      ASSERT_TRUE(disk.ok());
+      MemoryBlobStore memory;
+      BlobStore& store = local ? static_cast<BlobStore&>(**disk) : memory;
+      ASSERT_TRUE(testing::WriteSegments(store, records_, 500,
+                                         SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
+      FlipIndexByte(store, c.part);
+      SearchEngine engine(store, nullptr, &audit_,
+                          SearchOptions{.threads = 2, .local_root = local ? tmpl : ""});
+      SearchRequest req;
+      req.query = c.query;
+      req.count = true;
+      auto r = engine.Search(req);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(r->count, BruteForce(records_, req).newest_first.size());
+      ASSERT_EQ(r->warnings.size(), 1u);
+      EXPECT_NE(r->warnings[0].find("index of"), std::string::npos);
+      EXPECT_EQ(r->stats.segments_scanned, 1u);
+      std::filesystem::remove_all(tmpl);
+    }
+  }
+}
+
+// A query reads only the parts of the index it needs: a counted-field count
+// does not read (so cannot be hurt by) the Bloom filters, and stays exact.
+TEST_F(SearchTest, AQueryReadsOnlyTheIndexPartsItNeeds) {
+  FlipIndexByte(store_, IndexSection::Kind::kBloom);
   SearchEngine engine = Engine();
+  for (const char* q : {"principal=alice", "event=card.reveal outcome=failure", ""}) {
+    SearchRequest req;
+    req.query = q;
+    req.count = true;
+    req.group_by = "event";
+    auto r = engine.Search(req);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->warnings.empty()) << q;
+    EXPECT_EQ(r->stats.segments_scanned, 0u) << q;
+    EXPECT_EQ(r->count, BruteForce(records_, req).newest_first.size()) << q;
+  }
+  // A word query needs the filters: that segment is scanned, still exact.
   SearchRequest req;
-  req.query = "principal=alice";
+  req.query = "worker";
   req.count = true;
   auto r = engine.Search(req);
   ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->warnings.size(), 1u);
   EXPECT_EQ(r->count, BruteForce(records_, req).newest_first.size());
-  ASSERT_EQ(r->warnings.size(), 1u);
-  EXPECT_NE(r->warnings[0].find("index of"), std::string::npos);
-  EXPECT_EQ(r->stats.segments_scanned, 1u);
 }
 
 TEST_F(SearchTest, ADamagedDataObjectIsReportedNotHidden) {

@@ -3,6 +3,8 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
+#include <system_error>
 
 #include "logs/record/timestamp.h"
 #include "logs/segment/tokens.h"
@@ -14,9 +16,13 @@ SegmentBuilder::SegmentBuilder(SegmentOptions options)
   Reset();
 }
 
-SegmentBuilder::~SegmentBuilder() { ZSTD_freeCCtx(cctx_); }
+SegmentBuilder::~SegmentBuilder() {
+  DiscardCompressed();  // the helper uses cctx_
+  ZSTD_freeCCtx(cctx_);
+}
 
 void SegmentBuilder::Reset() {
+  DiscardCompressed();
   data_.clear();
   index_ = SegmentIndex{};
   for (CountState& c : counts_) c = CountState{};
@@ -63,17 +69,18 @@ Status SegmentBuilder::Add(const ChainedRecord& record) {
     CountState& state = counts_[c];
     if (state.overflow) continue;
     std::string_view value = view->Text(kCountedFields[c], &scratch_);
-    auto it = state.ids.find(std::string(value));
+    auto it = state.ids.find(value);
     if (it == state.ids.end()) {
-      if (state.values.size() >= kMaxCountedValues) {
+      if (state.values.size() >= MaxCountedValues(kCountedFields[c])) {
         state = CountState{};
         state.overflow = true;
         continue;
       }
       it = state.ids.emplace(std::string(value), static_cast<uint32_t>(state.values.size())).first;
       state.values.emplace_back(value);
+      state.block.push_back(0);
     }
-    ++state.block[it->second];
+    if (state.block[it->second]++ == 0) state.touched.push_back(it->second);
   }
 
   if (block_.record_count == 0) {
@@ -95,30 +102,80 @@ Status SegmentBuilder::Add(const ChainedRecord& record) {
   return OkStatus();
 }
 
-Status SegmentBuilder::FlushBlock() {
-  if (block_.record_count == 0) return OkStatus();
-  if (cctx_ == nullptr) return InternalError("segment: cannot allocate a zstd context");
+void SegmentBuilder::DedupTokens() {
+  // An open-addressing set (faster than sorting: a block has ~10^5 tokens).
+  // Slot value 0 means empty; the token 0 is tracked apart.
+  const size_t n = block_tokens_.size();
+  size_t cap = 16;
+  while (cap < 2 * n) cap <<= 1;
+  dedup_table_.assign(cap, 0);
+  const int shift = 64 - std::countr_zero(cap);
+  bool zero = false;
+  size_t out = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t t = block_tokens_[i];
+    if (t == 0) {
+      zero = true;
+      continue;
+    }
+    size_t slot = static_cast<size_t>((t * 0x9E3779B97F4A7C15ULL) >> shift);
+    while (true) {
+      uint64_t& cell = dedup_table_[slot];
+      if (cell == 0) {
+        cell = t;
+        block_tokens_[out++] = t;
+        break;
+      }
+      if (cell == t) break;
+      slot = (slot + 1) & (cap - 1);
+    }
+  }
+  block_tokens_.resize(out);
+  if (zero) block_tokens_.push_back(0);
+}
+
+Status SegmentBuilder::CompressPending() {
   ZSTD_CCtx_reset(cctx_, ZSTD_reset_session_and_parameters);
   ZSTD_CCtx_setParameter(cctx_, ZSTD_c_compressionLevel, options_.zstd_level);
   ZSTD_CCtx_setParameter(cctx_, ZSTD_c_checksumFlag, 1);
-  const size_t start = data_.size();
-  data_.resize(start + ZSTD_compressBound(block_raw_.size()));
-  const size_t n = ZSTD_compress2(cctx_, data_.data() + start, data_.size() - start,
-                                  block_raw_.data(), block_raw_.size());
+  compress_out_.resize(ZSTD_compressBound(compress_in_.size()));
+  const size_t n = ZSTD_compress2(cctx_, compress_out_.data(), compress_out_.size(),
+                                  compress_in_.data(), compress_in_.size());
   if (ZSTD_isError(n)) {
-    data_.resize(start);
+    compress_out_.clear();
     return InternalError(std::string("segment: zstd compression failed: ") +
                          ZSTD_getErrorName(n));
   }
-  data_.resize(start + n);
+  compress_out_.resize(n);
+  return OkStatus();
+}
 
-  block_.offset = start;
-  block_.length = n;
+Status SegmentBuilder::CollectCompressed() {
+  if (!pending_) return OkStatus();
+  pending_ = false;
+  Status s = compressing_.valid() ? compressing_.get() : compressed_status_;
+  if (!s.ok()) return s;
+  BlockInfo& b = index_.blocks[pending_block_];
+  b.offset = data_.size();
+  b.length = compress_out_.size();
+  data_.append(compress_out_);
+  return OkStatus();
+}
+
+void SegmentBuilder::DiscardCompressed() {
+  if (!pending_) return;
+  pending_ = false;
+  if (compressing_.valid()) compressing_.get().IgnoreError();
+}
+
+Status SegmentBuilder::FlushBlock() {
+  if (block_.record_count == 0) return OkStatus();
+  if (cctx_ == nullptr) return InternalError("segment: cannot allocate a zstd context");
+  // The previous block's frame goes first (frames are in seq order).
+  RETURN_IF_ERROR(CollectCompressed());
   block_.raw_bytes = block_raw_.size();
 
-  std::sort(block_tokens_.begin(), block_tokens_.end());
-  block_tokens_.erase(std::unique(block_tokens_.begin(), block_tokens_.end()),
-                      block_tokens_.end());
+  DedupTokens();
   const size_t nwords =
       std::max<size_t>(1, (block_tokens_.size() * kBloomBitsPerToken + 63) / 64);
   block_.bloom_offset = index_.bloom_words.size();
@@ -129,16 +186,32 @@ Status SegmentBuilder::FlushBlock() {
 
   for (CountState& state : counts_) {
     if (state.overflow) continue;
-    std::vector<std::pair<uint32_t, uint64_t>> pairs(state.block.begin(), state.block.end());
-    std::sort(pairs.begin(), pairs.end());
+    std::sort(state.touched.begin(), state.touched.end());
+    std::vector<std::pair<uint32_t, uint64_t>> pairs;
+    pairs.reserve(state.touched.size());
+    for (uint32_t id : state.touched) {
+      pairs.emplace_back(id, state.block[id]);
+      state.block[id] = 0;
+    }
+    state.touched.clear();
     state.per_block.push_back(std::move(pairs));
-    state.block.clear();
   }
 
   index_.blocks.push_back(block_);
   block_ = BlockInfo{};
-  block_raw_.clear();
   block_tokens_.clear();
+
+  // Compress on the helper thread; offset and length are set on collection.
+  pending_block_ = index_.blocks.size() - 1;
+  compress_in_.swap(block_raw_);
+  block_raw_.clear();
+  pending_ = true;
+  try {
+    compressing_ = std::async(std::launch::async, [this] { return CompressPending(); });
+  } catch (const std::system_error&) {
+    compressing_ = std::future<Status>();  // no thread: compress in line
+    compressed_status_ = CompressPending();
+  }
   return OkStatus();
 }
 
@@ -148,6 +221,10 @@ Result<BuiltSegment> SegmentBuilder::Finish() {
     return FailedPreconditionError("segment: no records added");
   }
   if (Status s = FlushBlock(); !s.ok()) {
+    Reset();
+    return s;
+  }
+  if (Status s = CollectCompressed(); !s.ok()) {
     Reset();
     return s;
   }

@@ -113,6 +113,7 @@ bool BloomMayContain(const uint64_t* words, size_t nwords, uint32_t probes, uint
 }
 
 bool SegmentIndex::BlockMayContain(size_t b, uint64_t hash) const {
+  if (!bloom_loaded) return true;
   const BlockInfo& block = blocks[b];
   return BloomMayContain(bloom_words.data() + block.bloom_offset, block.bloom_words, bloom_probes,
                          hash);
@@ -125,79 +126,66 @@ const FieldCounts* SegmentIndex::CountsFor(size_t field_id) const {
   return nullptr;
 }
 
-std::string EncodeSegmentIndex(const SegmentIndex& index) {
-  std::string p;
-  p.reserve(64 + index.blocks.size() * 48 + index.bloom_words.size() * 8);
-  PutVarint(index.first_seq, &p);
-  PutVarint(index.last_seq, &p);
-  PutVarint(index.record_count, &p);
-  PutFixed64(static_cast<uint64_t>(index.min_received_ms), &p);
-  PutFixed64(static_cast<uint64_t>(index.max_received_ms), &p);
-  PutVarint(index.data_bytes, &p);
-  PutVarint(index.bloom_probes, &p);
-  PutVarint(index.blocks.size(), &p);
-  for (const BlockInfo& b : index.blocks) {
-    PutVarint(b.offset, &p);
-    PutVarint(b.length, &p);
-    PutVarint(b.raw_bytes, &p);
-    PutVarint(b.record_count, &p);
-    PutVarint(b.first_seq, &p);
-    PutVarint(b.last_seq, &p);
-    PutFixed64(static_cast<uint64_t>(b.min_received_ms), &p);
-    PutFixed64(static_cast<uint64_t>(b.max_received_ms), &p);
-    PutVarint(b.bloom_offset, &p);
-    PutVarint(b.bloom_words, &p);
-  }
-  PutVarint(index.bloom_words.size(), &p);
-  for (uint64_t w : index.bloom_words) PutFixed64(w, &p);
-  PutVarint(index.counts.size(), &p);
-  for (const FieldCounts& c : index.counts) {
-    PutVarint(c.field_id, &p);
-    PutVarint(c.values.size(), &p);
-    for (const std::string& v : c.values) {
-      PutVarint(v.size(), &p);
-      p.append(v);
-    }
-    for (const auto& pairs : c.per_block) {
-      PutVarint(pairs.size(), &p);
-      for (const auto& [id, n] : pairs) {
-        PutVarint(id, &p);
-        PutVarint(n, &p);
-      }
-    }
-  }
+namespace {
 
-  std::string out(kMagic);
-  PutFixed32(kSegmentIndexVersion, &out);
-  const size_t header = out.size();
-  out.resize(header + ZSTD_compressBound(p.size()));
+void PutHeaderAndBlocks(const SegmentIndex& index, std::string* p) {
+  PutVarint(index.first_seq, p);
+  PutVarint(index.last_seq, p);
+  PutVarint(index.record_count, p);
+  PutFixed64(static_cast<uint64_t>(index.min_received_ms), p);
+  PutFixed64(static_cast<uint64_t>(index.max_received_ms), p);
+  PutVarint(index.data_bytes, p);
+  PutVarint(index.bloom_probes, p);
+  PutVarint(index.blocks.size(), p);
+  for (const BlockInfo& b : index.blocks) {
+    PutVarint(b.offset, p);
+    PutVarint(b.length, p);
+    PutVarint(b.raw_bytes, p);
+    PutVarint(b.record_count, p);
+    PutVarint(b.first_seq, p);
+    PutVarint(b.last_seq, p);
+    PutFixed64(static_cast<uint64_t>(b.min_received_ms), p);
+    PutFixed64(static_cast<uint64_t>(b.max_received_ms), p);
+    PutVarint(b.bloom_offset, p);
+    PutVarint(b.bloom_words, p);
+  }
+}
+
+void PutFieldCounts(const FieldCounts& c, std::string* p) {
+  PutVarint(c.field_id, p);
+  PutVarint(c.values.size(), p);
+  for (const std::string& v : c.values) {
+    PutVarint(v.size(), p);
+    p->append(v);
+  }
+  for (const auto& pairs : c.per_block) {
+    PutVarint(pairs.size(), p);
+    uint32_t prev = 0;  // ids ascend: delta-coded (the first as is)
+    for (const auto& [id, n] : pairs) {
+      PutVarint(id - prev, p);
+      PutVarint(n, p);
+      prev = id;
+    }
+  }
+}
+
+// Appends one zstd frame (with content checksum) of `raw` to *out.
+void AppendFrame(std::string_view raw, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + ZSTD_compressBound(raw.size()));
   std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, kIndexZstdLevel);
   ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
-  const size_t n = ZSTD_compress2(cctx.get(), out.data() + header, out.size() - header, p.data(),
-                                  p.size());
+  const size_t n = ZSTD_compress2(cctx.get(), out->data() + start, out->size() - start,
+                                  raw.data(), raw.size());
   // Compressing into a buffer of ZSTD_compressBound bytes cannot fail short
   // of memory exhaustion, which aborts elsewhere too.
   if (ZSTD_isError(n)) std::abort();
-  out.resize(header + n);
-  PutFixed64(Hash64(out, kChecksumSeed), &out);
-  return out;
+  out->resize(start + n);
 }
 
-Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob) {
-  if (blob.size() < kMagic.size() + 4 + 8 || blob.substr(0, kMagic.size()) != kMagic) {
-    return Corrupt("bad magic");
-  }
-  Reader head(blob.substr(kMagic.size(), 4));
-  const uint64_t version = head.Fixed(4);
-  if (version != kSegmentIndexVersion) {
-    return Corrupt("unsupported version " + std::to_string(version));
-  }
-  Reader trailer(blob.substr(blob.size() - 8));
-  if (trailer.Fixed(8) != Hash64(blob.substr(0, blob.size() - 8), kChecksumSeed)) {
-    return Corrupt("checksum mismatch");
-  }
-  std::string_view frame = blob.substr(kMagic.size() + 4, blob.size() - kMagic.size() - 4 - 8);
+// Decompresses exactly one zstd frame of at most kMaxIndexRawBytes.
+Result<std::string> InflateFrame(std::string_view frame) {
   const unsigned long long raw_size = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (raw_size == ZSTD_CONTENTSIZE_ERROR || raw_size == ZSTD_CONTENTSIZE_UNKNOWN) {
     return Corrupt("bad compressed frame");
@@ -209,24 +197,25 @@ Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob) {
   std::string raw(raw_size, '\0');
   const size_t got = ZSTD_decompress(raw.data(), raw.size(), frame.data(), frame.size());
   if (ZSTD_isError(got) || got != raw.size()) return Corrupt("checksum mismatch or bad frame");
+  return raw;
+}
 
-  Reader r(raw);
-  SegmentIndex x;
-  x.first_seq = r.Varint();
-  x.last_seq = r.Varint();
-  x.record_count = r.Varint();
-  x.min_received_ms = static_cast<int64_t>(r.Fixed(8));
-  x.max_received_ms = static_cast<int64_t>(r.Fixed(8));
-  x.data_bytes = r.Varint();
+Status ParseHeaderAndBlocks(Reader& r, SegmentIndex* x) {
+  x->first_seq = r.Varint();
+  x->last_seq = r.Varint();
+  x->record_count = r.Varint();
+  x->min_received_ms = static_cast<int64_t>(r.Fixed(8));
+  x->max_received_ms = static_cast<int64_t>(r.Fixed(8));
+  x->data_bytes = r.Varint();
   const uint64_t probes = r.Varint();
   if (!r.ok() || probes < 1 || probes > 32) return Corrupt("bad header");
-  x.bloom_probes = static_cast<uint32_t>(probes);
+  x->bloom_probes = static_cast<uint32_t>(probes);
   const uint64_t nblocks = r.Varint();
   if (!r.ok() || nblocks == 0 || nblocks > kMaxIndexBlocks || nblocks > r.remaining() / 10) {
     return Corrupt("bad block count");
   }
-  x.blocks.resize(nblocks);
-  for (BlockInfo& b : x.blocks) {
+  x->blocks.resize(nblocks);
+  for (BlockInfo& b : x->blocks) {
     b.offset = r.Varint();
     b.length = r.Varint();
     b.raw_bytes = r.Varint();
@@ -238,43 +227,52 @@ Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob) {
     b.bloom_offset = r.Varint();
     b.bloom_words = r.Varint();
   }
-  const uint64_t nwords = r.Varint();
-  if (!r.ok() || nwords > r.remaining() / 8) return Corrupt("bad filter size");
-  x.bloom_words.resize(nwords);
-  for (uint64_t& w : x.bloom_words) w = r.Fixed(8);
-  const uint64_t ncounts = r.Varint();
-  if (!r.ok() || ncounts > kCountedFields.size()) return Corrupt("bad counts");
-  for (uint64_t i = 0; i < ncounts; ++i) {
-    FieldCounts c;
-    c.field_id = r.Varint();
-    if (std::find(kCountedFields.begin(), kCountedFields.end(), c.field_id) ==
-        kCountedFields.end()) {
-      return Corrupt("counts for an unknown field");
-    }
-    const uint64_t nvalues = r.Varint();
-    if (!r.ok() || nvalues > kMaxCountedValues) return Corrupt("bad counts");
-    for (uint64_t v = 0; v < nvalues; ++v) c.values.emplace_back(r.Bytes(r.Varint()));
-    c.per_block.resize(nblocks);
-    for (size_t b = 0; b < nblocks; ++b) {
-      const uint64_t npairs = r.Varint();
-      if (!r.ok() || npairs > nvalues) return Corrupt("bad counts");
-      uint64_t sum = 0;
-      for (uint64_t k = 0; k < npairs; ++k) {
-        const uint64_t id = r.Varint();
-        const uint64_t n = r.Varint();
-        if (id >= nvalues) return Corrupt("bad counts");
-        c.per_block[b].emplace_back(static_cast<uint32_t>(id), n);
-        sum += n;
-      }
-      if (r.ok() && sum != x.blocks[b].record_count) return Corrupt("counts do not add up");
-    }
-    x.counts.push_back(std::move(c));
-  }
-  if (!r.ok() || !r.done()) return Corrupt("truncated or trailing content");
+  return r.ok() ? OkStatus() : Corrupt("truncated block table");
+}
 
-  // Consistency: contiguous frames, ordered seqs and times, filters in range.
-  uint64_t offset = 0, records = 0;
+Status ParseFieldCounts(Reader& r, uint64_t version, const SegmentIndex& x, FieldCounts* c) {
+  c->field_id = r.Varint();
+  if (std::find(kCountedFields.begin(), kCountedFields.end(), c->field_id) ==
+      kCountedFields.end()) {
+    return Corrupt("counts for an unknown field");
+  }
+  const uint64_t nvalues = r.Varint();
+  if (!r.ok() || nvalues > MaxCountedValues(c->field_id) ||
+      (version < 2 && c->field_id == kPrincipalFieldId)) {
+    return Corrupt("bad counts");
+  }
+  c->values.reserve(nvalues);
+  for (uint64_t v = 0; v < nvalues; ++v) c->values.emplace_back(r.Bytes(r.Varint()));
+  const size_t nblocks = x.blocks.size();
+  c->per_block.resize(nblocks);
   for (size_t b = 0; b < nblocks; ++b) {
+    const uint64_t npairs = r.Varint();
+    if (!r.ok() || npairs > nvalues) return Corrupt("bad counts");
+    c->per_block[b].reserve(npairs);
+    uint64_t sum = 0;
+    uint64_t id = 0;
+    for (uint64_t k = 0; k < npairs; ++k) {
+      const uint64_t coded = r.Varint();
+      const uint64_t n = r.Varint();
+      if (version >= 2) {
+        if (k > 0 && coded == 0) return Corrupt("bad counts");  // ids strictly ascend
+        id += coded;
+      } else {
+        id = coded;
+      }
+      if (!r.ok() || id >= nvalues) return Corrupt("bad counts");
+      c->per_block[b].emplace_back(static_cast<uint32_t>(id), n);
+      sum += n;
+    }
+    if (r.ok() && sum != x.blocks[b].record_count) return Corrupt("counts do not add up");
+  }
+  return r.ok() ? OkStatus() : Corrupt("bad counts");
+}
+
+// Contiguous frames, ordered seqs and times, filters within `nwords`.
+Status CheckBlocks(const SegmentIndex& x, uint64_t nwords) {
+  uint64_t offset = 0, records = 0;
+  for (size_t b = 0; b < x.blocks.size(); ++b) {
     const BlockInfo& k = x.blocks[b];
     if (k.offset != offset || k.length == 0 || k.record_count == 0 ||
         k.last_seq < k.first_seq || k.max_received_ms < k.min_received_ms ||
@@ -289,7 +287,234 @@ Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob) {
       x.first_seq != x.blocks.front().first_seq || x.last_seq != x.blocks.back().last_seq) {
     return Corrupt("blocks do not match the header");
   }
+  return OkStatus();
+}
+
+bool KeptInHead(const FieldCounts& c) { return c.field_id != kPrincipalFieldId; }
+
+constexpr uint64_t kSectionSeed = 0x6b7572612d736563ULL;  // "kura-sec"
+constexpr size_t kHeadPrefixBytes = 8 + 4 + 4;            // magic, version, head length
+
+// Versions 1 and 2: the whole index in one frame.
+Result<SegmentIndex> DecodeLegacy(std::string_view blob, uint64_t version) {
+  if (blob.size() < kMagic.size() + 4 + 8) return Corrupt("truncated");
+  Reader trailer(blob.substr(blob.size() - 8));
+  if (trailer.Fixed(8) != Hash64(blob.substr(0, blob.size() - 8), kChecksumSeed)) {
+    return Corrupt("checksum mismatch");
+  }
+  ASSIGN_OR_RETURN(std::string raw,
+                   InflateFrame(blob.substr(kMagic.size() + 4,
+                                            blob.size() - kMagic.size() - 4 - 8)));
+  Reader r(raw);
+  SegmentIndex x;
+  RETURN_IF_ERROR(ParseHeaderAndBlocks(r, &x));
+  const uint64_t nwords = r.Varint();
+  if (!r.ok() || nwords > r.remaining() / 8) return Corrupt("bad filter size");
+  x.bloom_words.resize(nwords);
+  for (uint64_t& w : x.bloom_words) w = r.Fixed(8);
+  const uint64_t ncounts = r.Varint();
+  if (!r.ok() || ncounts > kCountedFields.size()) return Corrupt("bad counts");
+  for (uint64_t i = 0; i < ncounts; ++i) {
+    FieldCounts c;
+    RETURN_IF_ERROR(ParseFieldCounts(r, version, x, &c));
+    x.counts.push_back(std::move(c));
+  }
+  if (!r.ok() || !r.done()) return Corrupt("truncated or trailing content");
+  RETURN_IF_ERROR(CheckBlocks(x, nwords));
   return x;
+}
+
+}  // namespace
+
+std::string EncodeSegmentIndex(const SegmentIndex& index) {
+  // Sections first (their offsets go into the head): the Bloom filters, then
+  // the principal counts.
+  std::vector<IndexSection> sections;
+  std::string tail;
+  {
+    std::string raw;
+    raw.reserve(10 + index.bloom_words.size() * 8);
+    PutVarint(index.bloom_words.size(), &raw);
+    for (uint64_t w : index.bloom_words) PutFixed64(w, &raw);
+    IndexSection s;
+    s.kind = IndexSection::Kind::kBloom;
+    s.offset = tail.size();
+    AppendFrame(raw, &tail);
+    s.length = tail.size() - s.offset;
+    sections.push_back(s);
+  }
+  for (const FieldCounts& c : index.counts) {
+    if (KeptInHead(c)) continue;
+    std::string raw;
+    PutFieldCounts(c, &raw);
+    IndexSection s;
+    s.kind = IndexSection::Kind::kCounts;
+    s.field_id = c.field_id;
+    s.offset = tail.size();
+    AppendFrame(raw, &tail);
+    s.length = tail.size() - s.offset;
+    sections.push_back(s);
+  }
+  for (IndexSection& s : sections) {
+    s.hash = Hash64(std::string_view(tail).substr(s.offset, s.length), kSectionSeed);
+  }
+
+  std::string p;
+  p.reserve(64 + index.blocks.size() * 48);
+  PutHeaderAndBlocks(index, &p);
+  PutVarint(index.bloom_words.size(), &p);
+  size_t inline_counts = 0;
+  for (const FieldCounts& c : index.counts) inline_counts += KeptInHead(c) ? 1 : 0;
+  PutVarint(inline_counts, &p);
+  for (const FieldCounts& c : index.counts) {
+    if (KeptInHead(c)) PutFieldCounts(c, &p);
+  }
+  PutVarint(sections.size(), &p);
+  for (const IndexSection& s : sections) {
+    PutVarint(static_cast<uint64_t>(s.kind), &p);
+    PutVarint(s.field_id, &p);
+    PutVarint(s.offset, &p);  // relative to the end of the head
+    PutVarint(s.length, &p);
+    PutFixed64(s.hash, &p);
+  }
+
+  std::string out(kMagic);
+  PutFixed32(kSegmentIndexVersion, &out);
+  PutFixed32(0, &out);  // head frame length, patched below
+  AppendFrame(p, &out);
+  const uint64_t head_len = out.size() - kHeadPrefixBytes;
+  for (int i = 0; i < 4; ++i) {
+    out[kMagic.size() + 4 + static_cast<size_t>(i)] = static_cast<char>(head_len >> (8 * i));
+  }
+  PutFixed64(Hash64(out, kChecksumSeed), &out);
+  out.append(tail);
+  return out;
+}
+
+Result<uint64_t> SegmentIndexHeadBytes(std::string_view prefix) {
+  if (prefix.size() < kHeadPrefixBytes || prefix.substr(0, kMagic.size()) != kMagic) {
+    return Corrupt("bad magic");
+  }
+  Reader head(prefix.substr(kMagic.size(), 8));
+  const uint64_t version = head.Fixed(4);
+  const uint64_t head_len = head.Fixed(4);
+  if (version < kOldestSegmentIndexVersion || version > kSegmentIndexVersion) {
+    return Corrupt("unsupported version " + std::to_string(version));
+  }
+  if (version < 3) return uint64_t{0};  // one frame: the whole blob is needed
+  if (head_len == 0 || head_len > kMaxIndexRawBytes) return Corrupt("bad head length");
+  return kHeadPrefixBytes + head_len + 8;
+}
+
+Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
+  ASSIGN_OR_RETURN(const uint64_t head_bytes, SegmentIndexHeadBytes(blob));
+  SegmentIndexHead out;
+  if (head_bytes == 0) {  // versions 1 and 2: everything is in the head
+    Reader head(blob.substr(kMagic.size(), 4));
+    ASSIGN_OR_RETURN(out.index, DecodeLegacy(blob, head.Fixed(4)));
+    out.head_bytes = blob.size();
+    return out;
+  }
+  if (blob.size() < head_bytes) return Corrupt("truncated head");
+  Reader trailer(blob.substr(head_bytes - 8, 8));
+  if (trailer.Fixed(8) != Hash64(blob.substr(0, head_bytes - 8), kChecksumSeed)) {
+    return Corrupt("checksum mismatch");
+  }
+  ASSIGN_OR_RETURN(std::string raw,
+                   InflateFrame(blob.substr(kHeadPrefixBytes, head_bytes - 8 - kHeadPrefixBytes)));
+  Reader r(raw);
+  SegmentIndex& x = out.index;
+  RETURN_IF_ERROR(ParseHeaderAndBlocks(r, &x));
+  const uint64_t nwords = r.Varint();
+  if (!r.ok() || nwords > kMaxIndexRawBytes / 8) return Corrupt("bad filter size");
+  const uint64_t ncounts = r.Varint();
+  if (!r.ok() || ncounts > kCountedFields.size()) return Corrupt("bad counts");
+  for (uint64_t i = 0; i < ncounts; ++i) {
+    FieldCounts c;
+    RETURN_IF_ERROR(ParseFieldCounts(r, kSegmentIndexVersion, x, &c));
+    x.counts.push_back(std::move(c));
+  }
+  const uint64_t nsections = r.Varint();
+  if (!r.ok() || nsections > 1 + kCountedFields.size()) return Corrupt("bad section table");
+  uint64_t next = 0;
+  bool have_bloom = false;
+  for (uint64_t i = 0; i < nsections; ++i) {
+    IndexSection s;
+    const uint64_t kind = r.Varint();
+    s.field_id = r.Varint();
+    s.offset = r.Varint();
+    s.length = r.Varint();
+    s.hash = r.Fixed(8);
+    if (!r.ok() || s.offset != next || s.length == 0 || s.length > kMaxIndexRawBytes) {
+      return Corrupt("bad section table");
+    }
+    if (kind == static_cast<uint64_t>(IndexSection::Kind::kBloom) && !have_bloom) {
+      s.kind = IndexSection::Kind::kBloom;
+      have_bloom = true;
+    } else if (kind == static_cast<uint64_t>(IndexSection::Kind::kCounts) &&
+               s.field_id == kPrincipalFieldId) {
+      s.kind = IndexSection::Kind::kCounts;
+    } else {
+      return Corrupt("bad section table");
+    }
+    next += s.length;
+    s.offset += head_bytes;  // absolute in the blob from here on
+    out.sections.push_back(s);
+  }
+  if (!r.ok() || !r.done()) return Corrupt("truncated or trailing content");
+  RETURN_IF_ERROR(CheckBlocks(x, nwords));
+  x.bloom_words_total = nwords;
+  x.bloom_loaded = nwords == 0;
+  out.head_bytes = head_bytes;
+  out.blob_bytes = head_bytes + next;
+  return out;
+}
+
+Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
+                        SegmentIndex* index) {
+  if (bytes.size() != section.length || Hash64(bytes, kSectionSeed) != section.hash) {
+    return Corrupt("section checksum mismatch");
+  }
+  ASSIGN_OR_RETURN(std::string raw, InflateFrame(bytes));
+  Reader r(raw);
+  if (section.kind == IndexSection::Kind::kBloom) {
+    const uint64_t nwords = r.Varint();
+    if (!r.ok() || nwords != index->bloom_words_total || nwords != r.remaining() / 8 ||
+        r.remaining() % 8 != 0) {
+      return Corrupt("bad filter size");
+    }
+    index->bloom_words.resize(nwords);
+    std::string_view words = r.Bytes(nwords * 8);
+    for (uint64_t i = 0; i < nwords; ++i) {
+      uint64_t w = 0;
+      for (int k = 0; k < 8; ++k) {
+        w |= static_cast<uint64_t>(static_cast<unsigned char>(words[i * 8 + static_cast<size_t>(k)]))
+             << (8 * k);
+      }
+      index->bloom_words[i] = w;
+    }
+    index->bloom_loaded = true;
+    return OkStatus();
+  }
+  FieldCounts c;
+  RETURN_IF_ERROR(ParseFieldCounts(r, kSegmentIndexVersion, *index, &c));
+  if (!r.done()) return Corrupt("trailing section content");
+  if (c.field_id != section.field_id || index->CountsFor(c.field_id) != nullptr) {
+    return Corrupt("section for another field");
+  }
+  index->counts.push_back(std::move(c));
+  return OkStatus();
+}
+
+Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob) {
+  ASSIGN_OR_RETURN(SegmentIndexHead head, DecodeSegmentIndexHead(blob));
+  if (head.sections.empty() && head.blob_bytes == 0) return std::move(head.index);  // v1/v2
+  if (blob.size() != head.blob_bytes) return Corrupt("truncated or trailing bytes");
+  for (const IndexSection& s : head.sections) {
+    RETURN_IF_ERROR(LoadIndexSection(s, blob.substr(s.offset, s.length), &head.index));
+  }
+  if (!head.index.bloom_loaded) return Corrupt("no filter section");
+  return std::move(head.index);
 }
 
 Status CheckIndexMatchesData(const SegmentIndex& index, uint64_t data_bytes) {

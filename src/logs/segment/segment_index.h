@@ -32,20 +32,38 @@
 
 namespace kura::logs {
 
-// Version written by EncodeSegmentIndex; Decode refuses others (kDataLoss),
-// so a future format is scanned instead of misread.
-inline constexpr uint32_t kSegmentIndexVersion = 1;
+// Version written by EncodeSegmentIndex. Decode reads versions 1 to 3 and
+// refuses others (kDataLoss), so a future format is scanned instead of
+// misread. Version 3 (this one) splits the blob into separately compressed
+// and checksummed parts so a search reads only what its query needs: a small
+// head (header, block table, the low-cardinality counts and a table of the
+// other sections), then the Bloom filters, then the principal counts.
+// Version 2: one frame; counts may include principal, value ids delta-coded.
+// Version 1: one frame; plain value ids, no principal counts.
+inline constexpr uint32_t kSegmentIndexVersion = 3;
+inline constexpr uint32_t kOldestSegmentIndexVersion = 1;
 
 // Fields whose per-block value counts are kept (text field ids of
-// record_view.h): service, event, outcome, severity, app, host, node, source.
-inline constexpr std::array<size_t, 8> kCountedFields = {0, 1, 2, 9, 8, 7, kNodeFieldId,
-                                                         kSourceFieldId};
+// record_view.h): service, event, outcome, severity, app, host, node, source
+// and principal. Counts make `--count`/`--group-by` on these fields exact
+// without decompression, and let a search skip every block without the
+// value (no Bloom false positives).
+inline constexpr size_t kPrincipalFieldId = 3;
+inline constexpr std::array<size_t, 9> kCountedFields = {0, 1, 2, 9, 8, 7, kNodeFieldId,
+                                                         kSourceFieldId, kPrincipalFieldId};
 // A counted field with more distinct values than this in one segment keeps
 // no counts in that segment (queries on it decompress instead).
 inline constexpr size_t kMaxCountedValues = 4096;
+// Principal has many values (people and service accounts); a segment keeps
+// its counts up to this many distinct principals.
+inline constexpr size_t kMaxCountedPrincipals = 65536;
+// The limit for `field_id`.
+constexpr size_t MaxCountedValues(size_t field_id) {
+  return field_id == kPrincipalFieldId ? kMaxCountedPrincipals : kMaxCountedValues;
+}
 // Bloom filter sizing: bits per distinct token of a block, and probes.
-inline constexpr uint32_t kBloomBitsPerToken = 10;
-inline constexpr uint32_t kBloomProbes = 6;
+inline constexpr uint32_t kBloomBitsPerToken = 7;
+inline constexpr uint32_t kBloomProbes = 5;
 // Decode limits (a damaged or hostile blob must not exhaust memory).
 inline constexpr size_t kMaxIndexRawBytes = size_t{1} << 30;
 inline constexpr size_t kMaxIndexBlocks = size_t{1} << 22;
@@ -81,7 +99,12 @@ struct SegmentIndex {
   uint32_t bloom_probes = kBloomProbes;
   std::vector<BlockInfo> blocks;
   std::vector<uint64_t> bloom_words;
-  std::vector<FieldCounts> counts;  // only for fields that kept counts
+  std::vector<FieldCounts> counts;  // only for fields that kept counts (loaded)
+  // Whether bloom_words holds the filters. A head decoded alone
+  // (DecodeSegmentIndexHead) has not loaded them: BlockMayContain is then
+  // always true (no block is skipped by a filter that was not read).
+  bool bloom_loaded = true;
+  uint64_t bloom_words_total = 0;  // size of the filter section (version 3)
 
   // False only if block `b` certainly has no record with token `hash`.
   bool BlockMayContain(size_t b, uint64_t hash) const;
@@ -93,14 +116,49 @@ struct SegmentIndex {
 void BloomAdd(uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 bool BloomMayContain(const uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 
-// The stored blob: "kura-idx", u32 version (LE), one zstd frame (with
-// content checksum) of the serialized index, u64 Hash64 (tokens.h) of all
-// preceding bytes (LE).
+// A separately stored part of a version 3 index blob.
+struct IndexSection {
+  enum class Kind : uint32_t { kBloom = 1, kCounts = 2 };
+  Kind kind = Kind::kBloom;
+  size_t field_id = 0;  // kCounts: the counted field (principal)
+  uint64_t offset = 0;  // byte range in the blob
+  uint64_t length = 0;
+  uint64_t hash = 0;    // Hash64 of the section's bytes (checked on load)
+};
+
+// The stored blob (version 3): "kura-idx", u32 version (LE), u32 head length
+// H (LE), the head (one zstd frame with content checksum: header, block
+// table, low-cardinality counts, section table), u64 Hash64 (tokens.h) of all
+// preceding bytes; then the sections (each one zstd frame, its Hash64 kept in
+// the section table): Bloom filters, principal counts.
 std::string EncodeSegmentIndex(const SegmentIndex& index);
 
-// Parses a blob. kDataLoss (with what is wrong) for a bad magic, an unknown
-// version, a checksum mismatch or any inconsistent content (blocks not
-// contiguous, filters out of range, ...).
+// Given at least the first 16 bytes of a blob: how many leading bytes
+// DecodeSegmentIndexHead needs, or 0 for a version 1/2 blob (read it whole).
+// kDataLoss for a bad magic, unknown version or impossible length.
+Result<uint64_t> SegmentIndexHeadBytes(std::string_view prefix);
+
+struct SegmentIndexHead {
+  SegmentIndex index;                 // without the sections' content
+  std::vector<IndexSection> sections; // offsets absolute in the blob
+  uint64_t head_bytes = 0;            // bytes the head takes
+  uint64_t blob_bytes = 0;            // expected blob size (0: version 1/2)
+};
+
+// Decodes the head of a blob from its first bytes (at least
+// SegmentIndexHeadBytes; a version 1/2 blob must be whole and is decoded
+// completely, with no sections). kDataLoss like DecodeSegmentIndex.
+Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob);
+
+// Checks (length, Hash64, zstd checksum, consistency with the head) and
+// loads one section's bytes into *index. kDataLoss when any check fails
+// (*index may then hold a partially loaded filter: discard it).
+Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
+                        SegmentIndex* index);
+
+// Parses a whole blob (head and every section). kDataLoss (with what is
+// wrong) for a bad magic, an unknown version, a checksum mismatch or any
+// inconsistent content (blocks not contiguous, filters out of range, ...).
 Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob);
 
 // Checks that `index` describes a data object of `data_bytes` bytes
