@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/cli_context.h"
+#include "logs/server/logs_config.h"
 #include "core/audit/audit_log.h"
 #include "core/audit/audit_sink.h"
 #include "core/blob/local_blob_store.h"
@@ -26,7 +27,6 @@ namespace {
 // `kura logs import`: some lines were rejected (the rest is imported).
 constexpr int kExitImportRejected = 3;
 // Where the archive verbs record what they did (AuditEvents, service "logs").
-constexpr std::string_view kAdminAuditFile = "audit/logs-admin.jsonl";
 constexpr size_t kImportReadBufferBytes = 8 << 20;
 
 std::string ArchiveRoot(const std::string& data_dir) {
@@ -35,7 +35,7 @@ std::string ArchiveRoot(const std::string& data_dir) {
 
 // Appends one event to <data-dir>/audit/logs-admin.jsonl and fsyncs it.
 Status AuditArchiveAction(CliContext& ctx, const std::string& data_dir, const AuditEvent& ev) {
-  const std::string path = JoinPath(data_dir, kAdminAuditFile);
+  const std::string path = JoinPath(data_dir, logs::kAdminAuditFile);
   RETURN_IF_ERROR(ctx.fs.CreateDirs(DirName(path), 0700));
   std::vector<std::unique_ptr<AuditSink>> sinks;
   ASSIGN_OR_RETURN(auto sink, FileAuditSink::Open(ctx.fs, path));
@@ -212,7 +212,7 @@ int Retention(CliContext& ctx, const RetentionFlags& f) {
   Result<crypto::Ed25519PrivateKey> key = logs::LoadDigestSigningKey(ctx.fs, f.data_dir);
   if (!key.ok()) return Fail(ctx, key.status());
   logs::Archive archive(**store, std::move(*key), ctx.clock);
-  const std::string audit_path = JoinPath(f.data_dir, kAdminAuditFile);
+  const std::string audit_path = JoinPath(f.data_dir, logs::kAdminAuditFile);
   if (Status st = ctx.fs.CreateDirs(DirName(audit_path), 0700); !st.ok()) return Fail(ctx, st);
   Result<std::unique_ptr<FileAuditSink>> sink = FileAuditSink::Open(ctx.fs, audit_path);
   if (!sink.ok()) return Fail(ctx, sink.status());

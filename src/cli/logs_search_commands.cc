@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/cli_context.h"
+#include "logs/server/logs_config.h"
 #include "core/audit/audit_log.h"
 #include "core/audit/audit_sink.h"
 #include "core/blob/local_blob_store.h"
@@ -21,8 +22,6 @@ namespace {
 
 // The result is incomplete: a damaged or unreadable segment was skipped.
 constexpr int kExitSearchIncomplete = 3;
-// Searches are audited where the other `kura logs` admin verbs record theirs.
-constexpr std::string_view kSearchAuditFile = "audit/logs-admin.jsonl";
 constexpr size_t kTableMessageWidth = 60;
 
 struct SearchFlags {
@@ -119,7 +118,9 @@ int Search(CliContext& ctx, const SearchFlags& f) {
   Result<std::unique_ptr<LocalBlobStore>> store = LocalBlobStore::Open(ctx.fs, root);
   if (!store.ok()) return Fail(ctx, store.status());
 
-  const std::string audit_path = JoinPath(f.data_dir, kSearchAuditFile);
+  // Searches are audited where the other `kura logs` admin verbs record
+  // theirs; a running node takes that file into the store.
+  const std::string audit_path = JoinPath(f.data_dir, logs::kAdminAuditFile);
   if (Status s = ctx.fs.CreateDirs(DirName(audit_path), 0700); !s.ok()) return Fail(ctx, s);
   Result<std::unique_ptr<FileAuditSink>> sink = FileAuditSink::Open(ctx.fs, audit_path);
   if (!sink.ok()) return Fail(ctx, sink.status());

@@ -22,7 +22,6 @@ Status LoadMain(const ConfigTable& root, LogsConfig& c) {
   if (c.node_id.empty()) return l.Error("node_id", "must not be empty");
   ASSIGN_OR_RETURN(c.data_dir, l.String("data_dir"));
   if (c.data_dir.empty() || c.data_dir[0] != '/') return l.Error("data_dir", "must be an absolute path");
-  ASSIGN_OR_RETURN(c.hot_days, l.IntOr("hot_days", 1, 3650, c.hot_days));
   ASSIGN_OR_RETURN(c.allow_short_retention, l.BoolOr("allow_short_retention", false));
   ASSIGN_OR_RETURN(c.retention_days, l.IntOr("retention_days", 1, 36500, c.retention_days));
   if (c.retention_days < kMinRetentionDays && !c.allow_short_retention) {

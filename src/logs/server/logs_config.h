@@ -10,16 +10,21 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/status.h"
 #include "core/fs/file_system.h"
+#include "logs/archive/retention.h"  // kMinRetentionDays
 #include "logs/ingest/file_tailer.h"
 
 namespace kura::logs {
 
-// Retention below this needs allow_short_retention (PCI DSS 10.5.1).
-inline constexpr int64_t kMinRetentionDays = 365;
+// Where the `kura logs` CLI verbs (search, verify, retention, import, init)
+// record their audit events, relative to the data directory. A node with
+// [audit] store on follows this file, so reading the logs is itself stored
+// and searchable (PCI DSS 10.2.1.3).
+inline constexpr std::string_view kAdminAuditFile = "audit/logs-admin.jsonl";
 
 struct LogsConfig {
   std::string source;  // the file it was loaded from
@@ -27,7 +32,7 @@ struct LogsConfig {
   // [logs]
   std::string node_id = "logs";
   std::string data_dir;  // required, absolute
-  int64_t hot_days = 90;
+  // Applied by the sealing node at start and hourly (ApplyRetention).
   int64_t retention_days = kMinRetentionDays;
   bool allow_short_retention = false;
 
@@ -72,6 +77,7 @@ struct LogsConfig {
   bool audit_store = false;
 
   // [[tail]]: JSON-lines audit files to follow (the vault's audit file).
+  // With audit_store on, the node also follows kAdminAuditFile.
   std::vector<TailSource> tails;
   std::chrono::milliseconds tail_interval{1000};
 
@@ -79,6 +85,7 @@ struct LogsConfig {
   std::string wal_dir() const { return JoinPath(data_dir, "wal"); }
   std::string archive_dir() const { return JoinPath(data_dir, "archive"); }
   std::string tail_dir() const { return JoinPath(data_dir, "tail"); }
+  std::string admin_audit_file() const { return JoinPath(data_dir, kAdminAuditFile); }
 };
 
 // Errors: those of ConfigDocument (kInvalidArgument with file:line:key,

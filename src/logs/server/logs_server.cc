@@ -17,6 +17,7 @@
 #include "core/http/http_server.h"
 #include "core/http/router.h"
 #include "logs/archive/archive.h"
+#include "logs/archive/retention.h"
 #include "logs/archive/digest_keys.h"
 #include "logs/ingest/file_tailer.h"
 #include "logs/ingest/http_ingest.h"
@@ -34,6 +35,8 @@ inline constexpr int kBackgroundNice = 10;
 
 // How often the background loop checks the sealing conditions.
 inline constexpr std::chrono::milliseconds kSealCheckInterval{1000};
+// How often a sealing node applies the retention period (and once at start).
+inline constexpr std::chrono::hours kRetentionInterval{1};
 
 struct LogsServer::Impl {
   Impl(const LogsConfig& c, LogsEnv e) : config(c), env(e) {}
@@ -119,6 +122,19 @@ struct LogsServer::Impl {
     return s;
   }
 
+  // Deletes segments past the retention period ([logs] retention_days),
+  // recorded in the digest chain and audited first (ApplyRetention). Runs on
+  // the background thread, never concurrently with a seal.
+  void ApplyRetentionNow() {
+    if (!archive || !blobs) return;
+    RetentionOptions o;
+    o.retention_days = config.retention_days;
+    o.allow_short_retention = config.allow_short_retention;
+    std::lock_guard<std::mutex> guard(seal_mu);
+    Result<RetentionReport> r = ApplyRetention(*archive, *blobs, env.clock, *audit, o);
+    if (!r.ok()) Emit("logs.retention", kAuditFailure, r.status().message());
+  }
+
   void Background() {
     // Sealing (compression, index) and tailing are background work: under
     // CPU contention the receivers and the group commit come first (the WAL
@@ -126,6 +142,8 @@ struct LogsServer::Impl {
     setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
     auto last_tail = std::chrono::steady_clock::time_point{};
     auto last_seal = std::chrono::steady_clock::now();
+    auto last_retention = std::chrono::steady_clock::now();
+    ApplyRetentionNow();
     std::unique_lock<std::mutex> lock(bg_mu);
     for (;;) {
       const auto wait = tailers.empty() ? kSealCheckInterval
@@ -143,6 +161,10 @@ struct LogsServer::Impl {
       if (now - last_seal >= kSealCheckInterval) {
         last_seal = now;
         Seal(false).IgnoreError();  // audited on failure; retried next tick
+      }
+      if (now - last_retention >= kRetentionInterval) {
+        last_retention = now;
+        ApplyRetentionNow();
       }
       lock.lock();
     }
@@ -290,7 +312,9 @@ Result<std::unique_ptr<LogsServer>> LogsServer::Start(const LogsConfig& c, LogsE
     s.syslog = std::move(server).value();
     if (Status st = s.syslog->Start(); !st.ok()) return fail(st);
   }
-  for (const TailSource& t : c.tails) {
+  std::vector<TailSource> tails = c.tails;
+  if (c.audit_store) tails.push_back(TailSource{"logs-admin", c.admin_audit_file()});
+  for (const TailSource& t : tails) {
     s.tailers.push_back(std::make_unique<FileTailer>(env.fs, *s.ingestor, env.clock, c.tail_dir(), t,
                                                      c.node_id));
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <boost/asio.hpp>
 
 #include <fstream>
@@ -132,6 +134,105 @@ TEST(LogsServerTest, OwnAuditEventsAreStoredWhenAuditStoreIsOn) {
   auto audit = fs.ReadFile(tmp.path() + "/logs-audit.log");
   ASSERT_TRUE(audit.ok());
   EXPECT_NE(audit->find("\"event\":\"service.stop\""), std::string::npos);
+}
+
+TEST(LogsServerTest, CliAdminAuditEventsAreFollowedIntoTheStore) {
+  testing::TempDir tmp;
+  PosixFileSystem fs;
+  SystemClock clock;
+  OsRandom random;
+  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
+  // What `kura logs search` appends when someone reads the logs.
+  ASSERT_TRUE(fs.CreateDirs(tmp.path() + "/audit").ok());
+  ASSERT_TRUE(fs.WriteFileAtomic(tmp.path() + "/audit/logs-admin.jsonl",
+                                 R"({"ts":"2026-01-01T00:00:00.000Z","seq":1,"service":"logs",)"
+                                 R"("node":"cli","event":"logs.search","outcome":"success",)"
+                                 R"("principal":"alice","origin":"local","resource":""})"
+                                 "\n")
+                  .ok());
+  LogsConfig c;
+  c.data_dir = tmp.path();
+  c.node_id = "n1";
+  c.syslog_enabled = true;
+  c.syslog_port = 0;
+  c.audit_store = true;
+  c.tail_interval = std::chrono::milliseconds(10);
+  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto find_search = [&]() -> std::optional<LogRecord> {
+    auto wal = ReadWalRecords(fs, tmp.path() + "/wal");
+    if (!wal.ok()) return std::nullopt;
+    for (const ChainedRecord& rec : *wal) {
+      auto d = DecodeRecord(rec.bytes);
+      if (d.ok() && d->event == "logs.search") return *d;
+    }
+    return std::nullopt;
+  };
+  std::optional<LogRecord> found;
+  for (int i = 0; i < 500 && !(found = find_search()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*server)->Shutdown();
+  ASSERT_TRUE(found.has_value()) << "the CLI's logs.search event never reached the store";
+  EXPECT_EQ(found->principal, "alice");
+  EXPECT_EQ(found->source, "file");
+}
+
+TEST(LogsServerTest, ASealingNodeAppliesTheRetentionPeriod) {
+  testing::TempDir tmp;
+  PosixFileSystem fs;
+  FakeClock clock(1'767'225'600'000);  // 2026-01-01
+  OsRandom random;
+  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
+  constexpr int64_t kDay = 86'400'000;
+  std::string old_data_key;
+  {
+    // One segment 400 days old and one 10 days old, sealed before the node starts.
+    auto blobs = LocalBlobStore::Open(fs, tmp.path() + "/archive");
+    ASSERT_TRUE(blobs.ok());
+    auto key = LoadDigestSigningKey(fs, tmp.path());
+    ASSERT_TRUE(key.ok());
+    Archive archive(**blobs, std::move(key).value(), clock);
+    ChainHash prev = kGenesisChainHash;
+    for (int64_t age_days : {400, 10}) {
+      LogRecord r;
+      r.seq = age_days == 400 ? 1 : 2;
+      r.received_ms = r.ts_ms = clock.NowUnixMillis() - age_days * kDay;
+      r.node = "n0";
+      r.source = "http";
+      r.event = "old.event";
+      ChainedRecord c{r.seq, r.received_ms, EncodeRecord(r), {}};
+      c.chain = prev = NextChainHash(prev, c.bytes);
+      auto sealed = archive.Seal(std::span<const ChainedRecord>(&c, 1));
+      ASSERT_TRUE(sealed.ok()) << sealed.status().ToString();
+      if (age_days == 400) old_data_key = sealed->segments.at(0).data_key;
+    }
+  }
+  const std::string old_path = tmp.path() + "/archive/" + old_data_key;
+  ASSERT_TRUE(fs.Exists(old_path));
+
+  LogsConfig c;
+  c.data_dir = tmp.path();
+  c.node_id = "n1";
+  c.syslog_enabled = true;
+  c.syslog_port = 0;
+  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  for (int i = 0; i < 500 && fs.Exists(old_path); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (*server)->Shutdown();
+  EXPECT_FALSE(fs.Exists(old_path)) << "the 400-day-old segment outlived the 365-day retention";
+  auto blobs = LocalBlobStore::Open(fs, tmp.path() + "/archive");
+  ASSERT_TRUE(blobs.ok());
+  auto data = (*blobs)->List("data/");
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(data->size(), 1u);  // the 10-day-old segment stays
+  auto digests = (*blobs)->List("digest/");
+  ASSERT_TRUE(digests.ok());
+  bool retention_digest = false;
+  for (const std::string& k : *digests) retention_digest |= k.find("/ret-") != std::string::npos;
+  EXPECT_TRUE(retention_digest) << "the deletion was not recorded in the digest chain";
 }
 
 TEST(LogsServerTest, RefusesToStartWithoutTheDigestKey) {
