@@ -17,8 +17,9 @@
 // (Tail() tells where it ended).
 //
 // Memory is bounded (a few input batches plus two segments' records):
-// mapping runs on `threads` threads, sealing (index + zstd + writes) on
-// another, overlapping with the next segment's mapping.
+// mapping runs on `threads` threads, sealing (index + writes) on another,
+// overlapping with the next segment's mapping, and the SegmentBuilder
+// compresses each block on a helper thread while it indexes the next.
 //
 // Thread safety: Import may not run concurrently with another writer of
 // the same archive (see archive.h).

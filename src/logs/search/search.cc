@@ -269,6 +269,13 @@ class SegmentSearch {
         group_field_ == SIZE_MAX ? nullptr : index.CountsFor(group_field_);
     const FieldCounts* single_counts = single ? index.CountsFor(single_field) : nullptr;
 
+    // Which values of the single counted field the query accepts (decided
+    // once per segment, not per block).
+    std::vector<char> accepted;
+    if (single_counts != nullptr) {
+      accepted.reserve(single_counts->values.size());
+      for (const std::string& v : single_counts->values) accepted.push_back(query_.Accepts(v));
+    }
     std::string& frame = frame_;
     std::string& raw = raw_;
     std::vector<std::string> hits;
@@ -300,10 +307,9 @@ class SegmentSearch {
         if (single_counts != nullptr &&
             (group_field_ == SIZE_MAX || group_field_ == single_field)) {
           for (const auto& [id, n] : single_counts->per_block[b]) {
-            const std::string& v = single_counts->values[id];
-            if (!query_.Accepts(v)) continue;
+            if (!accepted[id]) continue;
             out->count += n;
-            if (group_field_ != SIZE_MAX) out->groups[v] += n;
+            if (group_field_ != SIZE_MAX) out->groups[single_counts->values[id]] += n;
           }
           ++out->stats.blocks_counted_by_index;
           continue;
@@ -356,21 +362,38 @@ class SegmentSearch {
           continue;
         }
         std::string_view bytes;
-        std::string range;
         if (ranged) {
-          RETURN_IF_ERROR(reader.ReadRange(key, std::string(), sec.offset, sec.length, &range));
-          bytes = range;
+          RETURN_IF_ERROR(reader.ReadRange(key, std::string(), sec.offset, sec.length, &range_));
+          bytes = range_;
         } else {
           if (sec.offset > blob.size() || sec.length > blob.size() - sec.offset) {
             return DataLossError("segment index: section outside the object");
           }
           bytes = std::string_view(blob).substr(sec.offset, sec.length);
         }
-        RETURN_IF_ERROR(LoadIndexSection(sec, bytes, &head.index));
+        // Without NOT and without grouping by the field, only the query's
+        // values of it matter: load just their postings.
+        std::vector<std::string> wanted;
+        const bool selective = counts && group_field_ != sec.field_id && !HasNot(query_.root());
+        if (selective) CollectValues(query_.root(), sec.field_id, &wanted);
+        RETURN_IF_ERROR(LoadIndexSection(sec, bytes, &head.index, selective ? &wanted : nullptr));
       }
       if (pass == 0) need_bloom = !head.index.bloom_loaded && NeedsBloom(query_.root(), head.index);
     }
     return std::move(head.index);
+  }
+
+  static bool HasNot(const QueryNode& q) {
+    if (q.kind == QueryNode::Kind::kNot) return true;
+    for (const QueryNode& c : q.children) {
+      if (HasNot(c)) return true;
+    }
+    return false;
+  }
+
+  static void CollectValues(const QueryNode& q, size_t field_id, std::vector<std::string>* out) {
+    if (q.kind == QueryNode::Kind::kField && q.field_id == field_id) out->push_back(q.value);
+    for (const QueryNode& c : q.children) CollectValues(c, field_id, out);
   }
 
   bool NeedsCounts(const QueryNode& q, size_t field_id) const {
@@ -426,6 +449,7 @@ class SegmentSearch {
   // Reused across blocks and segments (fresh large buffers cost page faults).
   std::string frame_;
   std::string raw_;
+  std::string range_;  // an index section read by byte range
 };
 
 void Merge(Partial&& p, Partial* into) {

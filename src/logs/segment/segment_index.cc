@@ -292,6 +292,81 @@ Status CheckBlocks(const SegmentIndex& x, uint64_t nwords) {
 
 bool KeptInHead(const FieldCounts& c) { return c.field_id != kPrincipalFieldId; }
 
+// A counts section (version 3) is value-major so that a needle query decodes
+// only its value: field id, the values, then per value the byte length of
+// its postings and the postings: (block delta, records) pairs, blocks
+// ascending (the first delta is the block number).
+void PutValuePostings(const FieldCounts& c, std::string* p) {
+  std::vector<std::string> postings(c.values.size());
+  std::vector<uint64_t> last(c.values.size(), 0);
+  std::vector<bool> any(c.values.size(), false);
+  for (size_t b = 0; b < c.per_block.size(); ++b) {
+    for (const auto& [id, n] : c.per_block[b]) {
+      PutVarint(any[id] ? b - last[id] : b, &postings[id]);
+      PutVarint(n, &postings[id]);
+      last[id] = b;
+      any[id] = true;
+    }
+  }
+  PutVarint(c.field_id, p);
+  PutVarint(c.values.size(), p);
+  for (const std::string& v : c.values) {
+    PutVarint(v.size(), p);
+    p->append(v);
+  }
+  for (const std::string& post : postings) {
+    PutVarint(post.size(), p);
+    p->append(post);
+  }
+}
+
+// Parses a value-major counts section into block-major FieldCounts. With
+// `only`, keeps just those values (FieldCounts::partial) and skips the
+// others' postings unread.
+Status ParseValuePostings(Reader& r, const SegmentIndex& x, const std::vector<std::string>* only,
+                          FieldCounts* c) {
+  c->field_id = r.Varint();
+  if (c->field_id != kPrincipalFieldId) return Corrupt("counts section for another field");
+  const uint64_t nvalues = r.Varint();
+  if (!r.ok() || nvalues > MaxCountedValues(c->field_id)) return Corrupt("bad counts");
+  std::vector<std::string_view> values;
+  values.reserve(nvalues);
+  for (uint64_t v = 0; v < nvalues; ++v) values.push_back(r.Bytes(r.Varint()));
+  if (!r.ok()) return Corrupt("bad counts");
+  const size_t nblocks = x.blocks.size();
+  c->per_block.assign(nblocks, {});
+  c->partial = only != nullptr;
+  std::vector<uint64_t> sums(only == nullptr ? nblocks : 0, 0);
+  for (uint64_t v = 0; v < nvalues; ++v) {
+    const uint64_t len = r.Varint();
+    std::string_view post = r.Bytes(len);
+    if (!r.ok()) return Corrupt("bad counts");
+    if (only != nullptr && std::find(only->begin(), only->end(), values[v]) == only->end()) {
+      continue;
+    }
+    const auto id = static_cast<uint32_t>(c->values.size());
+    c->values.emplace_back(values[v]);
+    Reader pr(post);
+    uint64_t b = 0;
+    bool first = true;
+    while (!pr.done()) {
+      const uint64_t delta = pr.Varint();
+      const uint64_t n = pr.Varint();
+      if (!pr.ok() || (!first && delta == 0) || n == 0) return Corrupt("bad counts");
+      b = first ? delta : b + delta;
+      first = false;
+      if (b >= nblocks || n > x.blocks[b].record_count) return Corrupt("bad counts");
+      c->per_block[b].emplace_back(id, n);
+      if (only == nullptr) sums[b] += n;
+    }
+  }
+  if (!r.done()) return Corrupt("trailing section content");
+  for (size_t b = 0; b < sums.size(); ++b) {
+    if (sums[b] != x.blocks[b].record_count) return Corrupt("counts do not add up");
+  }
+  return OkStatus();
+}
+
 constexpr uint64_t kSectionSeed = 0x6b7572612d736563ULL;  // "kura-sec"
 constexpr size_t kHeadPrefixBytes = 8 + 4 + 4;            // magic, version, head length
 
@@ -345,13 +420,13 @@ std::string EncodeSegmentIndex(const SegmentIndex& index) {
   }
   for (const FieldCounts& c : index.counts) {
     if (KeptInHead(c)) continue;
-    std::string raw;
-    PutFieldCounts(c, &raw);
+    // Stored as is, not compressed: a needle query then reads it without
+    // decompressing (varints compress less than 2:1 anyway).
     IndexSection s;
     s.kind = IndexSection::Kind::kCounts;
     s.field_id = c.field_id;
     s.offset = tail.size();
-    AppendFrame(raw, &tail);
+    PutValuePostings(c, &tail);
     s.length = tail.size() - s.offset;
     sections.push_back(s);
   }
@@ -471,13 +546,23 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
 }
 
 Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
-                        SegmentIndex* index) {
+                        SegmentIndex* index, const std::vector<std::string>* only_values) {
   if (bytes.size() != section.length || Hash64(bytes, kSectionSeed) != section.hash) {
     return Corrupt("section checksum mismatch");
   }
+  if (section.kind == IndexSection::Kind::kCounts) {  // stored uncompressed
+    Reader r(bytes);
+    FieldCounts c;
+    RETURN_IF_ERROR(ParseValuePostings(r, *index, only_values, &c));
+    if (c.field_id != section.field_id || index->CountsFor(c.field_id) != nullptr) {
+      return Corrupt("section for another field");
+    }
+    index->counts.push_back(std::move(c));
+    return OkStatus();
+  }
   ASSIGN_OR_RETURN(std::string raw, InflateFrame(bytes));
   Reader r(raw);
-  if (section.kind == IndexSection::Kind::kBloom) {
+  {
     const uint64_t nwords = r.Varint();
     if (!r.ok() || nwords != index->bloom_words_total || nwords != r.remaining() / 8 ||
         r.remaining() % 8 != 0) {
@@ -496,14 +581,6 @@ Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
     index->bloom_loaded = true;
     return OkStatus();
   }
-  FieldCounts c;
-  RETURN_IF_ERROR(ParseFieldCounts(r, kSegmentIndexVersion, *index, &c));
-  if (!r.done()) return Corrupt("trailing section content");
-  if (c.field_id != section.field_id || index->CountsFor(c.field_id) != nullptr) {
-    return Corrupt("section for another field");
-  }
-  index->counts.push_back(std::move(c));
-  return OkStatus();
 }
 
 Result<SegmentIndex> DecodeSegmentIndex(std::string_view blob) {

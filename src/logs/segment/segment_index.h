@@ -11,9 +11,10 @@
 //
 // The index is an optimisation and never trusted for correctness: a search
 // uses it only to skip blocks and re-checks every candidate record. The blob
-// is versioned and checksummed (a zstd frame with its content checksum); a
-// blob that fails any check is reported as kDataLoss and the search falls
-// back to scanning the data object.
+// is versioned and checksummed: a head and separately checksummed sections
+// (see EncodeSegmentIndex), so a search reads and checks only the parts its
+// query needs; a part that fails any check is reported as kDataLoss and the
+// search falls back to scanning the data object.
 //
 // Thread safety: plain data; a const SegmentIndex may be read concurrently.
 #ifndef KURA_LOGS_SEGMENT_SEGMENT_INDEX_H_
@@ -85,8 +86,13 @@ struct FieldCounts {
   size_t field_id = 0;
   // Distinct values in this segment; "" stands for "field absent".
   std::vector<std::string> values;
-  // per_block[b] = (index into values, number of records) pairs of block b.
+  // per_block[b] = (index into values, number of records) pairs of block b,
+  // ids ascending.
   std::vector<std::vector<std::pair<uint32_t, uint64_t>>> per_block;
+  // Loaded for some values only (LoadIndexSection's only_values): `values`
+  // holds those present in the segment, and a block's pairs do not add up
+  // to its record count. Exact for queries on those values without NOT.
+  bool partial = false;
 };
 
 struct SegmentIndex {
@@ -129,8 +135,10 @@ struct IndexSection {
 // The stored blob (version 3): "kura-idx", u32 version (LE), u32 head length
 // H (LE), the head (one zstd frame with content checksum: header, block
 // table, low-cardinality counts, section table), u64 Hash64 (tokens.h) of all
-// preceding bytes; then the sections (each one zstd frame, its Hash64 kept in
-// the section table): Bloom filters, principal counts.
+// preceding bytes; then the sections, each with its Hash64 in the section
+// table: the Bloom filters (one zstd frame), the principal counts (stored
+// uncompressed, value-major: per value its (block, records) postings, so a
+// needle query reads them without decompressing and decodes one value).
 std::string EncodeSegmentIndex(const SegmentIndex& index);
 
 // Given at least the first 16 bytes of a blob: how many leading bytes
@@ -151,10 +159,13 @@ struct SegmentIndexHead {
 Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob);
 
 // Checks (length, Hash64, zstd checksum, consistency with the head) and
-// loads one section's bytes into *index. kDataLoss when any check fails
-// (*index may then hold a partially loaded filter: discard it).
+// loads one section's bytes into *index. For a counts section,
+// `only_values` (if not null) loads just those values (FieldCounts::partial;
+// the others' postings are skipped). kDataLoss when any check fails (*index
+// may then hold a partially loaded filter: discard it).
 Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
-                        SegmentIndex* index);
+                        SegmentIndex* index,
+                        const std::vector<std::string>* only_values = nullptr);
 
 // Parses a whole blob (head and every section). kDataLoss (with what is
 // wrong) for a bad magic, an unknown version, a checksum mismatch or any

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -182,6 +183,32 @@ TEST(SegmentIndexTest, HeadAndSectionsLoadSeparately) {
     EXPECT_EQ(LoadIndexSection(s, bytes.substr(1), &scratch).code(), StatusCode::kDataLoss);
     ASSERT_TRUE(LoadIndexSection(s, bytes, &x).ok());
   }
+  // Loading one value of the principal counts: only its postings.
+  const IndexSection& counts = head->sections[1];
+  ASSERT_EQ(counts.kind, IndexSection::Kind::kCounts);
+  SegmentIndex some = head->index;
+  const std::vector<std::string> only = {"nobody", "alice"};
+  ASSERT_TRUE(
+      LoadIndexSection(counts, seg.index.substr(counts.offset, counts.length), &some, &only).ok());
+  const FieldCounts* part = some.CountsFor(kPrincipalFieldId);
+  ASSERT_NE(part, nullptr);
+  EXPECT_TRUE(part->partial);
+  EXPECT_EQ(part->values, std::vector<std::string>{"alice"});
+  const FieldCounts* all = full->CountsFor(kPrincipalFieldId);
+  const auto alice = static_cast<uint32_t>(
+      std::find(all->values.begin(), all->values.end(), "alice") - all->values.begin());
+  uint64_t total = 0;
+  for (size_t b = 0; b < full->blocks.size(); ++b) {
+    std::vector<std::pair<uint32_t, uint64_t>> want;
+    for (const auto& [id, n] : all->per_block[b]) {
+      if (id == alice) want.emplace_back(0, n);
+    }
+    EXPECT_EQ(part->per_block[b], want) << "block " << b;
+    for (const auto& pr : want) total += pr.second;
+  }
+  EXPECT_EQ(total, 80u);  // 400 records, principals round-robin over 5
+  EXPECT_FALSE(all->partial);
+
   EXPECT_TRUE(x.bloom_loaded);
   EXPECT_EQ(x.bloom_words, full->bloom_words);
   ASSERT_NE(x.CountsFor(kPrincipalFieldId), nullptr);
