@@ -94,7 +94,6 @@ Status LoadRest(const ConfigTable& root, LogsConfig& c) {
     if (c.seal_max_age.count() < 1) return s->Error("max_age", "must be at least 1s");
   }
   ASSIGN_OR_RETURN(std::optional<ConfigTable> a, root.OptionalTable("audit"));
-  c.audit_store = true;  // the file's default
   if (a) {
     ASSIGN_OR_RETURN(c.audit_file, a->StringOr("file", ""));
     ASSIGN_OR_RETURN(c.audit_stdout, a->BoolOr("stdout", false));

@@ -72,9 +72,7 @@ struct LogsConfig {
   std::string audit_file;  // "" = none
   bool audit_stdout = false;
   // Also ingest them into this node's own store (IngestAuditSink).
-  // LoadLogsConfig defaults it to true ([audit] store); a LogsConfig built in
-  // code (tests) opts in explicitly.
-  bool audit_store = false;
+  bool audit_store = true;
 
   // [[tail]]: JSON-lines audit files to follow (the vault's audit file).
   // With audit_store on, the node also follows kAdminAuditFile.
