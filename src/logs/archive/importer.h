@@ -38,7 +38,10 @@
 
 namespace kura::logs {
 
-inline constexpr size_t kDefaultImportSegmentBytes = size_t{64} << 20;
+// A bulk import seals larger segments than a live node (64 MiB): fewer
+// objects per day for Athena/Trino (which prefer files of 128 MiB+) and fewer
+// per-segment index reads for a search over months.
+inline constexpr size_t kDefaultImportSegmentBytes = size_t{256} << 20;
 // How many rejected lines are listed individually (all are counted).
 inline constexpr size_t kMaxListedRejections = 100;
 
