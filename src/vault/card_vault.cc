@@ -78,47 +78,17 @@ CardView CardVault::ViewOf(const CardRecord& rec) {
 }
 
 Result<StoreOutcome> CardVault::Store(const CardInput& input) {
-  ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
-  SecretBytes pan = SecretBytes::FromString(pan_str);
-  SecureZero(pan_str.data(), pan_str.size());
-  RETURN_IF_ERROR(ValidateExpiry(input.exp_month, input.exp_year, clock_));
-  if (input.name && input.name->size() > kMaxCardholderNameBytes) {
-    return InvalidArgumentError("name must be at most " +
-                                std::to_string(kMaxCardholderNameBytes) + " bytes");
-  }
-
-  const std::string fingerprint = crypto::HexEncode(keyring_.Fingerprint(pan.view()));
   ASSIGN_OR_RETURN(auto active, keyring_.ActiveDataKey());
   const int dek_version = active.first;
   const SecretBytes& dek = active.second;
-
   CardRecord rec;
-  rec.fingerprint = fingerprint;
-  rec.dek_version = dek_version;
-  rec.bin = Bin(pan.view(), options_.bin_length);
-  rec.last4 = Last4(pan.view());
-  rec.masked_pan = MaskPan(pan.view());
-  rec.exp_month = input.exp_month;
-  rec.exp_year = input.exp_year;
-  rec.brand = std::string(BrandName(DetectBrand(pan.view())));
-  rec.token_format = std::string(FormatName(input.token_format));
-  rec.created_ms = clock_.NowUnixMillis();
-
-  CardInput normalized;
-  normalized.pan = pan.Clone();
-  if (input.name) normalized.name = input.name->Clone();
+  CardInput plain;
+  RETURN_IF_ERROR(PrepareRecord(input, dek_version, dek, rec, plain));
 
   for (int attempt = 0; attempt < kMaxTokenAttempts; ++attempt) {
-    if (input.token_format == TokenFormat::kFpt) {
-      ASSIGN_OR_RETURN(rec.token, GenerateFptToken(pan.view(), options_.fpt_keep_bin,
-                                                   options_.bin_length, random_));
-    } else {
-      ASSIGN_OR_RETURN(rec.token, GenerateRandomToken(random_));
-    }
-    ASSIGN_OR_RETURN(rec.sealed, Seal(rec.token, dek_version, dek, normalized));
-
+    if (attempt > 0) RETURN_IF_ERROR(DrawTokenAndSeal(input, plain, dek_version, dek, rec));
     StoreOutcome out;
-    out.fingerprint = fingerprint;
+    out.fingerprint = rec.fingerprint;
     if (input.dedup) {
       Result<InsertOutcome> r = store_.InsertOrGetByFingerprint(rec);
       if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists) continue;  // token clash
@@ -151,7 +121,8 @@ Status CardVault::DrawTokenAndSeal(const CardInput& input, const CardInput& plai
 
 Status CardVault::PrepareRecord(const CardInput& input, int dek_version, const SecretBytes& dek,
                                 CardRecord& rec, CardInput& plain) {
-  // The same checks and derived fields as Store.
+  // Validation first (nothing derived from a bad card), then the record's
+  // public fields, then a token and the sealed plaintext.
   ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
   plain.pan = SecretBytes::FromString(pan_str);
   SecureZero(pan_str.data(), pan_str.size());

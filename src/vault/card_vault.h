@@ -137,7 +137,7 @@ class CardVault {
   static CardView ViewOf(const CardRecord& rec);
   Result<std::string> Seal(const std::string& token, int dek_version, const SecretBytes& dek,
                            const CardInput& input);
-  // StoreBatch's per-card work: validates and normalises `input`, fills
+  // Store's and StoreBatch's per-card work: validates and normalises `input`, fills
   // `rec` (fingerprint, truncated forms, token, sealed data) and `plain`
   // (the normalised PAN and name, kept for re-sealing after a token clash).
   Status PrepareRecord(const CardInput& input, int dek_version, const SecretBytes& dek,
