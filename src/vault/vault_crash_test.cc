@@ -3,7 +3,6 @@
 // was acknowledged (HTTP 201) still reveals to the right PAN.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,71 +20,43 @@
 
 #include "core/http/https_client.h"
 #include "core/pan/luhn.h"
+#include "core/testing/child_process.h"
 #include "vault/dev_setup.h"
-
-extern char** environ;
 
 namespace kura::vault {
 namespace {
 
 namespace json = boost::json;
 
-std::string KuraBinary() {
-  const char* dir = std::getenv("KURA_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/src/cli/kura";
-}
-
 // A running `kura vault serve` child process.
 class VaultProcess {
  public:
-  VaultProcess(const DevSetup& d) {
-    int pipefd[2];
-    EXPECT_EQ(pipe(pipefd), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-    std::vector<std::string> args = {KuraBinary(), "vault", "serve", "--config", d.config_path};
-    for (const std::string& c : d.component_paths) {
-      args.push_back("--component");
-      args.push_back(c);
-    }
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[1]);
-    stderr_fd_ = pipefd[0];
+  explicit VaultProcess(const DevSetup& d) : child_(Args(d), STDERR_FILENO) {
+    EXPECT_TRUE(child_.started());
     // Wait for "listening on https://127.0.0.1:PORT".
-    std::string out;
-    char buf[256];
-    while (out.find('\n', out.find("listening on")) == std::string::npos) {
-      ssize_t n = read(stderr_fd_, buf, sizeof buf);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
+    const std::string out = child_.ReadUntil([](const std::string& o) {
+      return o.find('\n', o.find("listening on")) != std::string::npos;
+    });
     const size_t at = out.find("127.0.0.1:");
     EXPECT_NE(at, std::string::npos) << "vault did not start: " << out;
     if (at != std::string::npos) port_ = static_cast<uint16_t>(std::stoi(out.substr(at + 10)));
   }
-  ~VaultProcess() {
-    if (pid_ > 0) Kill(SIGKILL);
-    if (stderr_fd_ >= 0) close(stderr_fd_);
-  }
   // Sends `sig` and reaps the process; returns its wait status.
-  int Kill(int sig) {
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
+  int Kill(int sig) { return child_.Kill(sig); }
   uint16_t port() const { return port_; }
 
  private:
-  pid_t pid_ = -1;
-  int stderr_fd_ = -1;
+  static std::vector<std::string> Args(const DevSetup& d) {
+    std::vector<std::string> args = {kura::testing::KuraBinary(), "vault", "serve", "--config",
+                                     d.config_path};
+    for (const std::string& c : d.component_paths) {
+      args.push_back("--component");
+      args.push_back(c);
+    }
+    return args;
+  }
+
+  kura::testing::ChildProcess child_;
   uint16_t port_ = 0;
 };
 

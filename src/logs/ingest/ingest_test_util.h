@@ -12,28 +12,12 @@
 #include <vector>
 
 #include "core/fs/file_system.h"
+#include "core/testing/temp_dir.h"
 #include "logs/record/log_record.h"
 
 namespace kura::logs::testing {
 
-// A fresh directory under /tmp, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/kura-logs-ingest-XXXXXX";
-    path_ = mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using kura::testing::TempDir;
 
 inline LogRecord MakeRecord(std::string message, int64_t received_ms = 1'767'225'600'000) {
   LogRecord r;

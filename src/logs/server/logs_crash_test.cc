@@ -3,9 +3,9 @@
 // acknowledged event must be in the store (WAL or archive) with a valid
 // chain, and a graceful stop must exit 0.
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
 
 #include <gtest/gtest.h>
 
@@ -22,6 +22,7 @@
 
 #include "core/auth/api_key_store.h"
 #include "core/blob/local_blob_store.h"
+#include "core/testing/child_process.h"
 #include "core/http/http_test_util.h"
 #include "core/http/https_client.h"
 #include "logs/archive/digest_keys.h"
@@ -29,62 +30,28 @@
 #include "logs/ingest/wal_reader.h"
 #include "logs/segment/segment_reader.h"
 
-extern char** environ;
-
 namespace kura::logs {
 namespace {
 
 namespace json = boost::json;
 
-std::string KuraBinary() {
-  const char* dir = std::getenv("KURA_BINARY_DIR");
-  return std::string(dir ? dir : ".") + "/src/cli/kura";
-}
-
+// A running `kura logs serve` child process.
 class LogsProcess {
  public:
-  explicit LogsProcess(const std::string& config) {
-    int pipefd[2];
-    EXPECT_EQ(pipe(pipefd), 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-    std::vector<std::string> args = {KuraBinary(), "logs", "serve", "--config", config};
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    close(pipefd[1]);
-    fd_ = pipefd[0];
-    std::string out;
-    char buf[256];
-    while (out.find("ready") == std::string::npos) {
-      ssize_t n = read(fd_, buf, sizeof buf);
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
+  explicit LogsProcess(const std::string& config)
+      : child_({kura::testing::KuraBinary(), "logs", "serve", "--config", config}, STDOUT_FILENO) {
+    EXPECT_TRUE(child_.started());
+    const std::string out = child_.ReadUntil(
+        [](const std::string& o) { return o.find("ready") != std::string::npos; });
     const size_t at = out.find("https listening on 127.0.0.1:");
     EXPECT_NE(at, std::string::npos) << "logs did not start: " << out;
     if (at != std::string::npos) port_ = static_cast<uint16_t>(std::stoi(out.substr(at + 29)));
   }
-  ~LogsProcess() {
-    if (pid_ > 0) Kill(SIGKILL);
-    if (fd_ >= 0) close(fd_);
-  }
-  int Kill(int sig) {
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
+  int Kill(int sig) { return child_.Kill(sig); }
   uint16_t port() const { return port_; }
 
  private:
-  pid_t pid_ = -1;
-  int fd_ = -1;
+  kura::testing::ChildProcess child_;
   uint16_t port_ = 0;
 };
 
