@@ -6,6 +6,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
+#include <exception>
+#include <future>
+#include <memory>
+#include <system_error>
 #include <fstream>
 
 #include "core/base/secret.h"
@@ -187,17 +192,27 @@ class RowBatch {
   size_t pan_col_ = static_cast<size_t>(-1);
 };
 
-// Tokenizes the batch's cards and writes its rows in input order.
-Status FlushBatch(RowBatch& batch, std::ostream& out, const TokenizeOptions& options,
-                  const BatchCardTokenizer& tokenizer, size_t pan_col, TokenizeReport& report) {
-  if (batch.empty()) return OkStatus();
-  if (options.check_continue) RETURN_IF_ERROR(options.check_continue());
-  std::vector<Result<TokenizedCard>> tokens;
-  if (!batch.cards().empty()) {
-    ASSIGN_OR_RETURN(tokens, tokenizer(batch.cards()));
+using BatchTokens = Result<std::vector<Result<TokenizedCard>>>;
+
+// Runs the tokenizer over a batch's cards. Runs on a pipeline thread: any
+// exception (allocation failure) ends here as an error.
+BatchTokens TokenizeBatch(const BatchCardTokenizer& tokenizer,
+                          const std::vector<CardToTokenize>& cards) {
+  if (cards.empty()) return std::vector<Result<TokenizedCard>>();
+  try {
+    return tokenizer(cards);
+  } catch (const std::exception&) {
+    return ResourceExhaustedError("tokenize-file: out of memory while tokenizing a batch");
   }
+}
+
+// Writes a tokenized batch's rows in input order and clears it.
+Status WriteBatch(RowBatch& batch, BatchTokens tokens_or, std::ostream& out,
+                  const TokenizeOptions& options, size_t pan_col, TokenizeReport& report) {
   // The PANs are not needed any more: wipe them before anything is written.
   batch.WipePans();
+  RETURN_IF_ERROR(tokens_or.status());
+  std::vector<Result<TokenizedCard>>& tokens = *tokens_or;
   for (size_t i = 0; i < batch.size(); ++i) {
     std::vector<std::string>& fields = batch.row(i);
     const size_t k = batch.card_of(i);
@@ -229,12 +244,104 @@ Status FlushBatch(RowBatch& batch, std::ostream& out, const TokenizeOptions& opt
   return OkStatus();
 }
 
+// The batches of one file: the one being filled, and up to
+// options.max_batches_in_flight handed to the tokenizer (each on its own
+// thread), written out in input order as they complete.
+class BatchPipeline {
+ public:
+  BatchPipeline(const TokenizeOptions& options, const BatchCardTokenizer& tokenizer,
+                std::ostream& out, size_t pan_col, TokenizeReport& report)
+      : options_(options), tokenizer_(tokenizer), out_(out), pan_col_(pan_col), report_(report) {
+    filling_ = NewBatch();
+  }
+  // Waits for every batch still being tokenized (their PANs are wiped by
+  // ~RowBatch); their output is not written.
+  ~BatchPipeline() {
+    for (InFlight& f : in_flight_) {
+      if (f.tokens.valid()) f.tokens.wait();
+    }
+  }
+  BatchPipeline(const BatchPipeline&) = delete;
+  BatchPipeline& operator=(const BatchPipeline&) = delete;
+
+  RowBatch& filling() { return *filling_; }
+
+  // Hands the filling batch to the tokenizer (if it has rows), first writing
+  // the oldest batch if the pipeline is full.
+  Status Launch() {
+    if (filling_->empty()) return OkStatus();
+    if (options_.check_continue) RETURN_IF_ERROR(options_.check_continue());
+    if (in_flight_.size() >= options_.max_batches_in_flight) RETURN_IF_ERROR(WriteOldest());
+    InFlight f;
+    f.batch = std::move(filling_);
+    const std::vector<CardToTokenize>* cards = &f.batch->cards();
+    const BatchCardTokenizer* tokenizer = &tokenizer_;
+    try {
+      f.tokens = std::async(std::launch::async,
+                            [tokenizer, cards] { return TokenizeBatch(*tokenizer, *cards); });
+    } catch (const std::system_error&) {
+      // No thread to be had: tokenize on this one.
+      std::promise<BatchTokens> done;
+      done.set_value(TokenizeBatch(*tokenizer, *cards));
+      f.tokens = done.get_future();
+    }
+    in_flight_.push_back(std::move(f));
+    filling_ = NewBatch();
+    return OkStatus();
+  }
+
+  // Launches the last batch and writes every batch in order.
+  Status Finish() {
+    RETURN_IF_ERROR(Launch());
+    while (!in_flight_.empty()) RETURN_IF_ERROR(WriteOldest());
+    return OkStatus();
+  }
+
+ private:
+  struct InFlight {
+    std::unique_ptr<RowBatch> batch;
+    std::future<BatchTokens> tokens;
+  };
+
+  std::unique_ptr<RowBatch> NewBatch() {
+    std::unique_ptr<RowBatch> b;
+    if (!spare_.empty()) {
+      b = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      b = std::make_unique<RowBatch>(options_.batch_rows);
+      b->set_pan_column(pan_col_);
+    }
+    return b;
+  }
+
+  Status WriteOldest() {
+    InFlight f = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    Status s = WriteBatch(*f.batch, f.tokens.get(), out_, options_, pan_col_, report_);
+    if (s.ok()) spare_.push_back(std::move(f.batch));  // rows and strings are reused
+    return s;
+  }
+
+  const TokenizeOptions& options_;
+  const BatchCardTokenizer& tokenizer_;
+  std::ostream& out_;
+  const size_t pan_col_;
+  TokenizeReport& report_;
+  std::unique_ptr<RowBatch> filling_;
+  std::deque<InFlight> in_flight_;
+  std::vector<std::unique_ptr<RowBatch>> spare_;
+};
+
 }  // namespace
 
 Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
                                    const TokenizeOptions& options,
                                    const BatchCardTokenizer& tokenizer) {
   if (options.batch_rows == 0) return InvalidArgumentError("batch_rows must be at least 1");
+  if (options.max_batches_in_flight == 0) {
+    return InvalidArgumentError("max_batches_in_flight must be at least 1");
+  }
   TokenizeReport report;
   std::vector<std::string> fields;
   int64_t line = 1;
@@ -252,9 +359,9 @@ Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
   if (options.add_masked) fields.push_back(options.pan_column + "_masked");
   if (options.add_last4) fields.push_back(options.pan_column + "_last4");
   WriteRecord(out, fields);
-  RowBatch batch(options.batch_rows);
-  batch.set_pan_column(pan_col);
+  BatchPipeline pipeline(options, tokenizer, out, pan_col, report);
   for (;;) {
+    RowBatch& batch = pipeline.filling();
     const int64_t record_line = line;
     std::vector<std::string>& row = batch.Next();
     ASSIGN_OR_RETURN(bool more, ReadRecord(in, row, line));
@@ -275,9 +382,9 @@ Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
       batch.cards().push_back(CardToTokenize{row[pan_col], month, year});
     }
     batch.Commit(record_line, card);
-    if (batch.full()) RETURN_IF_ERROR(FlushBatch(batch, out, options, tokenizer, pan_col, report));
+    if (batch.full()) RETURN_IF_ERROR(pipeline.Launch());
   }
-  RETURN_IF_ERROR(FlushBatch(batch, out, options, tokenizer, pan_col, report));
+  RETURN_IF_ERROR(pipeline.Finish());
   out.flush();
   if (!out) return InternalError("write failed");
   return report;

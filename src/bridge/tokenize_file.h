@@ -50,6 +50,9 @@ inline constexpr size_t kMaxCsvRecordBytes = 1 << 20;
 inline constexpr size_t kMaxReportedInvalidLines = 100;
 // Rows per tokenizer call (and so per vault commit) by default.
 inline constexpr size_t kTokenizeBatchRows = 50000;
+// Tokenizer calls the vault-backed tokenize-file keeps running at once: one
+// batch's cards are sealed while the previous batch commits.
+inline constexpr size_t kVaultBatchesInFlight = 2;
 
 struct TokenizedCard {
   std::string token;
@@ -83,6 +86,13 @@ struct TokenizeOptions {
   bool add_last4 = false;
   // Data rows per tokenizer call (>= 1).
   size_t batch_rows = kTokenizeBatchRows;
+  // Batches handed to the tokenizer at once (>= 1), each on its own thread,
+  // while the next batch is read; output is still written in input order.
+  // With 1, calls never overlap (but run on a thread of their own); with
+  // more, the tokenizer must be safe to call concurrently, and a card
+  // repeated in two overlapping batches must still get one token (the
+  // vault's de-duplicating StoreBatch guarantees that).
+  size_t max_batches_in_flight = 1;
   // Asked before each batch; a non-OK status stops the file with that status
   // (e.g. kDeadlineExceeded at the job's time limit). Empty: never stops.
   std::function<Status()> check_continue;
@@ -115,7 +125,8 @@ Result<TokenizeReport> TokenizeCsvFile(const std::string& in_path, const std::st
 
 // Batch tokenizer storing the cards in `vault` with CardVault::StoreBatch
 // (random tokens, dedup on, so the same PAN always maps to the same token,
-// also within one batch): one durable commit per batch.
+// also within one batch and across overlapping batches): one durable commit
+// per batch. Safe to call concurrently (max_batches_in_flight > 1).
 BatchCardTokenizer VaultBatchTokenizer(vault::CardVault& vault);
 
 // The same with CardVault::Store, one durable commit per card (slow; kept

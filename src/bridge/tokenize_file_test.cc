@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "bridge/test_util.h"
 #include "core/pan/luhn.h"
@@ -123,7 +126,8 @@ class FakeBatchTokenizer {
           continue;
         }
         auto [it, fresh] = tokens.emplace(std::string(c.pan), "tok_" + std::to_string(tokens.size()));
-        out.push_back(TokenizedCard{it->second, "masked", std::string(c.pan.substr(c.pan.size() - 4))});
+        TokenizedCard card{it->second, "masked", std::string(c.pan.substr(c.pan.size() - 4))};
+        out.emplace_back(std::move(card));
       }
       return out;
     };
@@ -182,6 +186,71 @@ TEST(TokenizeFileTest, BatchesKeepRowOrderLineNumbersAndDedup) {
   EXPECT_EQ(token_of("2"), token_of("22"));
   EXPECT_NE(token_of("2"), token_of("4"));
   EXPECT_FALSE(pan::ContainsPan(text));
+}
+
+// Thread-safe, and its tokens depend only on the PAN, so output does not
+// depend on which batch finished first.
+class ConcurrentFakeTokenizer {
+ public:
+  BatchCardTokenizer Fn() {
+    return [this](const std::vector<CardToTokenize>& cards)
+               -> Result<std::vector<Result<TokenizedCard>>> {
+      const int now = ++running;
+      int seen = max_running.load();
+      while (now > seen && !max_running.compare_exchange_weak(seen, now)) {
+      }
+      // Long enough for the next batch to be launched meanwhile.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::vector<Result<TokenizedCard>> out;
+      for (const CardToTokenize& c : cards) {
+        if (!pan::LuhnValid(c.pan)) {
+          out.push_back(InvalidArgumentError("pan fails the Luhn check"));
+        } else {
+          const std::string last4(c.pan.substr(c.pan.size() - 4));
+          TokenizedCard card{"tok_" + std::to_string(c.pan.size()) + "_" + last4, "masked", last4};
+          out.emplace_back(std::move(card));
+        }
+      }
+      ++calls;
+      --running;
+      return out;
+    };
+  }
+  std::atomic<int> running{0};
+  std::atomic<int> max_running{0};
+  std::atomic<int> calls{0};
+};
+
+TEST(TokenizeFileTest, OverlappingBatchesWriteTheSameOutputInOrder) {
+  const std::string csv = CsvOfRows(60);
+  ConcurrentFakeTokenizer one_fake;
+  TokenizeOptions one = Options();
+  one.batch_rows = 5;
+  std::istringstream in1(csv);
+  std::ostringstream out1;
+  Result<TokenizeReport> r1 = TokenizeCsv(in1, out1, one, one_fake.Fn());
+  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  EXPECT_EQ(one_fake.max_running.load(), 1);  // calls never overlap by default
+
+  ConcurrentFakeTokenizer fake;
+  TokenizeOptions three = one;
+  three.max_batches_in_flight = 3;
+  std::istringstream in2(csv);
+  std::ostringstream out2;
+  Result<TokenizeReport> r2 = TokenizeCsv(in2, out2, three, fake.Fn());
+  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
+  EXPECT_EQ(out2.str(), out1.str());
+  EXPECT_EQ(r2->Summary(), r1->Summary());
+  EXPECT_EQ(fake.calls.load(), 12);
+  EXPECT_GE(fake.max_running.load(), 2);  // batches did overlap
+  EXPECT_LE(fake.max_running.load(), 3);
+
+  TokenizeOptions zero = Options();
+  zero.max_batches_in_flight = 0;
+  std::istringstream in3(csv);
+  std::ostringstream out3;
+  EXPECT_EQ(TokenizeCsv(in3, out3, zero, fake.Fn()).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(TokenizeFileTest, CheckBetweenBatchesStopsTheFile) {

@@ -65,6 +65,7 @@ std::map<std::string, BuiltinJob> MakeVaultJobs(vault::CardVault& vault, keyring
     options.add_masked = Param(ctx.request, "masked") == "true";
     options.add_last4 = Param(ctx.request, "last4") == "true";
     options.check_continue = ctx.check_continue;
+    options.max_batches_in_flight = kVaultBatchesInFlight;
     ASSIGN_OR_RETURN(TokenizeReport report,
                      TokenizeCsvFile(JoinPath(dir, input),
                                      JoinPath(ctx.workdir, std::string(kTokenizedArtifactName)),

@@ -260,6 +260,7 @@ int TokenizeFile(CliContext& ctx, const VaultJobFlags& f) {
   o.exp_column = f.exp_column;
   o.add_masked = f.masked;
   o.add_last4 = f.last4;
+  o.max_batches_in_flight = bridge::kVaultBatchesInFlight;
   Result<bridge::TokenizeReport> r =
       bridge::TokenizeCsvFile(f.input, f.output, o, bridge::VaultBatchTokenizer(*(*v)->vault));
   if (!r.ok()) return Fail(ctx, r.status());

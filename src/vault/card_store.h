@@ -38,7 +38,7 @@ inline constexpr size_t kMaxListLimit = 10'000;
 
 struct CardRecord {
   std::string token;        // primary key
-  std::string fingerprint;  // hex HMAC of the PAN, for de-duplication
+  std::string fingerprint;  // lower-case hex HMAC of the PAN, for de-duplication
   int dek_version = 0;      // data-encryption key that sealed `sealed`
   std::string sealed;       // AES-GCM blob; opaque binary bytes to the store
   std::string bin;          // first 6 (or 8) digits
@@ -70,8 +70,9 @@ class CardStore {
   virtual ~CardStore() = default;
 
   // Stores a new record. Errors: kAlreadyExists if the token is taken (callers
-  // generate a new token and retry); kInvalidArgument if the token or
-  // fingerprint is empty or too long, or sealed is empty or too large;
+  // generate a new token and retry); kInvalidArgument if the token is empty
+  // or too long, the fingerprint is not lower-case hex of even length (at
+  // most kMaxFingerprintLength characters), or sealed is empty or too large;
   // kUnavailable / kResourceExhausted / kInternal / kDataLoss on storage
   // failures.
   virtual Status Insert(const CardRecord& record) = 0;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <exception>
 #include <future>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -29,10 +30,15 @@ namespace {
   "token, fingerprint, dek_version, sealed, bin, last4, masked_pan, exp_month, exp_year, " \
   "brand, token_format, created_ms"
 
+// Schema v2. Rows are appended in insertion order (the integer primary key),
+// so storing a card writes the table's last page instead of a random one;
+// only the token and fingerprint indexes take random inserts, and their
+// entries are small (the fingerprint is stored as its 32 raw bytes, not hex).
 constexpr const char* kSchemaSql =
     "CREATE TABLE IF NOT EXISTS cards ("
-    "  token TEXT PRIMARY KEY NOT NULL,"
-    "  fingerprint TEXT NOT NULL,"
+    "  id INTEGER PRIMARY KEY,"
+    "  token TEXT NOT NULL,"
+    "  fingerprint BLOB NOT NULL,"
     "  dek_version INTEGER NOT NULL,"
     "  sealed BLOB NOT NULL,"
     "  bin TEXT NOT NULL,"
@@ -43,7 +49,8 @@ constexpr const char* kSchemaSql =
     "  brand TEXT NOT NULL,"
     "  token_format TEXT NOT NULL,"
     "  created_ms INTEGER NOT NULL"
-    ") WITHOUT ROWID;"
+    ");"
+    "CREATE UNIQUE INDEX IF NOT EXISTS cards_by_token ON cards (token);"
     "CREATE INDEX IF NOT EXISTS cards_by_fingerprint ON cards (fingerprint, created_ms);"
     "CREATE INDEX IF NOT EXISTS cards_by_expiry ON cards (exp_year, exp_month);"
     "CREATE TABLE IF NOT EXISTS reveal_nonces ("
@@ -51,6 +58,13 @@ constexpr const char* kSchemaSql =
     "  expires_ms INTEGER NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+// Schema v1 (token-keyed WITHOUT ROWID table, hex fingerprints) is migrated
+// in place by MigrateV1: renamed, copied row by row, dropped.
+constexpr const char* kMigrateV1RenameSql =
+    "DROP INDEX IF EXISTS cards_by_fingerprint;"
+    "DROP INDEX IF EXISTS cards_by_expiry;"
+    "ALTER TABLE cards RENAME TO cards_v1;";
 
 constexpr std::string_view kInsertSql =
     "INSERT INTO cards (" KURA_CARD_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
@@ -62,7 +76,7 @@ constexpr std::string_view kDeleteSql = "DELETE FROM cards WHERE token = ?1";
 constexpr std::string_view kListExpiredSql =
     "SELECT " KURA_CARD_COLUMNS
     " FROM cards WHERE (exp_year, exp_month) < (?1, ?2)"
-    " ORDER BY exp_year, exp_month, token LIMIT ?3";
+    " ORDER BY exp_year, exp_month, id LIMIT ?3";
 constexpr std::string_view kListByDekSql =
     "SELECT " KURA_CARD_COLUMNS
     " FROM cards WHERE dek_version = ?1 AND token > ?2 ORDER BY token LIMIT ?3";
@@ -139,6 +153,43 @@ constexpr int64_t kPageCacheKib = 16 * 1024;
 // Page cache of the writer while it runs an InsertBatch.
 constexpr int64_t kBatchPageCacheKib = 256 * 1024;
 
+// Fingerprints cross the CardStore interface as lower-case hex (CardRecord)
+// and are stored as the raw bytes. Only lower-case hex round-trips exactly,
+// so nothing else is accepted.
+int LowerHexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+Result<std::string> FingerprintBytes(std::string_view hex) {
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > kMaxFingerprintLength) {
+    return InvalidArgumentError("card store: fingerprint must be lower-case hex of even length, 2 to " +
+                                std::to_string(kMaxFingerprintLength) + " characters");
+  }
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = LowerHexValue(hex[2 * i]);
+    const int lo = LowerHexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return InvalidArgumentError("card store: fingerprint must be lower-case hex");
+    }
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+std::string FingerprintHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[b >> 4];
+    out[2 * i + 1] = kDigits[b & 0x0f];
+  }
+  return out;
+}
+
 Status ConfigureConnection(Connection& c, bool reader) {
   RETURN_IF_ERROR(Run(c, "PRAGMA synchronous=FULL", "set synchronous"));
   RETURN_IF_ERROR(Run(c, "PRAGMA secure_delete=ON", "set secure_delete"));
@@ -162,16 +213,66 @@ Status EnableWal(Connection& c) {
   return OkStatus();
 }
 
+// Copies every v1 card (hex fingerprint TEXT, token-keyed table, renamed to
+// cards_v1) into the v2 table, in token order. Errors: kDataLoss if a v1
+// row's fingerprint is not lower-case hex (nothing is guessed); storage
+// errors.
+Status CopyV1Cards(Connection& c) {
+  ASSIGN_OR_RETURN(
+      Statement read,
+      c.Prepare("SELECT token, fingerprint, dek_version, sealed, bin, last4, masked_pan, exp_month,"
+                " exp_year, brand, token_format, created_ms FROM cards_v1 ORDER BY token",
+                "migrate schema v1: read"));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, read.Step());
+    if (!row) return OkStatus();
+    Result<std::string> fingerprint = FingerprintBytes(read.ColumnText(1));
+    if (!fingerprint.ok()) {
+      return DataLossError("card store: migrate schema v1: a card has a malformed fingerprint");
+    }
+    // Cached by the connection; resets itself at the end of each iteration.
+    ASSIGN_OR_RETURN(Statement write, c.Prepare(kInsertSql, "migrate schema v1: write"));
+    write.BindText(1, read.ColumnText(0))
+        .BindBlob(2, *fingerprint)
+        .BindInt64(3, read.ColumnInt64(2))
+        .BindBlob(4, read.ColumnBlob(3))
+        .BindText(5, read.ColumnText(4))
+        .BindText(6, read.ColumnText(5))
+        .BindText(7, read.ColumnText(6))
+        .BindInt64(8, read.ColumnInt64(7))
+        .BindInt64(9, read.ColumnInt64(8))
+        .BindText(10, read.ColumnText(9))
+        .BindText(11, read.ColumnText(10))
+        .BindInt64(12, read.ColumnInt64(11));
+    RETURN_IF_ERROR(write.Step().status());
+  }
+}
+
+// Migrates a schema-1 database in place: the v1 table is renamed, copied and
+// dropped (its freed pages are zeroed: secure_delete). Runs inside the schema
+// transaction, so a failure leaves the v1 database as it was.
+Status MigrateV1(Connection& c) {
+  RETURN_IF_ERROR(c.Exec(kMigrateV1RenameSql, "migrate schema v1"));
+  RETURN_IF_ERROR(c.Exec(kSchemaSql, "create schema"));
+  RETURN_IF_ERROR(CopyV1Cards(c));  // its read statement is reset on return
+  return c.Exec("DROP TABLE cards_v1", "migrate schema v1: drop old table");
+}
+
 Status CreateSchemaInTransaction(Connection& c) {
   RETURN_IF_ERROR(c.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
                          "create schema"));
-  ASSIGN_OR_RETURN(Statement st,
-                   c.Prepare("SELECT MAX(version) FROM schema_version", "read schema version"));
-  ASSIGN_OR_RETURN(const bool row, st.Step());
-  const int64_t version = row ? st.ColumnInt64(0) : 0;
+  int64_t version = 0;
+  {
+    // Scoped: an unfinished statement would lock the tables MigrateV1 alters.
+    ASSIGN_OR_RETURN(Statement st,
+                     c.Prepare("SELECT MAX(version) FROM schema_version", "read schema version"));
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    version = row ? st.ColumnInt64(0) : 0;
+  }
   if (version > kCardStoreSchemaVersion) {
     return FailedPreconditionError("card store: database schema is newer than this program");
   }
+  if (version == 1) RETURN_IF_ERROR(MigrateV1(c));
   RETURN_IF_ERROR(c.Exec(kSchemaSql, "create schema"));
   if (version < kCardStoreSchemaVersion) {
     ASSIGN_OR_RETURN(Statement ins, c.Prepare("INSERT INTO schema_version (version) VALUES (?1)",
@@ -190,6 +291,7 @@ Status CreateSchema(Connection& c) {
   return s;
 }
 
+
 Status CheckLength(std::string_view value, size_t max, std::string_view what) {
   if (value.empty() || value.size() > max) {
     std::string message = "card store: ";
@@ -204,7 +306,7 @@ Status CheckLength(std::string_view value, size_t max, std::string_view what) {
 
 Status ValidateRecord(const CardRecord& r) {
   RETURN_IF_ERROR(CheckLength(r.token, kMaxTokenLength, "token"));
-  RETURN_IF_ERROR(CheckLength(r.fingerprint, kMaxFingerprintLength, "fingerprint"));
+  RETURN_IF_ERROR(FingerprintBytes(r.fingerprint).status());
   RETURN_IF_ERROR(CheckLength(r.sealed, kMaxSealedSize, "sealed data"));
   if (r.exp_month < 1 || r.exp_month > 12) {
     return InvalidArgumentError("card store: expiry month must be 1 to 12");
@@ -219,10 +321,11 @@ Status ValidateLimit(size_t limit) {
 
 int64_t ClampLimit(size_t limit) { return static_cast<int64_t>(std::min(limit, kMaxListLimit)); }
 
+
 CardRecord ReadRecord(const Statement& st) {
   CardRecord r;
   r.token = st.ColumnText(0);
-  r.fingerprint = st.ColumnText(1);
+  r.fingerprint = FingerprintHex(st.ColumnBlob(1));
   r.dek_version = static_cast<int>(st.ColumnInt64(2));
   r.sealed = st.ColumnBlob(3);
   r.bin = st.ColumnText(4);
@@ -254,6 +357,19 @@ Result<CardRecord> ReadOne(Connection& c, std::string_view sql, std::string_view
   return ReadRecord(st);
 }
 
+// The oldest record with this fingerprint (hex, as in CardRecord), or
+// nullopt. (No error for "none": de-duplicating batch inserts ask this for
+// every new card.)
+Result<std::optional<CardRecord>> FindByFingerprint(Connection& c, std::string_view fingerprint,
+                                                    std::string_view operation) {
+  ASSIGN_OR_RETURN(const std::string key, FingerprintBytes(fingerprint));
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByFingerprintSql, operation));
+  st.BindBlob(1, key);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<CardRecord>();
+  return std::optional<CardRecord>(ReadRecord(st));
+}
+
 Result<int64_t> ReadCount(Statement& st) {
   ASSIGN_OR_RETURN(const bool row, st.Step());
   if (!row) return InternalError("card store: count returned no row");
@@ -261,9 +377,10 @@ Result<int64_t> ReadCount(Statement& st) {
 }
 
 Status InsertRow(Connection& c, const CardRecord& r) {
+  ASSIGN_OR_RETURN(const std::string fingerprint, FingerprintBytes(r.fingerprint));
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertSql, "insert card"));
   st.BindText(1, r.token)
-      .BindText(2, r.fingerprint)
+      .BindBlob(2, fingerprint)
       .BindInt64(3, r.dek_version)
       .BindBlob(4, r.sealed)
       .BindText(5, r.bin)
@@ -487,13 +604,12 @@ Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord
   // earlier write of the batch: that is what makes the dedup race-free.
   const Status s = Submit(
       [&record, &outcome](Connection& c) -> Status {
-        Result<CardRecord> existing =
-            ReadOne(c, kGetByFingerprintSql, record.fingerprint, "find card by fingerprint");
-        if (existing.ok()) {
-          outcome = InsertOutcome{std::move(existing).value(), false};
+        ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
+                         FindByFingerprint(c, record.fingerprint, "find card by fingerprint"));
+        if (existing) {
+          outcome = InsertOutcome{std::move(*existing), false};
           return OkStatus();
         }
-        if (existing.status().code() != StatusCode::kNotFound) return existing.status();
         RETURN_IF_ERROR(InsertRow(c, record));
         outcome = InsertOutcome{record, true};
         return OkStatus();
@@ -517,10 +633,11 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   }
   if (valid.empty()) return out;
   // Items whose fingerprint is unique in the batch do not interact, so they
-  // go in token order: consecutive inserts then walk the primary-key B-tree
-  // from left to right instead of hopping between random leaf pages. Items
-  // sharing a fingerprint follow in their own order, so de-duplication
-  // within the batch is exactly that of one call after the other.
+  // go in fingerprint order: consecutive look-ups and inserts then walk the
+  // fingerprint index from left to right instead of hopping between random
+  // pages (rows themselves are appended). Items sharing a fingerprint follow
+  // in their own order, so de-duplication within the batch is exactly that of
+  // one call after the other.
   std::unordered_map<std::string_view, int> fingerprint_uses;
   for (size_t i : valid) ++fingerprint_uses[items[i].record.fingerprint];
   std::vector<size_t> order;
@@ -529,8 +646,12 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   for (size_t i : valid) {
     (fingerprint_uses[items[i].record.fingerprint] == 1 ? order : in_order).push_back(i);
   }
-  std::sort(order.begin(), order.end(),
-            [&items](size_t a, size_t b) { return items[a].record.token < items[b].record.token; });
+  // Lower-case hex of equal length sorts like the stored bytes.
+  std::sort(order.begin(), order.end(), [&items](size_t a, size_t b) {
+    const std::string& fa = items[a].record.fingerprint;
+    const std::string& fb = items[b].record.fingerprint;
+    return fa.size() != fb.size() ? fa.size() < fb.size() : fa < fb;
+  });
   order.insert(order.end(), in_order.begin(), in_order.end());
   const Status s = Submit(
       [&items, &order, &out](Connection& c) -> Status {
@@ -557,13 +678,12 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
     if (items[i].dedup) {
       // As in InsertOrGetByFingerprint; earlier items of this batch are
       // visible to the look-up (same transaction).
-      Result<CardRecord> existing =
-          ReadOne(c, kGetByFingerprintSql, record.fingerprint, "find card by fingerprint");
-      if (existing.ok()) {
-        out[i] = InsertOutcome{std::move(existing).value(), false};
+      ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
+                       FindByFingerprint(c, record.fingerprint, "find card by fingerprint"));
+      if (existing) {
+        out[i] = InsertOutcome{std::move(*existing), false};
         continue;
       }
-      if (existing.status().code() != StatusCode::kNotFound) return existing.status();
     }
     Status ins = InsertRow(c, record);
     const StatusCode code = ins.code();
@@ -587,9 +707,11 @@ Result<CardRecord> SqliteCardStore::Get(std::string_view token) {
 }
 
 Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprint) {
-  RETURN_IF_ERROR(CheckLength(fingerprint, kMaxFingerprintLength, "fingerprint"));
-  return WithReader<CardRecord>([fingerprint](Connection& c) {
-    return ReadOne(c, kGetByFingerprintSql, fingerprint, "get card by fingerprint");
+  return WithReader<CardRecord>([fingerprint](Connection& c) -> Result<CardRecord> {
+    ASSIGN_OR_RETURN(std::optional<CardRecord> found,
+                     FindByFingerprint(c, fingerprint, "get card by fingerprint"));
+    if (!found) return NotFoundError("card store: get card by fingerprint: no such card");
+    return std::move(*found);
   });
 }
 

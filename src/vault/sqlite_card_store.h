@@ -68,7 +68,7 @@ inline constexpr int kDefaultBusyTimeoutMs = 5000;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
-inline constexpr int kCardStoreSchemaVersion = 1;
+inline constexpr int kCardStoreSchemaVersion = 2;
 
 struct SqliteCardStoreOptions {
   // Database file; its directory must exist.

@@ -25,10 +25,23 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kJan1st2026 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 
-CardRecord MakeRecord(const std::string& token, const std::string& fingerprint) {
+// A fingerprint as the vault produces it (lower-case hex), made from a
+// readable label.
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : bytes) {
+    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
+    out.push_back(kDigits[static_cast<unsigned char>(c) & 0x0f]);
+  }
+  return out;
+}
+std::string Fp(std::string_view label) { return Hex(label); }
+
+CardRecord MakeRecord(const std::string& token, const std::string& fingerprint_label) {
   CardRecord r;
   r.token = token;
-  r.fingerprint = fingerprint;
+  r.fingerprint = Fp(fingerprint_label);
   r.dek_version = 1;
   // Binary, with NUL and high bytes, to prove the blob round-trips exactly.
   r.sealed = std::string("\x01\x00\xff sealed:", 11) + token;
@@ -116,10 +129,10 @@ TEST_F(SqliteCardStoreTest, GetByFingerprintReturnsOldest) {
   CardRecord older = MakeRecord("tok_old", "fp");
   ASSERT_TRUE(store->Insert(newer).ok());
   ASSERT_TRUE(store->Insert(older).ok());
-  Result<CardRecord> got = store->GetByFingerprint("fp");
+  Result<CardRecord> got = store->GetByFingerprint(Fp("fp"));
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->token, "tok_old");
-  EXPECT_EQ(store->GetByFingerprint("fp_none").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetByFingerprint(Fp("fp_none")).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
@@ -131,6 +144,17 @@ TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
   EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
   r = MakeRecord("tok_x", "");
   EXPECT_EQ(store->InsertOrGetByFingerprint(r).status().code(), StatusCode::kInvalidArgument);
+  // Fingerprints are stored as bytes: only lower-case hex round-trips.
+  r = MakeRecord("tok_x", "fp");
+  r.fingerprint = "ABCD";
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r.fingerprint = "abc";
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r.fingerprint = "zz";
+  EXPECT_EQ(store->InsertOrGetByFingerprint(r).status().code(), StatusCode::kInvalidArgument);
+  r.fingerprint = std::string(kMaxFingerprintLength + 2, 'a');
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->GetByFingerprint("NOT-HEX").status().code(), StatusCode::kInvalidArgument);
   r = MakeRecord("tok_x", "fp");
   r.sealed.clear();
   EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
@@ -151,7 +175,7 @@ TEST_F(SqliteCardStoreTest, DuplicateTokenIsAlreadyExistsWithoutLeakingIt) {
   Status dup = store->Insert(MakeRecord("tok_secretish", "fp2"));
   EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(dup.message().find("tok_secretish"), std::string::npos);
-  EXPECT_EQ(store->Get("tok_secretish")->fingerprint, "fp1");
+  EXPECT_EQ(store->Get("tok_secretish")->fingerprint, Fp("fp1"));
   // The writer keeps working after a failed operation.
   EXPECT_TRUE(store->Insert(MakeRecord("tok_other", "fp3")).ok());
   EXPECT_EQ(*store->Count(), 2);
@@ -309,7 +333,7 @@ TEST_F(SqliteCardStoreTest, InsertBatchIsOneCommitWithPerItemOutcomes) {
   EXPECT_TRUE((*r)[1004]->inserted);
   EXPECT_EQ(*store->Count(), 1 + 1000 + 1);
   EXPECT_EQ(store->GetStats().commits, commits_before + 1);
-  EXPECT_EQ(store->Get("tok_999")->fingerprint, "fp_999");
+  EXPECT_EQ(store->Get("tok_999")->fingerprint, Fp("fp_999"));
   EXPECT_EQ(store->Get("tok_again").status().code(), StatusCode::kNotFound);
   // Durable: visible after reopening.
   store.reset();
@@ -509,6 +533,109 @@ TEST_F(SqliteCardStoreTest, RefusesNewerSchema) {
   options.path = path_;
   Result<std::unique_ptr<SqliteCardStore>> store = SqliteCardStore::Open(options);
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+}
+
+// The schema-1 layout exactly as earlier releases created it.
+constexpr const char* kSchemaV1Sql =
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    "INSERT INTO schema_version (version) VALUES (1);"
+    "CREATE TABLE cards (token TEXT PRIMARY KEY NOT NULL, fingerprint TEXT NOT NULL,"
+    " dek_version INTEGER NOT NULL, sealed BLOB NOT NULL, bin TEXT NOT NULL, last4 TEXT NOT NULL,"
+    " masked_pan TEXT NOT NULL, exp_month INTEGER NOT NULL CHECK (exp_month BETWEEN 1 AND 12),"
+    " exp_year INTEGER NOT NULL, brand TEXT NOT NULL, token_format TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX cards_by_fingerprint ON cards (fingerprint, created_ms);"
+    "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
+    "CREATE TABLE reveal_nonces (jti TEXT PRIMARY KEY NOT NULL, expires_ms INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE INDEX reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+void ExecOrFail(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  ASSERT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+  sqlite3_free(error);
+}
+
+std::string V1Insert(const CardRecord& r) {
+  // Test values only (no quotes in them); the blob as hex literal.
+  return "INSERT INTO cards VALUES ('" + r.token + "', '" + r.fingerprint + "', " +
+         std::to_string(r.dek_version) + ", x'" + Hex(r.sealed) + "', '" + r.bin +
+         "', '" + r.last4 + "', '" + r.masked_pan + "', " + std::to_string(r.exp_month) + ", " +
+         std::to_string(r.exp_year) + ", '" + r.brand + "', '" + r.token_format + "', " +
+         std::to_string(r.created_ms) + ");";
+}
+
+TEST_F(SqliteCardStoreTest, MigratesSchemaV1InPlace) {
+  CardRecord a = MakeRecord("tok_a", "same");
+  CardRecord b = MakeRecord("tok_b", "same");
+  b.created_ms = a.created_ms - 1;  // the older card of the fingerprint
+  CardRecord c = MakeRecord("tok_c", "other");
+  c.exp_year = 2020;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, std::string(kSchemaV1Sql) + V1Insert(a) + V1Insert(b) + V1Insert(c) +
+                       "INSERT INTO reveal_nonces VALUES ('jti-1', 4102444800000);");
+    sqlite3_close(db);
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Count(), 3);
+  EXPECT_EQ(*store->Get("tok_a"), a);
+  EXPECT_EQ(*store->Get("tok_c"), c);
+  EXPECT_EQ(store->GetByFingerprint(Fp("same"))->token, "tok_b");
+  // The nonce table is kept: a consumed grant stays consumed.
+  EXPECT_EQ(store->ConsumeNonce("jti-1", 4102444800000).code(), StatusCode::kAlreadyExists);
+  // Migrated rows keep their constraints: the token is still unique.
+  EXPECT_EQ(store->Insert(MakeRecord("tok_a", "new")).code(), StatusCode::kAlreadyExists);
+  Result<std::vector<CardRecord>> expired =
+      store->ListExpired(TimePoint(std::chrono::milliseconds(kJan1st2026)), 10);
+  ASSERT_TRUE(expired.ok()) << expired.status().message();
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ((*expired)[0].token, "tok_c");
+  store.reset();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'cards_v1'",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);  // the old table is gone
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT MAX(version) FROM schema_version", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kCardStoreSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteCardStoreTest, RefusesToMigrateV1WithMalformedFingerprint) {
+  CardRecord a = MakeRecord("tok_a", "fp");
+  a.fingerprint = "NOT-HEX";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, std::string(kSchemaV1Sql) + V1Insert(a));
+    sqlite3_close(db);
+  }
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kDataLoss);
+  // Nothing changed: the v1 table and its row are still there.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT token, fingerprint FROM cards", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "tok_a");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), "NOT-HEX");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
 }
 
 TEST_F(SqliteCardStoreTest, SchemaVersionRecordedOnce) {
