@@ -39,7 +39,8 @@ constexpr useconds_t kWaitPollMicros = 5000;
 }  // namespace
 
 Result<ExecOutcome> RunExecutable(const std::vector<std::string>& argv, const std::string& workdir,
-                                  std::chrono::milliseconds timeout, size_t max_output_bytes) {
+                                  std::chrono::milliseconds timeout, size_t max_output_bytes,
+                                  const std::function<bool()>& should_stop) {
   if (argv.empty() || argv[0].empty() || argv[0][0] != '/') {
     return InvalidArgumentError("exec: the executable must be an absolute path");
   }
@@ -75,15 +76,22 @@ Result<ExecOutcome> RunExecutable(const std::vector<std::string>& argv, const st
   const auto deadline = start + timeout;
   char buf[kReadChunk];
   bool open = true;
+  // Longest single wait: the stop check's interval when there is one.
+  const int64_t max_wait_ms = should_stop ? kExecStopCheckInterval.count() : 1000;
+  auto stop_now = [&] {
+    if (!outcome.stopped && should_stop && should_stop()) outcome.stopped = true;
+    return outcome.stopped;
+  };
   while (open) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
       outcome.timed_out = true;
       break;
     }
+    if (stop_now()) break;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     struct pollfd p = {fds[0], POLLIN, 0};
-    int rc = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count() + 1, 1000)));
+    int rc = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count() + 1, max_wait_ms)));
     if (rc < 0 && errno == EINTR) continue;
     if (rc <= 0) continue;
     ssize_t n = ::read(fds[0], buf, sizeof buf);
@@ -106,8 +114,11 @@ Result<ExecOutcome> RunExecutable(const std::vector<std::string>& argv, const st
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return InternalError("exec: waitid failed");
     if (info.si_pid == pid) break;
-    if (outcome.timed_out || std::chrono::steady_clock::now() >= deadline) {
-      outcome.timed_out = true;
+    if (outcome.stopped || outcome.timed_out || std::chrono::steady_clock::now() >= deadline) {
+      if (!outcome.stopped) outcome.timed_out = true;
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+    } else if (stop_now()) {
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
     }

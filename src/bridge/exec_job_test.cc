@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "bridge/test_util.h"
 
 namespace kura::bridge {
@@ -47,6 +49,26 @@ TEST(ExecJobTest, HangingJobWithClosedOutputIsKilledToo) {
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->timed_out);
   EXPECT_LT(r->elapsed, milliseconds(5000));
+}
+
+TEST(ExecJobTest, JobIsKilledWhenAskedToStop) {
+  testing::TempDir dir;
+  std::atomic<int> asked{0};
+  auto r = RunExecutable({"/bin/sleep", "30"}, dir.path(), std::chrono::minutes(1), 1024,
+                         [&asked] { return ++asked > 3; });
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->stopped);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->exit_code, 128 + 9);
+  EXPECT_GE(asked.load(), 4);
+  EXPECT_LT(r->elapsed, milliseconds(5000));
+  // Never asked to stop: runs to its end.
+  auto done = RunExecutable({"/bin/echo", "ok"}, dir.path(), std::chrono::minutes(1), 1024,
+                            [] { return false; });
+  ASSERT_TRUE(done.ok());
+  EXPECT_FALSE(done->stopped);
+  EXPECT_EQ(done->exit_code, 0);
+  EXPECT_EQ(done->output, "ok\n");
 }
 
 TEST(ExecJobTest, OutputIsBoundedAndExitCodeCaptured) {

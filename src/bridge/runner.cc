@@ -324,8 +324,11 @@ BridgeResult Runner::Execute(const BridgeRequest& request, const JobSpec& spec, 
 
   JobOutput out;
   if (spec.kind == JobKind::kExec) {
-    Result<ExecOutcome> e = RunExecutable(JobCatalog::BuildArgv(spec, request.params), workdir,
-                                          spec.timeout, spec.max_output_bytes);
+    // A runner that lost the job's lease kills the job at once: another
+    // runner has taken it over (and failed or re-run it).
+    Result<ExecOutcome> e =
+        RunExecutable(JobCatalog::BuildArgv(spec, request.params), workdir, spec.timeout,
+                      spec.max_output_bytes, [&lease] { return lease.lost(); });
     if (!e.ok()) {
       RemoveTree(fs_, workdir);
       return fail("cannot start the job: " + e.status().message());
@@ -333,7 +336,10 @@ BridgeResult Runner::Execute(const BridgeRequest& request, const JobSpec& spec, 
     out.exit_code = e->exit_code;
     out.summary = e->output;
     out.ok = !e->timed_out && e->exit_code == 0;
-    if (e->timed_out) {
+    if (e->stopped) {
+      out.ok = false;
+      out.reason = "lease lost";
+    } else if (e->timed_out) {
       out.reason = "time limit exceeded";
     } else if (e->exit_code != 0) {
       out.reason = "exit code " + std::to_string(e->exit_code);

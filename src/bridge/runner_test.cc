@@ -548,6 +548,41 @@ TEST_F(RunnerTest, RunnerThatStopsHeartbeatingLosesItsJobToAnotherRunner) {
   EXPECT_EQ((*row)->runner, "cde-2");
 }
 
+TEST_F(RunnerTest, ExecJobIsKilledWhenItsRunnerLosesTheLease) {
+  // cde-1 runs a 30 s exec job with a short real-time heartbeat; meanwhile
+  // cde-2 takes the row over (as after a stall). cde-1's next heartbeat
+  // finds the lease lost and kills the job instead of letting it run on.
+  RunnerOptions options;
+  options.lease = std::chrono::milliseconds(300);
+  runner_ = MakeRunner(*store_, "cde-1", options);
+  std::unique_ptr<JobStore> other_store = OpenStore();
+  BridgeRequest req = NewRequest("slow", {});
+  Submit(req);
+  Status processed;
+  const auto start = std::chrono::steady_clock::now();
+  std::thread run([&] { processed = runner_->ProcessRequest(req.id); });
+  bool taken = false;
+  for (int i = 0; i < 500 && !taken; ++i) {
+    auto row = other_store->FindByRequestId(req.id);
+    if (row.ok() && row->has_value() && (*row)->state == "running") {
+      Result<std::optional<JobRow>> t = other_store->TakeOver(
+          **row, "cde-2", (*row)->lease_expires_ms + 1, (*row)->lease_expires_ms + 600'000);
+      taken = t.ok() && t->has_value();
+    }
+    if (!taken) ::usleep(10'000);
+  }
+  run.join();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(processed.code(), StatusCode::kAborted) << processed.ToString();
+  EXPECT_LT(elapsed, std::chrono::seconds(10));  // the job alone sleeps 30 s
+  EXPECT_TRUE(AuditHas("lease lost"));
+  EXPECT_EQ(zone_->GetResult(req.id).status().code(), StatusCode::kNotFound);
+  auto row = store_->FindByRequestId(req.id);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((*row)->runner, "cde-2");
+}
+
 TEST_F(RunnerTest, IdempotentJobOfAStalledRunnerRunsAgainOnTheOtherRunner) {
   std::unique_ptr<JobStore> other_store = OpenStore();
   std::unique_ptr<Runner> other = MakeRunner(*other_store, "cde-2");
