@@ -149,6 +149,40 @@ TEST_F(AuditLogTest, ControlCharactersAndBadUtf8StayOneValidLine) {
   EXPECT_EQ(v.at("resource").as_string(), "bad\xEF\xBF\xBD\xEF\xBF\xBDutf8");
 }
 
+// The line is written without a JSON DOM; its bytes must still be exactly
+// what boost::json::serialize makes of the same fields (escapes, order,
+// duplicate detail keys), so readers that compare or hash lines see no change.
+TEST_F(AuditLogTest, LineBytesMatchBoostJsonSerialization) {
+  std::string every_byte;
+  for (int c = 1; c < 0x80; ++c) every_byte += static_cast<char>(c);
+  AuditEvent e = Reveal();
+  e.principal = every_byte;
+  e.origin = "\xC3\xA9 \xF0\x9F\x92\xB3 / \\ \"q\"";
+  e.resource = "";
+  e.reason = "tab\there";
+  e.details = {{"k", "v"}, {"k", "w"}, {"k#2", "x"}, {"\x01", "\x7f"}};
+  ASSERT_TRUE(log_->Emit(e).ok());
+
+  boost::json::object o;
+  o["ts"] = "2026-01-01T00:00:00.000Z";
+  o["seq"] = 1;
+  o["service"] = "vault";
+  o["node"] = "node-1";
+  o["event"] = e.type;
+  o["outcome"] = e.outcome;
+  o["principal"] = e.principal;
+  o["origin"] = e.origin;
+  o["resource"] = e.resource;
+  o["reason"] = e.reason;
+  boost::json::object details;
+  details["k"] = "v";
+  details["k#2"] = "w";  // the second "k" is renamed ...
+  details["k#2#2"] = "x";  // ... so the literal "k#2" collides in turn
+  details["\x01"] = "\x7f";
+  o["details"] = std::move(details);
+  EXPECT_EQ(sink_->lines().at(0), boost::json::serialize(o));
+}
+
 TEST(SanitizeUtf8Test, KeepsValidAndReplacesInvalid) {
   EXPECT_EQ(SanitizeUtf8("plain"), "plain");
   EXPECT_EQ(SanitizeUtf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x92\xB3"), "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x92\xB3");

@@ -47,6 +47,11 @@ constexpr size_t kMaxLingerBytes = 1 << 20;
 constexpr size_t kIdleReadChunk = 4096;
 constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
 constexpr std::chrono::milliseconds kIoDrainTimeout{1000};
+// Request ids are 16 random bytes; they are drawn from the Random in blocks
+// of this many ids (one Fill call, i.e. one RAND_bytes, per block instead of
+// per request).
+constexpr size_t kRequestIdBytes = 16;
+constexpr size_t kRequestIdsPerFill = 64;
 
 std::string FormatPeer(const tcp::endpoint& ep) {
   const auto addr = ep.address();
@@ -68,9 +73,10 @@ bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::s
 class ServerSession;
 
 struct HttpServer::Impl {
-  Impl(HttpServerOptions opts, Handler h, std::unique_ptr<TlsContext> ctx)
+  Impl(HttpServerOptions opts, Handler h, InlinePolicy policy, std::unique_ptr<TlsContext> ctx)
       : options(std::move(opts)),
         handler(std::move(h)),
+        runs_inline(std::move(policy)),
         tls(std::move(ctx)),
         random(options.random != nullptr ? options.random : &own_random),
         ioc(std::max(1, options.io_threads)) {}
@@ -81,9 +87,11 @@ struct HttpServer::Impl {
   std::vector<std::shared_ptr<ServerSession>> LiveSessions();
   std::string NewRequestId();
   HttpResponse RunHandler(const HttpRequest& request) const;
+  bool RunsInline(const HttpRequest& request) const;
 
   const HttpServerOptions options;
   const Handler handler;
+  const InlinePolicy runs_inline;  // may be empty
   const std::unique_ptr<TlsContext> tls;
   OsRandom own_random;
   Random* const random;
@@ -91,8 +99,12 @@ struct HttpServer::Impl {
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> requests{0};
+  std::atomic<uint64_t> inline_requests{0};
   std::atomic<uint64_t> error_responses{0};
   std::atomic<uint64_t> fallback_request_ids{0};
+  std::mutex id_mu;
+  std::array<uint8_t, kRequestIdBytes * kRequestIdsPerFill> id_pool{};  // guarded by id_mu
+  size_t id_pool_next = kRequestIdBytes * kRequestIdsPerFill;          // guarded by id_mu
   std::atomic<bool> shutting_down{false};
   std::atomic<uint16_t> bound_port{0};
 
@@ -224,6 +236,12 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     version_ = message.version();
     HttpRequest request = BuildRequest(std::move(message));
     server_.requests.fetch_add(1);
+    if (server_.RunsInline(request)) {
+      // We are on the connection's strand: answer right here.
+      server_.inline_requests.fetch_add(1);
+      HttpResponse response = server_.RunHandler(request);
+      return Write(std::move(response), request.request_id);
+    }
     net::post(*server_.handler_pool,
               [self = shared_from_this(), request = std::move(request)]() mutable {
                 HttpResponse response = self->server_.RunHandler(request);
@@ -400,11 +418,20 @@ std::vector<std::shared_ptr<ServerSession>> HttpServer::Impl::LiveSessions() {
 }
 
 std::string HttpServer::Impl::NewRequestId() {
-  std::array<uint8_t, 16> bytes{};
-  if (!random->Fill(bytes).ok()) {
-    // Request ids correlate logs; they are not secrets, so a counter is an
-    // acceptable fallback if the CSPRNG hiccups.
-    return "fallback-" + std::to_string(fallback_request_ids.fetch_add(1));
+  std::array<uint8_t, kRequestIdBytes> bytes{};
+  {
+    std::lock_guard<std::mutex> lock(id_mu);
+    if (id_pool_next == id_pool.size()) {
+      if (!random->Fill(id_pool).ok()) {
+        // Request ids correlate logs; they are not secrets, so a counter is
+        // an acceptable fallback if the CSPRNG hiccups.
+        return "fallback-" + std::to_string(fallback_request_ids.fetch_add(1));
+      }
+      id_pool_next = 0;
+    }
+    std::copy_n(id_pool.begin() + static_cast<std::ptrdiff_t>(id_pool_next), bytes.size(),
+                bytes.begin());
+    id_pool_next += bytes.size();
   }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
@@ -425,12 +452,22 @@ HttpResponse HttpServer::Impl::RunHandler(const HttpRequest& request) const {
   }
 }
 
+bool HttpServer::Impl::RunsInline(const HttpRequest& request) const {
+  if (!runs_inline) return false;
+  try {
+    return runs_inline(request);
+  } catch (...) {
+    return false;  // when in doubt, the handler pool (where blocking is allowed)
+  }
+}
+
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { Shutdown(); }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options,
-                                                       Handler handler) {
+                                                       Handler handler,
+                                                       InlinePolicy runs_inline) {
   if (!handler) return InvalidArgumentError("HTTP server needs a handler");
   if (options.max_header_bytes == 0 || options.max_body_bytes == 0 ||
       options.max_connections == 0) {
@@ -447,7 +484,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options
     return InvalidArgumentError("server_header must be a single line");
   }
   ASSIGN_OR_RETURN(std::unique_ptr<TlsContext> tls, TlsContext::CreateServer(options.tls));
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(handler), std::move(tls));
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(handler),
+                                     std::move(runs_inline), std::move(tls));
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -502,6 +540,7 @@ HttpServerStats HttpServer::stats() const {
   out.connections_accepted = impl_->accepted.load();
   out.connections_rejected = impl_->rejected.load();
   out.requests = impl_->requests.load();
+  out.inline_requests = impl_->inline_requests.load();
   out.error_responses = impl_->error_responses.load();
   std::lock_guard<std::mutex> lock(impl_->mu);
   out.active_connections = impl_->active;

@@ -395,6 +395,86 @@ TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequest) {
   EXPECT_EQ(server->stats().active_connections, 0u);
 }
 
+// Inline requests run on the I/O thread: they are answered even while every
+// handler-pool thread is blocked, and they are counted.
+TEST(HttpServerTest, InlineRequestsBypassABlockedHandlerPool) {
+  HttpServerOptions options = TestServerOptions();
+  options.handler_threads = 1;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> entered;
+  Router router;
+  router.Add("GET", "/block", [&](const HttpRequest&) {
+    entered.set_value();
+    released.wait();  // holds the only handler-pool thread
+    return HttpResponse::Json(200, "{\"blocked\":true}");
+  });
+  router.Add("GET", "/fast/{id}", [](const HttpRequest& req) {
+    return HttpResponse::Json(200, "{\"id\":\"" + req.path_params.at("id") + "\"}");
+  }, RouteMode::kInline);
+  auto created = HttpServer::Create(options, router.AsHandler(), router.AsInlinePolicy());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  std::unique_ptr<HttpServer> server = std::move(created).value();
+  ASSERT_TRUE(server->Start().ok());
+  const uint16_t port = server->port();
+
+  auto blocked = std::async(std::launch::async, [port] {
+    return NewClient()->Request("GET", "127.0.0.1", port, "/block");
+  });
+  entered.get_future().wait();
+
+  auto client = NewClient();
+  for (int i = 0; i < 3; ++i) {
+    Result<HttpResponse> r = client->Request("GET", "127.0.0.1", port, "/fast/" + std::to_string(i));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "{\"id\":\"" + std::to_string(i) + "\"}");
+    ASSERT_NE(r->Header("x-request-id"), nullptr);  // same response decoration as pooled ones
+    ASSERT_NE(r->Header("cache-control"), nullptr);
+  }
+  // The router's own 404 is answered inline as well.
+  Result<HttpResponse> missing = client->Request("GET", "127.0.0.1", port, "/nope");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(blocked.wait_for(0ms), std::future_status::timeout);  // still blocked
+
+  release.set_value();
+  Result<HttpResponse> b = blocked.get();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->status, 200);
+  const HttpServerStats stats = server->stats();
+  EXPECT_EQ(stats.requests, 5u);
+  EXPECT_EQ(stats.inline_requests, 4u);
+}
+
+// A policy that throws sends the request to the handler pool; a handler that
+// throws inline becomes a 500 like on the pool.
+TEST(HttpServerTest, InlinePolicyAndHandlerExceptions) {
+  auto created = HttpServer::Create(
+      TestServerOptions(),
+      [](const HttpRequest& req) -> HttpResponse {
+        if (req.path == "/throw") throw std::runtime_error("boom 4111111111111111");
+        return HttpResponse::Json(200, "{}");
+      },
+      [](const HttpRequest& req) -> bool {
+        if (req.path == "/policy-throws") throw std::runtime_error("policy");
+        return true;
+      });
+  ASSERT_TRUE(created.ok());
+  std::unique_ptr<HttpServer> server = std::move(created).value();
+  ASSERT_TRUE(server->Start().ok());
+  auto client = NewClient();
+  Result<HttpResponse> pooled = client->Request("GET", "127.0.0.1", server->port(), "/policy-throws");
+  ASSERT_TRUE(pooled.ok());
+  EXPECT_EQ(pooled->status, 200);
+  Result<HttpResponse> thrown = client->Request("GET", "127.0.0.1", server->port(), "/throw");
+  ASSERT_TRUE(thrown.ok());
+  EXPECT_EQ(thrown->status, 500);
+  EXPECT_EQ(thrown->body.find("4111"), std::string::npos);
+  EXPECT_EQ(server->stats().requests, 2u);
+  EXPECT_EQ(server->stats().inline_requests, 1u);
+}
+
 TEST(HttpServerTest, CreateAndStartErrors) {
   EXPECT_EQ(HttpServer::Create(TestServerOptions(), nullptr).status().code(),
             StatusCode::kInvalidArgument);

@@ -3,7 +3,9 @@
 //
 // A Handler turns one request into one response. Handlers run on the
 // server's handler pool and may block (e.g. on a group-committed database
-// write); they must be safe to call from several threads at once.
+// write), unless an InlinePolicy lets the server run them on its I/O
+// threads (see HttpServer); they must be safe to call from several threads
+// at once.
 //
 // Thread safety: plain values; no internal synchronisation.
 #ifndef KURA_CORE_HTTP_HTTP_TYPES_H_
@@ -84,6 +86,13 @@ struct HttpResponse {
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Whether the handler for a request may run directly on the I/O thread that
+// read it (true) instead of on the handler pool (false). Return true only for
+// requests whose handling is short and never waits for other requests (no
+// group commit, no network calls): while it runs, the I/O thread serves no
+// other connection. Called on an I/O thread; must be thread-safe and cheap.
+using InlinePolicy = std::function<bool(const HttpRequest&)>;
 
 }  // namespace kura::http
 

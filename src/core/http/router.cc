@@ -13,39 +13,41 @@ bool IsParam(std::string_view segment) {
 }
 
 // "/a/b" -> {"a","b"}; "/" -> {""}; "/a/" -> {"a",""}. Keeping empty
-// segments makes trailing slashes significant.
-std::vector<std::string> SplitPath(std::string_view path) {
-  std::vector<std::string> out;
+// segments makes trailing slashes significant. The views point into `path`.
+std::vector<std::string_view> SplitPath(std::string_view path) {
+  std::vector<std::string_view> out;
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
   while (true) {
     const size_t slash = path.find('/');
-    out.emplace_back(path.substr(0, slash));
+    out.push_back(path.substr(0, slash));
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash + 1);
   }
   return out;
 }
 
+bool IsRoutable(const HttpRequest& request) {
+  return !request.path.empty() && request.path.front() == '/';
+}
+
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, RouteMode mode) {
   Route route;
   route.method = std::move(method);
-  route.segments = SplitPath(pattern);
+  for (std::string_view segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   for (const auto& segment : route.segments) {
     if (!IsParam(segment)) ++route.literal_count;
   }
   route.handler = std::move(handler);
+  route.mode = mode;
   routes_.push_back(std::move(route));
 }
 
-HttpResponse Router::Dispatch(HttpRequest& request) const {
-  if (request.path.empty() || request.path.front() != '/') {
-    return JsonError(404, "not_found", "no such resource");
-  }
-  const std::vector<std::string> parts = SplitPath(request.path);
+const Router::Route* Router::Match(std::string_view method,
+                                   const std::vector<std::string_view>& parts,
+                                   std::set<std::string>* allowed) const {
   const Route* best = nullptr;
-  std::set<std::string> allowed;
   for (const Route& route : routes_) {
     if (route.segments.size() != parts.size()) continue;
     bool match = true;
@@ -54,10 +56,18 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
       match = IsParam(seg) ? !parts[i].empty() : seg == parts[i];
     }
     if (!match) continue;
-    allowed.insert(route.method);
-    if (route.method != request.method) continue;
+    if (allowed != nullptr) allowed->insert(route.method);
+    if (route.method != method) continue;
     if (best == nullptr || route.literal_count > best->literal_count) best = &route;
   }
+  return best;
+}
+
+HttpResponse Router::Dispatch(HttpRequest& request) const {
+  if (!IsRoutable(request)) return JsonError(404, "not_found", "no such resource");
+  const std::vector<std::string_view> parts = SplitPath(request.path);
+  std::set<std::string> allowed;
+  const Route* best = Match(request.method, parts, &allowed);
   if (best == nullptr) {
     if (allowed.empty()) return JsonError(404, "not_found", "no such resource");
     HttpResponse response = JsonError(405, "method_not_allowed", "method not allowed");
@@ -69,12 +79,19 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     response.headers.emplace_back("Allow", std::move(allow));
     return response;
   }
-  request.path_params.clear();
+  std::map<std::string, std::string> params;
   for (size_t i = 0; i < parts.size(); ++i) {
     const std::string& seg = best->segments[i];
-    if (IsParam(seg)) request.path_params[seg.substr(1, seg.size() - 2)] = parts[i];
+    if (IsParam(seg)) params[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
   }
+  request.path_params = std::move(params);
   return best->handler(request);
+}
+
+bool Router::RunsInline(const HttpRequest& request) const {
+  if (!IsRoutable(request)) return true;
+  const Route* best = Match(request.method, SplitPath(request.path), nullptr);
+  return best == nullptr || best->mode == RouteMode::kInline;
 }
 
 Handler Router::AsHandler() const {
@@ -82,6 +99,10 @@ Handler Router::AsHandler() const {
     HttpRequest copy = request;
     return Dispatch(copy);
   };
+}
+
+InlinePolicy Router::AsInlinePolicy() const {
+  return [this](const HttpRequest& request) { return RunsInline(request); };
 }
 
 }  // namespace kura::http

@@ -35,6 +35,27 @@ class RouterTest : public ::testing::Test {
   Router router_;
 };
 
+TEST(RouterModeTest, RunsInlineFollowsTheMatchedRoute) {
+  Router router;
+  router.Add("GET", "/v1/cards/{token}", Reply("get"), RouteMode::kInline);
+  router.Add("DELETE", "/v1/cards/{token}", Reply("delete"));  // kMayBlock by default
+  router.Add("GET", "/v1/cards/search", Reply("search"));
+  EXPECT_TRUE(router.RunsInline(Req("GET", "/v1/cards/tok")));
+  EXPECT_FALSE(router.RunsInline(Req("DELETE", "/v1/cards/tok")));
+  // The more literal route wins, as in Dispatch: "search" may block.
+  EXPECT_FALSE(router.RunsInline(Req("GET", "/v1/cards/search")));
+  // 404, 405 and unroutable paths are answered by the router itself.
+  EXPECT_TRUE(router.RunsInline(Req("GET", "/nope")));
+  EXPECT_TRUE(router.RunsInline(Req("PUT", "/v1/cards/tok")));
+  EXPECT_TRUE(router.RunsInline(Req("GET", "no-slash")));
+  const InlinePolicy policy = router.AsInlinePolicy();
+  EXPECT_TRUE(policy(Req("GET", "/v1/cards/tok")));
+  EXPECT_FALSE(policy(Req("DELETE", "/v1/cards/tok")));
+  // The mode does not change what Dispatch does.
+  HttpRequest r = Req("GET", "/v1/cards/tok");
+  EXPECT_EQ(router.Dispatch(r).body, "get token=tok");
+}
+
 TEST_F(RouterTest, MatchesLiteralAndParams) {
   HttpRequest r = Req("POST", "/v1/cards");
   EXPECT_EQ(router_.Dispatch(r).body, "create");
