@@ -177,13 +177,13 @@ void Ingestor::RunSync() {
         std::lock_guard<std::mutex> lock(sync_mu_);
         stale = g->epoch != epoch_;
       }
-      if (!stale) s = wal_.Commit(g->prepared);
+      if (!stale) s = wal_.Commit(&g->prepared);
       const bool again = stale || s.code() == StatusCode::kAborted;
       if (again) {
         // Prepared on top of a group that failed: continue from durable().
         reprepared_.fetch_add(1);
         s = wal_.Prepare(g->batches, wal_.durable(), &g->prepared);
-        if (s.ok()) s = wal_.Commit(g->prepared);
+        if (s.ok()) s = wal_.Commit(&g->prepared);
       }
       if (again || !s.ok()) {
         std::lock_guard<std::mutex> lock(sync_mu_);

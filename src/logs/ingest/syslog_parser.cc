@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <cctype>
 #include <string>
@@ -9,6 +10,10 @@
 #include <vector>
 
 #include <boost/json.hpp>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/pan/pan_scanner.h"
 #include "logs/record/timestamp.h"
@@ -111,8 +116,14 @@ std::string_view SyslogFacilityName(int facility) {
   return facility >= 0 && facility < 24 ? kFacilities[static_cast<size_t>(facility)] : "";
 }
 
-bool MayHoldPan(std::string_view text) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHigh = 0x8080808080808080ULL;
+
+// The exact scan behind MayHoldPan (run only when the quick test below finds
+// a candidate).
+bool MayHoldPanExact(std::string_view text) {
   size_t chain = 0;  // digits in the current chain of groups
   const size_t n = text.size();
   auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
@@ -147,6 +158,84 @@ bool MayHoldPan(std::string_view text) {
     }
   }
   return false;
+}
+
+// 0x80 in every byte of `x` that is zero, 0 in the others (exact per byte:
+// no borrow crosses bytes).
+uint64_t ZeroBytes(uint64_t x) {
+  constexpr uint64_t kLow7 = kOnes * 0x7f;
+  return ~(((x & kLow7) + kLow7) | x | kLow7);
+}
+
+// Bit k set iff byte k of `x` (memory order) is a digit, ' ' or '-': a byte
+// that can be part of a chain. "hasbetween" is exact per byte for these
+// bounds (no borrow or carry crosses bytes).
+unsigned ChainByteMask(uint64_t x) {
+  const uint64_t low7 = x & (kOnes * 127);
+  const uint64_t digits =
+      (kOnes * (127 + ('9' + 1)) - low7) & ~x & (low7 + kOnes * (127 - ('0' - 1))) & kHigh;
+  const uint64_t m = digits | ZeroBytes(x ^ (kOnes * ' ')) | ZeroBytes(x ^ (kOnes * '-'));
+  // Gather the high bits: byte k's bit 7 goes to bit 56 + k.
+  return static_cast<unsigned>(((m >> 7) * 0x0102040810204080ULL) >> 56);
+}
+
+}  // namespace
+
+bool MayHoldPan(std::string_view text) {
+  // A chain is a run of at least kMinPanDigits consecutive bytes that are
+  // digits, ' ' or '-'. Without such a run the answer is false; runs are
+  // rare in log text (timestamps and addresses break at 'T', ':', '.'), so
+  // the exact scan runs only for those messages. 16 (SSE2) or 8 bytes per
+  // step: `run` counts the chain bytes that end the previous step.
+  static_assert(pan::kMinPanDigits <= 16);
+  static_assert(std::endian::native == std::endian::little,
+                "byte k of a word must be bit k of the mask");
+  const size_t n = text.size();
+  size_t run = 0;
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i zero_char = _mm_set1_epi8('0');
+  const __m128i nine = _mm_set1_epi8(9);
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i dash = _mm_set1_epi8('-');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    const __m128i t = _mm_sub_epi8(v, zero_char);  // a digit: 0..9 unsigned
+    const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(t, nine), t);
+    const __m128i chain = _mm_or_si128(
+        digit, _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, dash)));
+    const auto m = static_cast<uint16_t>(_mm_movemask_epi8(chain));
+    if (m == 0xffff) {
+      run += 16;
+      continue;
+    }
+    run += static_cast<size_t>(std::countr_one(m));
+    // A run inside the 16 bytes: bit k of y is set iff bits k..k+12 are.
+    uint32_t y = m;
+    y &= y >> 1;
+    y &= y >> 2;
+    y &= y >> 4;
+    y &= y >> (pan::kMinPanDigits - 8);
+    if (run >= pan::kMinPanDigits || y != 0) return MayHoldPanExact(text);
+    run = static_cast<size_t>(std::countl_one(m));
+  }
+#endif
+  for (; i < n; i += 8) {
+    uint64_t x = 0;  // zero bytes past the end are not chain bytes
+    std::memcpy(&x, text.data() + i, std::min<size_t>(8, n - i));
+    const auto m = static_cast<uint8_t>(ChainByteMask(x));
+    if (m == 0xff) {
+      run += 8;
+    } else {
+      // A run inside one word is at most 7 bytes: only one that continues
+      // the previous word can be long enough.
+      run += static_cast<size_t>(std::countr_one(m));
+      if (run >= pan::kMinPanDigits) return MayHoldPanExact(text);
+      run = static_cast<size_t>(std::countl_one(m));
+    }
+    if (run >= pan::kMinPanDigits) return MayHoldPanExact(text);
+  }
+  return run >= pan::kMinPanDigits && MayHoldPanExact(text);
 }
 
 // STRUCTURED-DATA: "-" or 1*SD-ELEMENT. Advances `s` past it; the elements

@@ -163,6 +163,58 @@ TEST(SyslogParserFastTest, MayHoldPanIsTrueWheneverAnyPartHoldsAPan) {
   EXPECT_GT(with_pan, 100);
 }
 
+// MayHoldPan's contract spelled out byte by byte: a chain of digit groups
+// joined by single ' ' or '-' with at least kMinPanDigits digits.
+bool ReferenceMayHoldPan(std::string_view s) {
+  auto digit = [&](size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
+  for (size_t start = 0; start < s.size(); ++start) {
+    if (!digit(start) || (start > 0 && digit(start - 1))) continue;
+    size_t digits = 0;
+    for (size_t i = start; i < s.size(); ++i) {
+      if (digit(i)) {
+        if (++digits >= pan::kMinPanDigits) return true;
+      } else if ((s[i] == ' ' || s[i] == '-') && digit(i + 1)) {
+        continue;  // the byte before is a digit (the loop only gets here after one)
+      } else {
+        break;
+      }
+    }
+  }
+  return false;
+}
+
+TEST(SyslogParserFastTest, MayHoldPanMatchesItsContract) {
+  // Random text over the bytes that matter, at every length around the
+  // 8-byte steps, plus the chain at every offset of a longer line.
+  std::mt19937 rng(11);
+  const std::string alphabet = "0123456789 -  --aT.:\xff";
+  int positives = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string s;
+    const size_t len = rng() % 48;
+    const unsigned digit_share = 1 + rng() % 4;  // 1 in 2..5 bytes is not a digit
+    for (size_t k = 0; k < len; ++k) {
+      s += rng() % (digit_share + 1) ? static_cast<char>('0' + rng() % 10)
+                                     : alphabet[rng() % alphabet.size()];
+    }
+    const bool want = ReferenceMayHoldPan(s);
+    positives += want;
+    ASSERT_EQ(MayHoldPan(s), want) << s;
+  }
+  EXPECT_GT(positives, 10000);
+  const std::string line =
+      "<165>1 2026-12-31T00:00:00.000Z app-14.issuer.example vault 30610 key.rotate "
+      "[audit@32473 principal=\"u03628\"] from 10.193.153.220:59331 latency_ms=249276";
+  for (const std::string chain : {"4111 1111 1111 1", "1234567890123", "12-34-56-78-90-12-3",
+                                  "123456789012", "1 2 3 4 5 6 7 8 9 0 1 2"}) {
+    for (size_t at = 0; at <= line.size(); ++at) {
+      std::string s = line;
+      s.insert(at, chain);
+      ASSERT_EQ(MayHoldPan(s), ReferenceMayHoldPan(s)) << s;
+    }
+  }
+}
+
 TEST(SyslogParserFastTest, MayHoldPanCases) {
   EXPECT_FALSE(MayHoldPan(""));
   EXPECT_FALSE(MayHoldPan("<165>1 2026-12-31T00:00:00.000Z app-14.issuer.example vault 30610"));

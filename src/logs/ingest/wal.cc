@@ -1,6 +1,7 @@
 #include "logs/ingest/wal.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <utility>
 #include <vector>
@@ -8,6 +9,14 @@
 #include "logs/ingest/wal_format.h"
 
 namespace kura::logs {
+namespace {
+
+// Released cache buffers kept for reuse: a few, and none that a burst made
+// unusually large.
+constexpr size_t kMaxSpareBuffers = 4;
+constexpr size_t kMaxSpareBufferBytes = 16 << 20;
+
+}  // namespace
 
 Wal::Wal(FileSystem& fs, std::string dir, WalOptions options)
     : fs_(fs), dir_(std::move(dir)), options_(options) {}
@@ -214,10 +223,11 @@ Status Wal::Write(std::span<const std::span<LogRecord>> batches) {
   for (const auto& b : batches) count += b.size();
   if (count == 0) return OkStatus();
   RETURN_IF_ERROR(Prepare(batches, durable(), &write_group_));
-  return Commit(write_group_);
+  return Commit(&write_group_);
 }
 
-Status Wal::Commit(const Prepared& group) {
+Status Wal::Commit(Prepared* prepared) {
+  const Prepared& group = *prepared;
   if (group.count == 0) return OkStatus();
   bool rotate = false;
   {
@@ -261,7 +271,22 @@ Status Wal::Commit(const Prepared& group) {
   file_needs_dir_sync_ = false;
   file_bytes_ += header_.size() + group.frames.size();
   header_.clear();
+  // Keep the frames for ReadDurable if they fit (contiguous with the
+  // cache): they move into the cache, the group gets a spare buffer.
+  const uint64_t first_seq = group.base.last_seq + 1;
   std::lock_guard<std::mutex> lock(mu_);
+  if (options_.max_cached_bytes > 0 &&
+      cached_bytes_ + group.frames.size() <= options_.max_cached_bytes &&
+      (cache_.empty() || cache_.back().last_seq + 1 == first_seq)) {
+    cached_bytes_ += group.frames.size();
+    cache_.push_back(CachedGroup{first_seq, group.end.last_seq,
+                                 std::make_shared<std::string>(std::move(prepared->frames))});
+    prepared->frames.clear();
+    if (!spare_buffers_.empty()) {
+      prepared->frames.swap(spare_buffers_.back());
+      spare_buffers_.pop_back();
+    }
+  }
   durable_ = group.end;
   files_.back().last_seq = group.end.last_seq;
   groups_.push_back(Group{group.end.last_seq, group.record_bytes, group.first_received_ms});
@@ -279,6 +304,63 @@ uint64_t Wal::unsealed_bytes() const {
   return unsealed_bytes_;
 }
 
+Result<std::vector<ChainedRecord>> Wal::ReadDurable(const WalReadOptions& options) const {
+  std::vector<std::shared_ptr<const std::string>> frames;  // never written once cached
+  uint64_t seq = 0;  // the seq before frames.front()'s first record
+  uint64_t durable_seq = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    durable_seq = durable_.last_seq;
+    const uint64_t want = options.after_seq + 1;
+    if (!cache_.empty() && cache_.front().first_seq <= want && want <= cache_.back().last_seq) {
+      for (const CachedGroup& g : cache_) {
+        if (g.last_seq < want) continue;
+        if (frames.empty()) seq = g.first_seq - 1;
+        frames.push_back(g.frames);
+        if (g.last_seq >= options.through_seq) break;
+      }
+    }
+  }
+  if (frames.empty()) return ReadWalRecords(fs_, dir_, options);
+  std::vector<ChainedRecord> out;
+  uint64_t bytes = 0;
+  for (const std::shared_ptr<const std::string>& f : frames) {
+    const std::string_view data = *f;
+    size_t pos = 0;
+    while (pos < data.size()) {
+      ++seq;
+      if (seq > options.through_seq || bytes >= options.max_bytes) return out;
+      uint32_t len = 0;
+      for (int i = 3; i >= 0; --i) len = (len << 8) | static_cast<uint8_t>(data[pos + i]);
+      if (seq > options.after_seq) {
+        const std::string_view record = data.substr(pos + 4, len);
+        Result<RecordPrefix> prefix = ParseRecordPrefix(record);
+        if (!prefix.ok() || prefix->seq != seq) {
+          return DataLossError("WAL cache: record " + std::to_string(seq) +
+                               " is not where expected");
+        }
+        ChainedRecord& r = out.emplace_back();
+        r.seq = seq;
+        r.received_ms = prefix->received_ms;
+        r.bytes.assign(record);
+        std::memcpy(r.chain.data(), data.data() + pos + 4 + len, r.chain.size());
+        bytes += len;
+      }
+      pos += kWalFrameOverhead + len;
+    }
+  }
+  // The cache ended first (it was full when later groups came): the rest
+  // from the files.
+  if (seq < std::min(options.through_seq, durable_seq) && bytes < options.max_bytes) {
+    WalReadOptions rest = options;
+    rest.after_seq = seq;
+    rest.max_bytes = options.max_bytes - bytes;
+    ASSIGN_OR_RETURN(std::vector<ChainedRecord> more, ReadWalRecords(fs_, dir_, rest));
+    for (ChainedRecord& r : more) out.push_back(std::move(r));
+  }
+  return out;
+}
+
 int64_t Wal::oldest_unsealed_received_ms() const {
   std::lock_guard<std::mutex> lock(mu_);
   return groups_.empty() ? 0 : groups_.front().first_received_ms;
@@ -287,6 +369,19 @@ int64_t Wal::oldest_unsealed_received_ms() const {
 Status Wal::DropThrough(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mu_);
   dropped_through_ = std::max(dropped_through_, seq);
+  while (!cache_.empty() && cache_.front().last_seq <= seq) {
+    std::shared_ptr<std::string>& f = cache_.front().frames;
+    cached_bytes_ -= f->size();
+    // Recycled only when no ReadDurable still reads it.
+    if (f.use_count() == 1 && spare_buffers_.size() < kMaxSpareBuffers &&
+        f->capacity() <= kMaxSpareBufferBytes) {
+      // Pairs with the release of the last reader's reference.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      f->clear();
+      spare_buffers_.push_back(std::move(*f));
+    }
+    cache_.pop_front();
+  }
   while (!groups_.empty() && groups_.front().last_seq <= seq) {
     unsealed_bytes_ -= std::min(unsealed_bytes_, groups_.front().bytes);
     groups_.pop_front();

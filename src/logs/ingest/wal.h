@@ -23,6 +23,13 @@
 // tail.last_seq are already sealed; the link at tail.last_seq must match).
 // New records go to a new file.
 //
+// Sealing reads durable records back with ReadDurable(): committed groups
+// are kept in memory (up to WalOptions::max_cached_bytes, the bytes exactly
+// as written and fsynced) until DropThrough() releases them, so the sealing
+// loop does not read and re-hash the files it just wrote; records that are
+// not in memory (recovered at Open, or written while the cache was full) are
+// read from the files as ReadWalRecords does.
+//
 // Write() = Prepare() (CPU only: seq, received time, encoding, chain) then
 // Commit() (one write, one fsync). They are separate so that the Ingestor
 // can encode the next group while the previous one is being fsynced; a
@@ -32,8 +39,8 @@
 //
 // Thread safety: Write()/Commit() must not be called concurrently with each
 // other (the Ingestor's sync thread calls them); Prepare() is const and may
-// run concurrently with them; DropThrough() and the accessors may be called
-// from any thread at any time.
+// run concurrently with them; DropThrough(), ReadDurable() and the accessors
+// may be called from any thread at any time.
 #ifndef KURA_LOGS_INGEST_WAL_H_
 #define KURA_LOGS_INGEST_WAL_H_
 
@@ -44,19 +51,26 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "core/base/status.h"
 #include "core/fs/file_system.h"
+#include "logs/ingest/wal_reader.h"
 #include "logs/record/chain.h"
 #include "logs/record/log_record.h"
 
 namespace kura::logs {
 
 inline constexpr size_t kDefaultWalFileBytes = 64 << 20;
+inline constexpr size_t kDefaultWalCachedBytes = 128 << 20;
 
 struct WalOptions {
   // A file is closed and a new one started once it is at least this large.
   size_t max_file_bytes = kDefaultWalFileBytes;
+  // Committed frames kept in memory for ReadDurable (0: none; then every
+  // read goes to the files). Once full, groups are not kept until
+  // DropThrough frees room.
+  size_t max_cached_bytes = kDefaultWalCachedBytes;
 };
 
 // A point in the chain: the last record (seq 0 and the genesis link before
@@ -107,8 +121,11 @@ class Wal {
   // unchanged (its frames are cut back).
   Status PrepareMore(std::span<const std::span<LogRecord>> batches, Prepared* group) const;
   // Appends `group` durably (fail closed as Write). kAborted, with nothing
-  // written, if group.base is not durable() any more.
-  Status Commit(const Prepared& group);
+  // written, if group.base is not durable() any more. On success the frames
+  // may be taken over for ReadDurable (group->frames is then an empty buffer,
+  // possibly one recycled from groups already sealed); the rest of *group is
+  // unchanged.
+  Status Commit(Prepared* group);
 
   // The last durable record (what Write has acknowledged, or recovered).
   ChainPosition durable() const;
@@ -118,6 +135,16 @@ class Wal {
   // entirely sealed. Errors: FileSystem errors (the files stay; retried on
   // the next call).
   Status DropThrough(uint64_t seq);
+
+  // Durable records with options.after_seq < seq <= options.through_seq, in
+  // seq order, stopping as ReadWalRecords does at options.max_bytes: from
+  // memory when the cache holds the record after after_seq (and from the
+  // files for what follows the cache's end), else ReadWalRecords on the
+  // directory — the same records either way. The bytes and links are the
+  // ones written; the archive verifies the chain again when sealing.
+  // Errors: those of ReadWalRecords; kDataLoss if a cached frame does not
+  // hold the expected seq (a bug, never expected).
+  Result<std::vector<ChainedRecord>> ReadDurable(const WalReadOptions& options) const;
 
   // Record bytes and oldest received time of durable records newer than the
   // last DropThrough (0 when there are none): what the sealing loop looks at.
@@ -134,6 +161,11 @@ class Wal {
     uint64_t first_seq = 0;
     uint64_t last_seq = 0;  // first_seq - 1 while empty
     std::string name;
+  };
+  struct CachedGroup {  // the frames of one committed group, as written
+    uint64_t first_seq = 0;
+    uint64_t last_seq = 0;
+    std::shared_ptr<std::string> frames;  // read-only once cached
   };
   struct Group {  // one successful Write (or the recovered records)
     uint64_t last_seq = 0;
@@ -163,6 +195,11 @@ class Wal {
   std::deque<FileInfo> files_;  // GUARDED_BY(mu_): oldest first; back() is being written if file_
   std::deque<Group> groups_;    // GUARDED_BY(mu_)
   uint64_t unsealed_bytes_ = 0;  // GUARDED_BY(mu_)
+  std::deque<CachedGroup> cache_;  // GUARDED_BY(mu_): contiguous seqs, oldest first
+  size_t cached_bytes_ = 0;        // GUARDED_BY(mu_)
+  // Buffers of released cached groups, for the next groups' frames (no new
+  // allocation and page faults per group).
+  std::vector<std::string> spare_buffers_;  // GUARDED_BY(mu_)
   uint64_t dropped_through_ = 0;  // GUARDED_BY(mu_)
   bool current_open_ = false;     // GUARDED_BY(mu_): files_.back() is file_
   bool rotate_requested_ = false;  // GUARDED_BY(mu_): the current file is all sealed

@@ -324,6 +324,102 @@ TEST_F(WalTest, FailureOnTheFirstWriteOfAFileReplacesThatFile) {
   EXPECT_EQ(CheckChain(*read, 1, kGenesisChainHash), std::vector<std::string>{"ok0"});
 }
 
+void ExpectSameRecords(const std::vector<ChainedRecord>& got,
+                       const std::vector<ChainedRecord>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].seq, want[i].seq);
+    EXPECT_EQ(got[i].received_ms, want[i].received_ms);
+    EXPECT_EQ(got[i].bytes, want[i].bytes);
+    EXPECT_EQ(got[i].chain, want[i].chain);
+  }
+}
+
+// ReadDurable (from the in-memory groups where it can) gives what reading
+// the files gives, for every range the sealing loop may ask for.
+void ExpectReadDurableMatchesFiles(FileSystem& fs, const std::string& dir, const Wal& wal,
+                                   uint64_t from, uint64_t last) {
+  for (uint64_t after = from; after <= last; ++after) {
+    for (uint64_t through : {after + 1, after + 4, last, last + 10}) {
+      for (uint64_t max_bytes : {uint64_t{1}, uint64_t{500}, UINT64_MAX}) {
+        WalReadOptions o;
+        o.after_seq = after;
+        o.through_seq = through;
+        o.max_bytes = max_bytes;
+        Result<std::vector<ChainedRecord>> got = wal.ReadDurable(o);
+        Result<std::vector<ChainedRecord>> want = ReadWalRecords(fs, dir, o);
+        ASSERT_TRUE(got.ok()) << got.status().ToString();
+        ASSERT_TRUE(want.ok()) << want.status().ToString();
+        SCOPED_TRACE("after " + std::to_string(after) + " through " + std::to_string(through) +
+                     " max_bytes " + std::to_string(max_bytes));
+        ExpectSameRecords(*got, *want);
+      }
+    }
+  }
+}
+
+TEST_F(WalTest, ReadDurableFromMemoryMatchesTheFiles) {
+  FaultInjectingFileSystem faulty(fs_);
+  WalOptions o;
+  o.max_file_bytes = 600;  // several files
+  auto wal = OpenWal(faulty, o);
+  for (int g = 0; g < 4; ++g) {
+    auto r = MakeRecords("g" + std::to_string(g) + "-", 3);
+    ASSERT_TRUE(WriteOne(*wal, r).ok());
+  }
+  // A group that failed is never read back; the next continues from 12.
+  faulty.FailNextSync();
+  auto lost = MakeRecords("lost", 2);
+  ASSERT_FALSE(WriteOne(*wal, lost).ok());
+  auto next = MakeRecords("next", 3);
+  ASSERT_TRUE(WriteOne(*wal, next).ok());
+  ASSERT_EQ(wal->durable().last_seq, 15u);
+  ExpectReadDurableMatchesFiles(fs_, WalDir(), *wal, 0, 15);
+  WalReadOptions all;
+  Result<std::vector<ChainedRecord>> read = wal->ReadDurable(all);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(CheckChain(*read, 1, kGenesisChainHash).back(), "next2");
+
+  // After sealing through 7 the groups before are released; the rest stay.
+  ASSERT_TRUE(wal->DropThrough(7).ok());
+  all.after_seq = 7;
+  read = wal->ReadDurable(all);
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->size(), 8u);
+  EXPECT_EQ(read->front().seq, 8u);
+  ExpectReadDurableMatchesFiles(fs_, WalDir(), *wal, 7, 15);
+}
+
+TEST_F(WalTest, ReadDurableReadsTheFilesWhatIsNotInMemory) {
+  WalOptions o;
+  o.max_cached_bytes = 700;  // about two groups of three
+  auto wal = OpenWal(fs_, o);
+  for (int g = 0; g < 4; ++g) {
+    auto r = MakeRecords("g" + std::to_string(g) + "-", 3);
+    ASSERT_TRUE(WriteOne(*wal, r).ok());
+  }
+  ExpectReadDurableMatchesFiles(fs_, WalDir(), *wal, 0, 12);
+  ASSERT_TRUE(wal->DropThrough(9).ok());  // cache emptied: later groups are kept again
+  auto more = MakeRecords("more", 3);
+  ASSERT_TRUE(WriteOne(*wal, more).ok());
+  ExpectReadDurableMatchesFiles(fs_, WalDir(), *wal, 9, 15);
+
+  // Records recovered at Open come from the files.
+  wal.reset();
+  wal = OpenWal(fs_, o, {});
+  ASSERT_NE(wal, nullptr);
+  auto after = MakeRecords("after", 2);
+  ASSERT_TRUE(WriteOne(*wal, after).ok());
+  ExpectReadDurableMatchesFiles(fs_, WalDir(), *wal, 0, 17);
+
+  o.max_cached_bytes = 0;  // never kept
+  wal.reset();
+  wal = OpenWal(fs_, o, {});
+  auto last = MakeRecords("last", 2);
+  ASSERT_TRUE(WriteOne(*wal, last).ok());
+  ExpectReadDurableMatchesFiles(fs_, WalDir(), *wal, 0, 19);
+}
+
 TEST(WalFormatTest, FileNamesRoundTrip) {
   EXPECT_EQ(WalFileName(42), "wal-00000000000000000042.log");
   uint64_t seq = 0;

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
@@ -102,7 +103,7 @@ struct LogsServer::Impl {
     o.after_seq = sealed_seq;
     o.through_seq = durable.last_seq;
     o.max_bytes = config.seal_max_bytes;
-    Result<std::vector<ChainedRecord>> records = ReadWalRecords(env.fs, config.wal_dir(), o);
+    Result<std::vector<ChainedRecord>> records = wal->ReadDurable(o);
     Status s = records.status();
     if (s.ok() && !records->empty()) {
       Result<SealResult> sealed = archive->Seal(*records);
@@ -228,6 +229,10 @@ Result<std::unique_ptr<LogsServer>> LogsServer::Start(const LogsConfig& c, LogsE
   }
   WalOptions wopts;
   wopts.max_file_bytes = c.wal_max_file_bytes;
+  // Sealing reads the newest groups from memory (Wal::ReadDurable); without
+  // sealing nothing would release them.
+  wopts.max_cached_bytes =
+      c.seal_enabled ? std::max(kDefaultWalCachedBytes, 2 * c.seal_max_bytes) : 0;
   Result<std::unique_ptr<Wal>> wal = Wal::Open(
       env.fs, c.wal_dir(), wopts, ChainPosition{tail.last_seq, tail.last_chain, tail.last_received_ms});
   if (!wal.ok()) return fail(wal.status().WithContext("recovering the WAL"));
