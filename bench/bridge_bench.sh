@@ -33,12 +33,13 @@
 #             projected time (this size's time x the row ratio) is within
 #             KURA_BENCH_TOKENIZE_MAX_SECONDS; otherwise the rest is skipped
 #             and reported as skipped. tokenize-file commits one batch of
-#             rows (kTokenizeBatchRows, 50,000) per vault transaction and
-#             writes a batch's output rows right after its commit, so with
+#             rows (kTokenizeBatchRows, 50,000) per vault transaction, with
+#             two batches in flight, and writes a batch's output rows after
+#             its commit, so with
 #             KURA_BENCH_TOKENIZE_CAP_SECONDS set, a size still running after
 #             that many seconds is stopped (SIGTERM) and reported as a
 #             partial run: output rows written by then (= rows committed,
-#             to within one batch) over the elapsed time; its vault and
+#             to within two batches) over the elapsed time; its vault and
 #             output are discarded and larger sizes are skipped.
 #   latency   request-to-start latency of `kura bridge run` (inotify, one
 #             runner, exec job `/bin/sleep 0.2`): N requests submitted one
