@@ -1,5 +1,7 @@
 #include "logs/ingest/syslog_framing.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace kura::logs {
@@ -74,28 +76,65 @@ size_t SyslogFramer::Consume(std::string_view data, Sink& sink) {
   return pos;
 }
 
+size_t SyslogFramer::BytesCompletingCarried(std::string_view data) const {
+  const char c = buffer_[0];
+  if (c >= '0' && c <= '9') {
+    size_t i = 0;
+    uint64_t len = 0;
+    while (i < buffer_.size() && buffer_[i] >= '0' && buffer_[i] <= '9' &&
+           i < kMaxOctetCountDigits) {
+      len = len * 10 + static_cast<uint64_t>(buffer_[i] - '0');
+      ++i;
+    }
+    if (i == buffer_.size() || buffer_[i] != ' ') return data.size();
+    const uint64_t total = i + 1 + len;
+    if (total <= buffer_.size()) return data.size();  // not carried: let Consume decide
+    return static_cast<size_t>(std::min<uint64_t>(data.size(), total - buffer_.size()));
+  }
+  const void* lf = std::memchr(data.data(), '\n', data.size());
+  if (lf == nullptr) return data.size();
+  return static_cast<size_t>(static_cast<const char*>(lf) - data.data()) + 1;
+}
+
 bool SyslogFramer::Feed(std::string_view data, Sink& sink) {
   if (failed_) return false;
-  size_t used;
-  if (buffer_.empty()) {
-    used = Consume(data, sink);
+  if (!buffer_.empty()) {
+    // Complete the carried-over frame with just the bytes it needs, so a
+    // large read is not copied into the buffer (and moved again) whenever a
+    // frame straddles two reads.
+    const size_t take = BytesCompletingCarried(data);
+    buffer_.append(data.substr(0, take));
+    size_t used = Consume(buffer_, sink);
     if (used == std::string_view::npos) {
       failed_ = true;
+      buffer_.clear();
       return false;
     }
-    buffer_.assign(data.substr(used));
-    return true;
+    if (used == buffer_.size()) {
+      buffer_.clear();
+      data.remove_prefix(take);
+    } else {
+      // Still incomplete (or the count could not be read): carry on with
+      // everything in the buffer.
+      buffer_.erase(0, used);
+      if (take == data.size()) return true;
+      buffer_.append(data.substr(take));
+      used = Consume(buffer_, sink);
+      if (used == std::string_view::npos) {
+        failed_ = true;
+        buffer_.clear();
+        return false;
+      }
+      buffer_.erase(0, used);
+      return true;
+    }
   }
-  // Complete the carried-over frame. Only the bytes needed are copied when
-  // possible: append everything and consume from the buffer.
-  buffer_.append(data);
-  used = Consume(buffer_, sink);
+  const size_t used = Consume(data, sink);
   if (used == std::string_view::npos) {
     failed_ = true;
-    buffer_.clear();
     return false;
   }
-  buffer_.erase(0, used);
+  buffer_.assign(data.substr(used));
   return true;
 }
 

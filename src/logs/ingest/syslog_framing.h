@@ -61,6 +61,9 @@ class SyslogFramer {
   // Frames from `data`; returns bytes consumed (the rest is incomplete), or
   // npos after an unrecoverable error.
   size_t Consume(std::string_view data, Sink& sink);
+  // How many leading bytes of `data` complete the frame carried in buffer_
+  // (all of `data` if that cannot be told, e.g. an unfinished octet count).
+  size_t BytesCompletingCarried(std::string_view data) const;
 
   const size_t max_;
   std::string buffer_;     // an incomplete frame carried over from earlier reads

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,40 @@ TEST(SyslogFramingTest, FramesSplitAcrossReadsAtEveryByte) {
     EXPECT_TRUE(f.Feed(stream.substr(0, cut), c));
     EXPECT_TRUE(f.Feed(stream.substr(cut), c));
     EXPECT_EQ(c.messages, (Strings{"<1>octet one", "<2>lf two", "<3>three"})) << cut;
+  }
+}
+
+TEST(SyslogFramingTest, AnyChunkingGivesTheSameMessagesAndErrors) {
+  // Octet-counted and LF frames, CRLF, empty lines, an over-long line that
+  // is discarded, and a final unterminated line, cut into random chunks:
+  // every chunking must give what one Feed of the whole stream gives.
+  const std::string too_long(70, 'x');
+  const std::string stream = "12 <1>octet one<2>lf two\n8 <3>three\r\n\n" + too_long +
+                             "\n60 " + std::string(60, 'y') + "<5>crlf\r\n3 abc<6>tail";
+  auto run = [&](const std::vector<size_t>& cuts, Collect& c) {
+    SyslogFramer f(/*max_message_bytes=*/64);
+    size_t at = 0;
+    for (size_t cut : cuts) {
+      EXPECT_TRUE(f.Feed(std::string_view(stream).substr(at, cut - at), c));
+      at = cut;
+    }
+    EXPECT_TRUE(f.Feed(std::string_view(stream).substr(at), c));
+    f.Finish(c);
+  };
+  Collect whole;
+  run({}, whole);
+  ASSERT_EQ(whole.messages.size(), 7u);
+  ASSERT_EQ(whole.errors.size(), 1u);  // the 70-byte line is over the limit: discarded
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::vector<size_t> cuts;
+    const size_t pieces = 1 + rng() % 12;
+    for (size_t k = 0; k < pieces; ++k) cuts.push_back(rng() % (stream.size() + 1));
+    std::sort(cuts.begin(), cuts.end());
+    Collect c;
+    run(cuts, c);
+    EXPECT_EQ(c.messages, whole.messages) << round;
+    EXPECT_EQ(c.errors.size(), whole.errors.size()) << round;
   }
 }
 
