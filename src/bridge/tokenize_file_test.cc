@@ -221,35 +221,42 @@ class ConcurrentFakeTokenizer {
   std::atomic<int> calls{0};
 };
 
+// TokenizeCsv over an in-memory CSV: the report and the output text.
+struct Tokenized {
+  Result<TokenizeReport> report;
+  std::string out;
+};
+Tokenized TokenizeText(const std::string& csv, const TokenizeOptions& options,
+                       const BatchCardTokenizer& tokenizer) {
+  std::istringstream in(csv);
+  std::ostringstream out;
+  Result<TokenizeReport> report = TokenizeCsv(in, out, options, tokenizer);
+  return Tokenized{std::move(report), out.str()};
+}
+
 TEST(TokenizeFileTest, OverlappingBatchesWriteTheSameOutputInOrder) {
   const std::string csv = CsvOfRows(60);
   ConcurrentFakeTokenizer one_fake;
   TokenizeOptions one = Options();
   one.batch_rows = 5;
-  std::istringstream in1(csv);
-  std::ostringstream out1;
-  Result<TokenizeReport> r1 = TokenizeCsv(in1, out1, one, one_fake.Fn());
-  ASSERT_TRUE(r1.ok()) << r1.status().ToString();
+  const Tokenized sequential = TokenizeText(csv, one, one_fake.Fn());
+  ASSERT_TRUE(sequential.report.ok()) << sequential.report.status().ToString();
   EXPECT_EQ(one_fake.max_running.load(), 1);  // calls never overlap by default
 
   ConcurrentFakeTokenizer fake;
   TokenizeOptions three = one;
   three.max_batches_in_flight = 3;
-  std::istringstream in2(csv);
-  std::ostringstream out2;
-  Result<TokenizeReport> r2 = TokenizeCsv(in2, out2, three, fake.Fn());
-  ASSERT_TRUE(r2.ok()) << r2.status().ToString();
-  EXPECT_EQ(out2.str(), out1.str());
-  EXPECT_EQ(r2->Summary(), r1->Summary());
+  const Tokenized overlapping = TokenizeText(csv, three, fake.Fn());
+  ASSERT_TRUE(overlapping.report.ok()) << overlapping.report.status().ToString();
+  EXPECT_EQ(overlapping.out, sequential.out);
+  EXPECT_EQ(overlapping.report->Summary(), sequential.report->Summary());
   EXPECT_EQ(fake.calls.load(), 12);
   EXPECT_GE(fake.max_running.load(), 2);  // batches did overlap
   EXPECT_LE(fake.max_running.load(), 3);
 
   TokenizeOptions zero = Options();
   zero.max_batches_in_flight = 0;
-  std::istringstream in3(csv);
-  std::ostringstream out3;
-  EXPECT_EQ(TokenizeCsv(in3, out3, zero, fake.Fn()).status().code(),
+  EXPECT_EQ(TokenizeText(csv, zero, fake.Fn()).report.status().code(),
             StatusCode::kInvalidArgument);
 }
 
