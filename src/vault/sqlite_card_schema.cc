@@ -1,0 +1,166 @@
+#include "vault/sqlite_card_schema.h"
+
+#include <cstdint>
+#include <string>
+
+#include "vault/card_store.h"
+#include "vault/sqlite_card_store.h"
+
+namespace kura::vault {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+namespace {
+
+// Schema v2. Rows are appended in insertion order (the integer primary key),
+// so storing a card writes the table's last page instead of a random one;
+// only the token and fingerprint indexes take random inserts, and their
+// entries are small (the fingerprint is stored as its 32 raw bytes, not hex).
+constexpr const char* kSchemaSql =
+    "CREATE TABLE IF NOT EXISTS cards ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token TEXT NOT NULL,"
+    "  fingerprint BLOB NOT NULL,"
+    "  dek_version INTEGER NOT NULL,"
+    "  sealed BLOB NOT NULL,"
+    "  bin TEXT NOT NULL,"
+    "  last4 TEXT NOT NULL,"
+    "  masked_pan TEXT NOT NULL,"
+    "  exp_month INTEGER NOT NULL CHECK (exp_month BETWEEN 1 AND 12),"
+    "  exp_year INTEGER NOT NULL,"
+    "  brand TEXT NOT NULL,"
+    "  token_format TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX IF NOT EXISTS cards_by_token ON cards (token);"
+    "CREATE INDEX IF NOT EXISTS cards_by_fingerprint ON cards (fingerprint, created_ms);"
+    "CREATE INDEX IF NOT EXISTS cards_by_expiry ON cards (exp_year, exp_month);"
+    "CREATE TABLE IF NOT EXISTS reveal_nonces ("
+    "  jti TEXT PRIMARY KEY NOT NULL,"
+    "  expires_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+// Schema v1 (token-keyed WITHOUT ROWID table, hex fingerprints) is migrated
+// in place by MigrateV1: renamed, copied row by row, dropped.
+constexpr const char* kMigrateV1RenameSql =
+    "DROP INDEX IF EXISTS cards_by_fingerprint;"
+    "DROP INDEX IF EXISTS cards_by_expiry;"
+    "ALTER TABLE cards RENAME TO cards_v1;";
+
+int LowerHexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// Copies every v1 card (hex fingerprint TEXT, token-keyed table, renamed to
+// cards_v1) into the v2 table, in token order. Errors: kDataLoss if a v1
+// row's fingerprint is not lower-case hex (nothing is guessed); storage
+// errors.
+Status CopyV1Cards(Connection& c) {
+  ASSIGN_OR_RETURN(
+      Statement read,
+      c.Prepare("SELECT token, fingerprint, dek_version, sealed, bin, last4, masked_pan, exp_month,"
+                " exp_year, brand, token_format, created_ms FROM cards_v1 ORDER BY token",
+                "migrate schema v1: read"));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, read.Step());
+    if (!row) return OkStatus();
+    Result<std::string> fingerprint = FingerprintBytes(read.ColumnText(1));
+    if (!fingerprint.ok()) {
+      return DataLossError("card store: migrate schema v1: a card has a malformed fingerprint");
+    }
+    // Cached by the connection; resets itself at the end of each iteration.
+    ASSIGN_OR_RETURN(Statement write, c.Prepare(kInsertCardSql, "migrate schema v1: write"));
+    write.BindText(1, read.ColumnText(0))
+        .BindBlob(2, *fingerprint)
+        .BindInt64(3, read.ColumnInt64(2))
+        .BindBlob(4, read.ColumnBlob(3))
+        .BindText(5, read.ColumnText(4))
+        .BindText(6, read.ColumnText(5))
+        .BindText(7, read.ColumnText(6))
+        .BindInt64(8, read.ColumnInt64(7))
+        .BindInt64(9, read.ColumnInt64(8))
+        .BindText(10, read.ColumnText(9))
+        .BindText(11, read.ColumnText(10))
+        .BindInt64(12, read.ColumnInt64(11));
+    RETURN_IF_ERROR(write.Step().status());
+  }
+}
+
+// Migrates a schema-1 database in place: the v1 table is renamed, copied and
+// dropped (its freed pages are zeroed: secure_delete). Runs inside the schema
+// transaction, so a failure leaves the v1 database as it was.
+Status MigrateV1(Connection& c) {
+  RETURN_IF_ERROR(c.Exec(kMigrateV1RenameSql, "migrate schema v1"));
+  RETURN_IF_ERROR(c.Exec(kSchemaSql, "create schema"));
+  RETURN_IF_ERROR(CopyV1Cards(c));  // its read statement is reset on return
+  return c.Exec("DROP TABLE cards_v1", "migrate schema v1: drop old table");
+}
+
+Status CreateSchemaInTransaction(Connection& c) {
+  RETURN_IF_ERROR(c.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+                         "create schema"));
+  int64_t version = 0;
+  {
+    // Scoped: an unfinished statement would lock the tables MigrateV1 alters.
+    ASSIGN_OR_RETURN(Statement st,
+                     c.Prepare("SELECT MAX(version) FROM schema_version", "read schema version"));
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    version = row ? st.ColumnInt64(0) : 0;
+  }
+  if (version > kCardStoreSchemaVersion) {
+    return FailedPreconditionError("card store: database schema is newer than this program");
+  }
+  if (version == 1) RETURN_IF_ERROR(MigrateV1(c));
+  RETURN_IF_ERROR(c.Exec(kSchemaSql, "create schema"));
+  if (version < kCardStoreSchemaVersion) {
+    ASSIGN_OR_RETURN(Statement ins, c.Prepare("INSERT INTO schema_version (version) VALUES (?1)",
+                                              "write schema version"));
+    ins.BindInt64(1, kCardStoreSchemaVersion);
+    RETURN_IF_ERROR(ins.Step());
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status CreateCardSchema(Connection& c) {
+  RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE", "begin schema transaction"));
+  Status s = CreateSchemaInTransaction(c);
+  if (s.ok()) s = c.Exec("COMMIT", "commit schema");
+  if (!s.ok() && !c.InAutocommit()) c.Exec("ROLLBACK", "rollback schema").IgnoreError();
+  return s;
+}
+
+Result<std::string> FingerprintBytes(std::string_view hex) {
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > kMaxFingerprintLength) {
+    return InvalidArgumentError("card store: fingerprint must be lower-case hex of even length, 2 to " +
+                                std::to_string(kMaxFingerprintLength) + " characters");
+  }
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = LowerHexValue(hex[2 * i]);
+    const int lo = LowerHexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return InvalidArgumentError("card store: fingerprint must be lower-case hex");
+    }
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  return out;
+}
+
+std::string FingerprintHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(bytes.size() * 2, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const auto b = static_cast<unsigned char>(bytes[i]);
+    out[2 * i] = kDigits[b >> 4];
+    out[2 * i + 1] = kDigits[b & 0x0f];
+  }
+  return out;
+}
+
+}  // namespace kura::vault
