@@ -114,11 +114,8 @@ Result<ExecOutcome> RunExecutable(const std::vector<std::string>& argv, const st
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return InternalError("exec: waitid failed");
     if (info.si_pid == pid) break;
-    if (outcome.stopped || outcome.timed_out || std::chrono::steady_clock::now() >= deadline) {
-      if (!outcome.stopped) outcome.timed_out = true;
-      ::kill(-pid, SIGKILL);
-      ::kill(pid, SIGKILL);
-    } else if (stop_now()) {
+    if (!outcome.stopped && std::chrono::steady_clock::now() >= deadline) outcome.timed_out = true;
+    if (outcome.timed_out || stop_now()) {
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
     }

@@ -31,7 +31,6 @@ namespace {
   "token, fingerprint, dek_version, sealed, bin, last4, masked_pan, exp_month, exp_year, " \
   "brand, token_format, created_ms"
 
-constexpr std::string_view kInsertSql = kInsertCardSql;
 constexpr std::string_view kGetSql = "SELECT " KURA_CARD_COLUMNS " FROM cards WHERE token = ?1";
 constexpr std::string_view kGetByFingerprintSql =
     "SELECT " KURA_CARD_COLUMNS
@@ -152,14 +151,16 @@ Status CheckLength(std::string_view value, size_t max, std::string_view what) {
   return OkStatus();
 }
 
-Status ValidateRecord(const CardRecord& r) {
+// Checks `r` before it is queued and returns its fingerprint as the bytes
+// stored, so the writer thread does not decode it again.
+Result<std::string> ValidateRecord(const CardRecord& r) {
   RETURN_IF_ERROR(CheckLength(r.token, kMaxTokenLength, "token"));
-  RETURN_IF_ERROR(FingerprintBytes(r.fingerprint).status());
+  ASSIGN_OR_RETURN(std::string fingerprint, FingerprintBytes(r.fingerprint));
   RETURN_IF_ERROR(CheckLength(r.sealed, kMaxSealedSize, "sealed data"));
   if (r.exp_month < 1 || r.exp_month > 12) {
     return InvalidArgumentError("card store: expiry month must be 1 to 12");
   }
-  return OkStatus();
+  return fingerprint;
 }
 
 Status ValidateLimit(size_t limit) {
@@ -205,14 +206,13 @@ Result<CardRecord> ReadOne(Connection& c, std::string_view sql, std::string_view
   return ReadRecord(st);
 }
 
-// The oldest record with this fingerprint (hex, as in CardRecord), or
-// nullopt. (No error for "none": de-duplicating batch inserts ask this for
-// every new card.)
+// The oldest record with this fingerprint (the stored bytes), or nullopt.
+// (No error for "none": de-duplicating batch inserts ask this for every new
+// card.)
 Result<std::optional<CardRecord>> FindByFingerprint(Connection& c, std::string_view fingerprint,
                                                     std::string_view operation) {
-  ASSIGN_OR_RETURN(const std::string key, FingerprintBytes(fingerprint));
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByFingerprintSql, operation));
-  st.BindBlob(1, key);
+  st.BindBlob(1, fingerprint);
   ASSIGN_OR_RETURN(const bool row, st.Step());
   if (!row) return std::optional<CardRecord>();
   return std::optional<CardRecord>(ReadRecord(st));
@@ -224,9 +224,9 @@ Result<int64_t> ReadCount(Statement& st) {
   return st.ColumnInt64(0);
 }
 
-Status InsertRow(Connection& c, const CardRecord& r) {
-  ASSIGN_OR_RETURN(const std::string fingerprint, FingerprintBytes(r.fingerprint));
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertSql, "insert card"));
+// Inserts `r` with `fingerprint`, the stored bytes of r.fingerprint.
+Status InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
   st.BindText(1, r.token)
       .BindBlob(2, fingerprint)
       .BindInt64(3, r.dek_version)
@@ -244,6 +244,20 @@ Status InsertRow(Connection& c, const CardRecord& r) {
     return AlreadyExistsError("card store: insert card: token already exists");
   }
   return step.status();
+}
+
+// With `dedup`, the oldest card with `fingerprint` (stored bytes) if there is
+// one; otherwise inserts `r`. Runs on the writer, inside its transaction, so
+// the look-up sees every earlier write: that makes the dedup race-free.
+Result<InsertOutcome> InsertOrFind(Connection& c, const CardRecord& r, std::string_view fingerprint,
+                                   bool dedup) {
+  if (dedup) {
+    ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
+                     FindByFingerprint(c, fingerprint, "find card by fingerprint"));
+    if (existing) return InsertOutcome{std::move(*existing), false};
+  }
+  RETURN_IF_ERROR(InsertRow(c, r, fingerprint));
+  return InsertOutcome{r, true};
 }
 
 }  // namespace
@@ -441,25 +455,17 @@ Result<T> SqliteCardStore::WithReader(const std::function<Result<T>(Connection&)
 }
 
 Status SqliteCardStore::Insert(const CardRecord& record) {
-  RETURN_IF_ERROR(ValidateRecord(record));
-  return Submit([&record](Connection& c) { return InsertRow(c, record); }, /*scrub=*/false);
+  ASSIGN_OR_RETURN(const std::string fingerprint, ValidateRecord(record));
+  return Submit([&](Connection& c) { return InsertRow(c, record, fingerprint); },
+                /*scrub=*/false);
 }
 
 Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord& record) {
-  RETURN_IF_ERROR(ValidateRecord(record));
+  ASSIGN_OR_RETURN(const std::string fingerprint, ValidateRecord(record));
   InsertOutcome outcome;
-  // The look-up runs on the writer inside the batch transaction, after every
-  // earlier write of the batch: that is what makes the dedup race-free.
   const Status s = Submit(
-      [&record, &outcome](Connection& c) -> Status {
-        ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
-                         FindByFingerprint(c, record.fingerprint, "find card by fingerprint"));
-        if (existing) {
-          outcome = InsertOutcome{std::move(*existing), false};
-          return OkStatus();
-        }
-        RETURN_IF_ERROR(InsertRow(c, record));
-        outcome = InsertOutcome{record, true};
+      [&](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(outcome, InsertOrFind(c, record, fingerprint, /*dedup=*/true));
         return OkStatus();
       },
       /*scrub=*/false);
@@ -470,12 +476,15 @@ Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord
 Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
     const std::vector<BatchInsertItem>& items) {
   std::vector<Result<InsertOutcome>> out(items.size(), InternalError("card store: not run"));
+  std::vector<std::string> fingerprints(items.size());  // stored bytes, per valid item
   std::vector<size_t> valid;
   valid.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    if (Status v = ValidateRecord(items[i].record); !v.ok()) {
-      out[i] = v;
+    Result<std::string> fingerprint = ValidateRecord(items[i].record);
+    if (!fingerprint.ok()) {
+      out[i] = fingerprint.status();
     } else {
+      fingerprints[i] = std::move(*fingerprint);
       valid.push_back(i);
     }
   }
@@ -487,27 +496,21 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   // in their own order, so de-duplication within the batch is exactly that of
   // one call after the other.
   std::unordered_map<std::string_view, int> fingerprint_uses;
-  for (size_t i : valid) ++fingerprint_uses[items[i].record.fingerprint];
+  for (size_t i : valid) ++fingerprint_uses[fingerprints[i]];
   std::vector<size_t> order;
   std::vector<size_t> in_order;
   order.reserve(valid.size());
-  for (size_t i : valid) {
-    (fingerprint_uses[items[i].record.fingerprint] == 1 ? order : in_order).push_back(i);
-  }
-  // Lower-case hex of equal length sorts like the stored bytes.
-  std::sort(order.begin(), order.end(), [&items](size_t a, size_t b) {
-    const std::string& fa = items[a].record.fingerprint;
-    const std::string& fb = items[b].record.fingerprint;
-    return fa.size() != fb.size() ? fa.size() < fb.size() : fa < fb;
-  });
+  for (size_t i : valid) (fingerprint_uses[fingerprints[i]] == 1 ? order : in_order).push_back(i);
+  std::sort(order.begin(), order.end(),
+            [&fingerprints](size_t a, size_t b) { return fingerprints[a] < fingerprints[b]; });
   order.insert(order.end(), in_order.begin(), in_order.end());
   const Status s = Submit(
-      [&items, &order, &out](Connection& c) -> Status {
+      [&items, &fingerprints, &order, &out](Connection& c) -> Status {
         // A batch touches far more pages than the normal page cache holds;
         // a larger cache for its duration saves re-reading them.
         RETURN_IF_ERROR(Run(c, "PRAGMA cache_size=-" + std::to_string(kBatchPageCacheKib),
                             "set cache_size"));
-        Status done = InsertItems(c, items, order, out);
+        Status done = InsertItems(c, items, fingerprints, order, out);
         Status restore =
             Run(c, "PRAGMA cache_size=-" + std::to_string(kPageCacheKib), "set cache_size");
         RETURN_IF_ERROR(done);
@@ -519,31 +522,22 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
 }
 
 Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsertItem>& items,
+                                    const std::vector<std::string>& fingerprints,
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out) {
   for (size_t i : order) {
-    const CardRecord& record = items[i].record;
-    if (items[i].dedup) {
-      // As in InsertOrGetByFingerprint; earlier items of this batch are
-      // visible to the look-up (same transaction).
-      ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
-                       FindByFingerprint(c, record.fingerprint, "find card by fingerprint"));
-      if (existing) {
-        out[i] = InsertOutcome{std::move(*existing), false};
-        continue;
-      }
-    }
-    Status ins = InsertRow(c, record);
-    const StatusCode code = ins.code();
+    // Earlier items of this batch are visible to the look-up (same
+    // transaction).
+    Result<InsertOutcome> r = InsertOrFind(c, items[i].record, fingerprints[i], items[i].dedup);
+    const StatusCode code = r.status().code();
     if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
       // A constraint failure undoes only that statement; the transaction
       // goes on (unless SQLite ended it).
       if (c.InAutocommit()) return InternalError("card store: transaction rolled back");
-      out[i] = ins;
-      continue;
+    } else if (!r.ok()) {
+      return r.status();
     }
-    RETURN_IF_ERROR(ins);
-    out[i] = InsertOutcome{record, true};
+    out[i] = std::move(r);
   }
   return OkStatus();
 }
@@ -555,9 +549,10 @@ Result<CardRecord> SqliteCardStore::Get(std::string_view token) {
 }
 
 Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprint) {
-  return WithReader<CardRecord>([fingerprint](Connection& c) -> Result<CardRecord> {
+  ASSIGN_OR_RETURN(const std::string key, FingerprintBytes(fingerprint));
+  return WithReader<CardRecord>([&key](Connection& c) -> Result<CardRecord> {
     ASSIGN_OR_RETURN(std::optional<CardRecord> found,
-                     FindByFingerprint(c, fingerprint, "get card by fingerprint"));
+                     FindByFingerprint(c, key, "get card by fingerprint"));
     if (!found) return NotFoundError("card store: get card by fingerprint: no such card");
     return std::move(*found);
   });

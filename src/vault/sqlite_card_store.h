@@ -142,9 +142,10 @@ class SqliteCardStore final : public CardStore {
   void WriterLoop();
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();
-  // InsertBatch's work on the writer: items[order[k]] for each k, results
-  // in `out`. Errors: a storage failure (the whole operation fails).
+  // InsertBatch's work on the writer: items[order[k]] for each k (with
+  // fingerprints[order[k]], its stored bytes), results in `out`. Errors: a storage failure (the whole operation fails).
   static Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
+                            const std::vector<std::string>& fingerprints,
                             const std::vector<size_t>& order,
                             std::vector<Result<InsertOutcome>>& out);
 

@@ -98,35 +98,32 @@ size_t SyslogFramer::BytesCompletingCarried(std::string_view data) const {
 
 bool SyslogFramer::Feed(std::string_view data, Sink& sink) {
   if (failed_) return false;
+  // Consumes complete frames from the buffer; false (and the framer is
+  // dead) on an unrecoverable error.
+  auto consume_buffer = [&]() {
+    const size_t used = Consume(buffer_, sink);
+    if (used == std::string_view::npos) {
+      failed_ = true;
+      buffer_.clear();
+      return false;
+    }
+    buffer_.erase(0, used);
+    return true;
+  };
   if (!buffer_.empty()) {
     // Complete the carried-over frame with just the bytes it needs, so a
     // large read is not copied into the buffer (and moved again) whenever a
     // frame straddles two reads.
     const size_t take = BytesCompletingCarried(data);
     buffer_.append(data.substr(0, take));
-    size_t used = Consume(buffer_, sink);
-    if (used == std::string_view::npos) {
-      failed_ = true;
-      buffer_.clear();
-      return false;
-    }
-    if (used == buffer_.size()) {
-      buffer_.clear();
-      data.remove_prefix(take);
-    } else {
+    if (!consume_buffer()) return false;
+    data.remove_prefix(take);
+    if (!buffer_.empty()) {
       // Still incomplete (or the count could not be read): carry on with
       // everything in the buffer.
-      buffer_.erase(0, used);
-      if (take == data.size()) return true;
-      buffer_.append(data.substr(take));
-      used = Consume(buffer_, sink);
-      if (used == std::string_view::npos) {
-        failed_ = true;
-        buffer_.clear();
-        return false;
-      }
-      buffer_.erase(0, used);
-      return true;
+      if (data.empty()) return true;
+      buffer_.append(data);
+      return consume_buffer();
     }
   }
   const size_t used = Consume(data, sink);

@@ -330,8 +330,7 @@ Result<std::vector<ChainedRecord>> Wal::ReadDurable(const WalReadOptions& option
     while (pos < data.size()) {
       ++seq;
       if (seq > options.through_seq || bytes >= options.max_bytes) return out;
-      uint32_t len = 0;
-      for (int i = 3; i >= 0; --i) len = (len << 8) | static_cast<uint8_t>(data[pos + i]);
+      const uint32_t len = WalFrameRecordLength(data.data() + pos);
       if (seq > options.after_seq) {
         const std::string_view record = data.substr(pos + 4, len);
         Result<RecordPrefix> prefix = ParseRecordPrefix(record);

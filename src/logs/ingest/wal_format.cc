@@ -83,6 +83,8 @@ Result<RecordPrefix> ParseRecordPrefix(std::string_view b) {
   return p;
 }
 
+uint32_t WalFrameRecordLength(const char* frame) { return GetU32(frame); }
+
 WalFileScan ScanWalFile(std::string_view data, uint64_t expected_first_seq, uint64_t keep_from,
                         uint64_t keep_through, uint64_t stop_after) {
   WalFileScan s;

@@ -37,6 +37,10 @@ inline constexpr size_t kWalFrameOverhead = 4 + 32;
 // control character) and the added fields stay below this.
 inline constexpr size_t kMaxWalRecordBytes = 8 << 20;
 
+// The record length at the start of a frame (its first 4 bytes, little
+// endian). `frame` must point at kWalFrameOverhead or more readable bytes.
+uint32_t WalFrameRecordLength(const char* frame);
+
 // "wal-00000000000000000042.log".
 std::string WalFileName(uint64_t first_seq);
 // The first seq of a WAL file name, or false for any other name.
