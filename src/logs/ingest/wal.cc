@@ -55,7 +55,15 @@ Status Wal::Recover(const ChainPosition& tail) {
     const std::string path = JoinPath(dir_, name);
     ASSIGN_OR_RETURN(std::string data, fs_.ReadFile(path));
     WalFileScan scan = ScanWalFile(data, first, tail.last_seq, tail.last_seq + 1, limit);
-    if (have && (!scan.header_ok || end.last_seq + 1 != first || scan.prev_chain != end.last_chain)) {
+    if (last_file && scan.header_cut_short) {
+      // Killed between creating the file and its first write: nothing in it
+      // was acknowledged.
+      RETURN_IF_ERROR(fs_.RemoveFile(path));
+      changed_dir = true;
+      continue;
+    }
+    if (!scan.header_ok) return DataLossError("WAL " + name + " has a damaged header");
+    if (have && (end.last_seq + 1 != first || scan.prev_chain != end.last_chain)) {
       return DataLossError("WAL " + name + " does not continue the chain of the file before it");
     }
     const uint64_t file_end = scan.first_seq + scan.record_count;
@@ -63,9 +71,11 @@ Status Wal::Recover(const ChainPosition& tail) {
       return DataLossError("WAL " + name + " breaks off before seq " + std::to_string(file_end) +
                            ", but the next file starts at seq " + std::to_string(limit + 1));
     }
-    if (last_file && scan.torn) {
+    if (last_file && (scan.torn || scan.record_count == 0)) {
       // Only a write that was never acknowledged can be torn: cut it off so
-      // the file is clean for readers.
+      // the file is clean for readers. A file without a record (its header
+      // went out, its first group did not) goes, or the next file created
+      // under its name would append a second header to it.
       if (scan.record_count == 0) {
         RETURN_IF_ERROR(fs_.RemoveFile(path));
       } else {
@@ -73,10 +83,7 @@ Status Wal::Recover(const ChainPosition& tail) {
       }
       changed_dir = true;
     }
-    if (scan.record_count == 0) {
-      if (!scan.header_ok) continue;  // removed above (last) or rejected (not last)
-      if (last_file) continue;        // an empty header-only file, also removed
-    }
+    if (scan.record_count == 0 && last_file) continue;  // a header-only file, removed above
     if (!have) {
       wal_first = first;
       if (first > tail.last_seq + 1) {

@@ -91,6 +91,12 @@ WalFileScan ScanWalFile(std::string_view data, uint64_t expected_first_seq, uint
   if (data.size() < kWalHeaderBytes || data.substr(0, kWalMagic.size()) != kWalMagic ||
       GetU64(data.data() + 8) != expected_first_seq) {
     s.torn = !data.empty();
+    if (data.size() < kWalHeaderBytes) {
+      std::string expected(kWalMagic);
+      PutU64(expected_first_seq, &expected);
+      const size_t known = std::min(data.size(), expected.size());
+      s.header_cut_short = data.substr(0, known) == std::string_view(expected).substr(0, known);
+    }
     return s;
   }
   s.header_ok = true;

@@ -68,6 +68,11 @@ struct WalFileScan {
   int64_t first_received_ms = 0;
   size_t valid_bytes = 0;    // header + verified frames (0 if !header_ok)
   bool torn = false;         // bytes follow the last verified frame
+  // Fewer bytes than a header, and those a prefix of what the header would
+  // be: the file was created but its first write (header and first group,
+  // fsynced before anything in it is acknowledged) never completed. Such a
+  // file holds no acknowledged record.
+  bool header_cut_short = false;
   // The verified records with seq in [keep_from, keep_through] (see below).
   std::vector<ChainedRecord> records;
 };

@@ -45,8 +45,11 @@ Result<std::vector<ChainedRecord>> ReadWalRecords(FileSystem& fs, const std::str
     }
     WalFileScan scan = ScanWalFile(*data, first, options.after_seq + 1,
                                    std::min(limit, options.through_seq), limit);
-    if (have_prev &&
-        (!scan.header_ok || prev_last_seq + 1 != first || scan.prev_chain != prev_last_chain)) {
+    // The writer has just created the newest file (or was killed doing so):
+    // no record in it yet.
+    if (last_file && scan.header_cut_short) break;
+    if (!scan.header_ok) return DataLossError("WAL " + files[i].second + " has a damaged header");
+    if (have_prev && (prev_last_seq + 1 != first || scan.prev_chain != prev_last_chain)) {
       return DataLossError("WAL " + files[i].second +
                            " does not continue the chain of the file before it");
     }
@@ -56,11 +59,9 @@ Result<std::vector<ChainedRecord>> ReadWalRecords(FileSystem& fs, const std::str
                            std::to_string(end) + ", but the next file starts at seq " +
                            std::to_string(limit + 1));
     }
-    if (scan.header_ok) {
-      have_prev = true;
-      prev_last_seq = end - 1;
-      prev_last_chain = scan.last_chain;
-    }
+    have_prev = true;
+    prev_last_seq = end - 1;
+    prev_last_chain = scan.last_chain;
     for (ChainedRecord& r : scan.records) {
       if (r.seq > options.through_seq || bytes >= options.max_bytes) return out;
       bytes += r.bytes.size();

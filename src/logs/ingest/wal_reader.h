@@ -37,7 +37,8 @@ struct WalReadOptions {
 };
 
 // Every complete, chain-valid record currently in the WAL at `wal_dir`, in
-// seq order. A torn tail (of the newest file) is ignored. A missing directory
+// seq order. A torn tail of the newest file, or a newest file the writer has
+// created but not yet written a whole header to, is ignored. A missing directory
 // is an empty WAL.
 // Errors: kDataLoss when the files do not join up (a record missing between
 // two files, or a file whose first link does not continue the previous

@@ -138,6 +138,79 @@ TEST_F(WalTest, TornTailIsIgnoredAndCutOnOpen) {
             (std::vector<std::string>{"ok0", "ok1", "ok2", "after0"}));
 }
 
+// The writer creates a file, then appends its header with the first group:
+// a crash in between leaves a newest file shorter than a header. It holds
+// nothing acknowledged, so readers skip it and Open removes it.
+TEST_F(WalTest, NewestFileCutShortBeforeItsHeaderIsRemovedOnOpen) {
+  // kWalHeaderBytes: the header went out, the first group did not.
+  for (size_t cut : {size_t{0}, size_t{5}, size_t{16}, kWalHeaderBytes - 1, kWalHeaderBytes}) {
+    SCOPED_TRACE("header bytes on disk: " + std::to_string(cut));
+    std::filesystem::remove_all(WalDir());
+    {
+      auto wal = OpenWal(fs_, WalOptions{.max_file_bytes = 1});  // one file per write
+      for (int i = 0; i < 2; ++i) {
+        auto r = MakeRecords("w", 2);
+        ASSERT_TRUE(WriteOne(*wal, r).ok());
+      }
+    }
+    auto before = ReadWalRecords(fs_, WalDir());
+    ASSERT_TRUE(before.ok());
+    ASSERT_EQ(before->size(), 4u);
+    std::string header;
+    AppendWalHeader(5, before->back().chain, &header);
+    const std::string next = WalDir() + "/" + WalFileName(5);
+    {
+      std::ofstream out(next, std::ios::binary);
+      out << header.substr(0, cut);
+    }
+    auto read = ReadWalRecords(fs_, WalDir());
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ(read->size(), 4u);
+
+    auto wal = OpenWal(fs_, WalOptions{.max_file_bytes = 1});
+    ASSERT_NE(wal, nullptr);
+    EXPECT_FALSE(std::filesystem::exists(next));
+    EXPECT_EQ(wal->durable().last_seq, 4u);
+    auto r = MakeRecords("after", 1);
+    ASSERT_TRUE(WriteOne(*wal, r).ok());
+    EXPECT_EQ(r[0].seq, 5u);
+    read = ReadWalRecords(fs_, WalDir());
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ(CheckChain(*read, 1, kGenesisChainHash),
+              (std::vector<std::string>{"w0", "w1", "w0", "w1", "after0"}));
+  }
+}
+
+// Only a short prefix of the right header counts as cut short: other short
+// content, or a short file that is not the newest, is damage.
+TEST_F(WalTest, ShortFileThatIsNotACutShortHeaderIsDataLoss) {
+  {
+    auto wal = OpenWal(fs_);
+    auto r = MakeRecords("w", 2);
+    ASSERT_TRUE(WriteOne(*wal, r).ok());
+  }
+  const std::string next = WalDir() + "/" + WalFileName(3);
+  {
+    std::ofstream out(next, std::ios::binary);
+    out << "KURAWAL2";  // not the magic
+  }
+  Result<std::unique_ptr<Wal>> w = Wal::Open(fs_, WalDir(), {}, {});
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kDataLoss);
+  EXPECT_FALSE(ReadWalRecords(fs_, WalDir()).ok());
+
+  // A cut-short header followed by a later file: not a crash the writer can
+  // leave behind.
+  { std::ofstream out(next, std::ios::binary | std::ios::trunc); }
+  {
+    std::ofstream out(WalDir() + "/" + WalFileName(4), std::ios::binary);
+    out << "KURA";  // itself a cut-short header
+  }
+  w = Wal::Open(fs_, WalDir(), {}, {});
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), StatusCode::kDataLoss);
+}
+
 TEST_F(WalTest, CorruptFrameInTheMiddleIsDataLoss) {
   {
     auto wal = OpenWal(fs_, WalOptions{.max_file_bytes = 1});  // one file per write
