@@ -88,24 +88,35 @@ struct LogsServer::Impl {
     audit->Emit(ev).IgnoreError();  // an audit sink failure must not stop ingest of audit logs
   }
 
-  Status Seal(bool force) {
-    if (!archive) return OkStatus();
-    std::lock_guard<std::mutex> lock(seal_mu);
+  // Whether a segment should be sealed now: `force`, a full segment's worth
+  // unsealed, or the oldest unsealed record past the maximum age or from an
+  // earlier UTC day. Caller holds seal_mu.
+  bool SealDue(bool force) const {
+    if (wal->durable().last_seq <= sealed_seq) return false;
+    if (force || wal->unsealed_bytes() >= config.seal_max_bytes) return true;
     const int64_t now = env.clock.NowUnixMillis();
     const int64_t oldest = wal->oldest_unsealed_received_ms();
+    return oldest != 0 && (now - oldest >= config.seal_max_age.count() * 1000 ||
+                           FormatDate(oldest) != FormatDate(now));
+  }
+
+  // Seals one segment (at most seal_max_bytes of records) if one is due.
+  // *more_due tells whether another one is due right after it (a backlog),
+  // so the caller can go on without waiting for its next check.
+  Status Seal(bool force, bool* more_due = nullptr) {
+    if (more_due != nullptr) *more_due = false;
+    if (!archive) return OkStatus();
+    std::lock_guard<std::mutex> lock(seal_mu);
+    if (!SealDue(force)) return OkStatus();
     const ChainPosition durable = wal->durable();
-    if (durable.last_seq <= sealed_seq) return OkStatus();
-    const bool due = force || wal->unsealed_bytes() >= config.seal_max_bytes ||
-                     (oldest != 0 && (now - oldest >= config.seal_max_age.count() * 1000 ||
-                                      FormatDate(oldest) != FormatDate(now)));
-    if (!due) return OkStatus();
     WalReadOptions o;
     o.after_seq = sealed_seq;
     o.through_seq = durable.last_seq;
     o.max_bytes = config.seal_max_bytes;
     Result<std::vector<ChainedRecord>> records = wal->ReadDurable(o);
     Status s = records.status();
-    if (s.ok() && !records->empty()) {
+    const bool progressed = s.ok() && !records->empty();
+    if (progressed) {
       Result<SealResult> sealed = archive->Seal(*records);
       s = sealed.status();
       if (s.ok()) {
@@ -120,7 +131,20 @@ struct LogsServer::Impl {
            s.ok() ? "sealing resumed" : s.message());
     }
     seal_failing = !s.ok();
+    if (more_due != nullptr) *more_due = progressed && s.ok() && SealDue(force);
     return s;
+  }
+
+  // Seals everything durable when called, one segment after another.
+  Status SealAll() {
+    if (!archive) return OkStatus();
+    const uint64_t target = wal->durable().last_seq;
+    for (bool more = true; more;) {
+      RETURN_IF_ERROR(Seal(true, &more));
+      std::lock_guard<std::mutex> lock(seal_mu);
+      if (sealed_seq >= target) break;
+    }
+    return OkStatus();
   }
 
   // Deletes segments past the retention period ([logs] retention_days),
@@ -145,10 +169,15 @@ struct LogsServer::Impl {
     auto last_seal = std::chrono::steady_clock::now();
     auto last_retention = std::chrono::steady_clock::now();
     ApplyRetentionNow();
+    // A backlog of more than one segment (after a burst, or a restart) is
+    // sealed back to back, not one segment per check; tailing and stopping
+    // still get their turn between two segments.
+    bool seal_backlog = false;
     std::unique_lock<std::mutex> lock(bg_mu);
     for (;;) {
-      const auto wait = tailers.empty() ? kSealCheckInterval
-                                        : std::min(kSealCheckInterval, config.tail_interval);
+      auto wait = tailers.empty() ? kSealCheckInterval
+                                  : std::min(kSealCheckInterval, config.tail_interval);
+      if (seal_backlog) wait = std::chrono::milliseconds(0);
       if (bg_cv.wait_for(lock, wait, [this] { return bg_stop; })) return;
       lock.unlock();
       const auto now = std::chrono::steady_clock::now();
@@ -159,9 +188,9 @@ struct LogsServer::Impl {
           (void)n;
         }
       }
-      if (now - last_seal >= kSealCheckInterval) {
+      if (seal_backlog || now - last_seal >= kSealCheckInterval) {
         last_seal = now;
-        Seal(false).IgnoreError();  // audited on failure; retried next tick
+        Seal(false, &seal_backlog).IgnoreError();  // audited on failure; retried next tick
       }
       if (now - last_retention >= kRetentionInterval) {
         last_retention = now;
@@ -202,7 +231,7 @@ IngestStats LogsServer::stats() const { return impl_->ingestor->stats(); }
 SyslogServerStats LogsServer::syslog_stats() const {
   return impl_->syslog ? impl_->syslog->stats() : SyslogServerStats{};
 }
-Status LogsServer::SealNow() { return impl_->Seal(true); }
+Status LogsServer::SealNow() { return impl_->SealAll(); }
 
 Result<std::unique_ptr<LogsServer>> LogsServer::Start(const LogsConfig& c, LogsEnv env) {
   auto impl = std::make_unique<Impl>(c, env);

@@ -52,7 +52,8 @@ class LogsServer {
   // The syslog receiver's counters (all zero when it is off); thread-safe.
   SyslogServerStats syslog_stats() const;
 
-  // Seals everything durable now (also used by tests). Errors of the
+  // Seals everything durable at the time of the call, in as many segments
+  // of at most [seal] max_bytes as it takes (also used by tests). Errors of the
   // archive; OK when there is nothing to seal.
   Status SealNow();
 

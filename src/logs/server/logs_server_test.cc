@@ -103,6 +103,53 @@ TEST(LogsServerTest, HttpSyslogAndVaultTailLandInTheStoreAndSeal) {
   for (const ChainedRecord& rec : *wal) EXPECT_GT(rec.seq, 3u);  // sealed files dropped
 }
 
+// More than one segment's worth unsealed (after a burst): SealNow seals all
+// of it, one segment of at most max_bytes after another, and the archive
+// verifies as one chain.
+TEST(LogsServerTest, SealNowSealsABacklogOfSeveralSegments) {
+  testing::TempDir tmp;
+  PosixFileSystem fs;
+  SystemClock clock;
+  OsRandom random;
+  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
+  auto keys = auth::ApiKeyStore::Open(fs, tmp.path() + "/api-keys.json", clock, random);
+  ASSERT_TRUE(keys.ok());
+  const std::string key(keys.value()->Create("shipper", {"logs:write"})->view());
+  LogsConfig c;
+  c.audit_store = false;
+  c.data_dir = tmp.path();
+  c.node_id = "n1";
+  c.http_enabled = true;
+  c.http_port = 0;
+  c.http_tls_cert = http::testing::GetTestPki().cert_file;
+  c.http_tls_key = http::testing::GetTestPki().key_file;
+  c.seal_max_bytes = 2000;  // ~10 of the events below per segment
+  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+
+  std::string body;
+  for (int i = 0; i < 60; ++i) {
+    body += "{\"event\":\"backlog\",\"principal\":\"p" + std::to_string(i) + "\"}\n";
+  }
+  auto client = http::HttpsClient::Create(http::testing::TestClientOptions());
+  auto r = (*client)->Request("POST", "127.0.0.1", (*server)->http_port(), "/v1/events", body,
+                              {{"Authorization", "Bearer " + key}});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body;
+
+  ASSERT_TRUE((*server)->SealNow().ok());
+  auto blobs = LocalBlobStore::Open(fs, tmp.path() + "/archive");
+  ASSERT_TRUE(blobs.ok());
+  Archive archive(**blobs, std::nullopt, clock);
+  auto tail = archive.Tail();
+  ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+  EXPECT_EQ(tail->last_seq, 60u);
+  auto digests = (*blobs)->List("digest/");
+  ASSERT_TRUE(digests.ok());
+  EXPECT_GE(digests->size(), 4u);  // 60 events of ~200 bytes in segments of <= 2000 bytes
+  (*server)->Shutdown();
+}
+
 TEST(LogsServerTest, OwnAuditEventsAreStoredWhenAuditStoreIsOn) {
   testing::TempDir tmp;
   PosixFileSystem fs;
