@@ -1,8 +1,12 @@
 #include "logs/record/log_record.h"
 
 #include <boost/json.hpp>
+#include <bit>
 #include <charconv>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "logs/record/timestamp.h"
 
@@ -45,6 +49,36 @@ bool AnyNeedsEscape(uint64_t x) {
   return (lt | ((q - kOnes) & ~q & kHigh) | ((b - kOnes) & ~b & kHigh)) != 0;
 }
 
+bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// The index of the first byte at or after `i` that AppendJsonString escapes,
+// or s.size(). Most text needs no escape: 16 (SSE2) or 8 bytes per step.
+size_t NextToEscape(std::string_view s, size_t i) {
+  const size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i max_control = _mm_set1_epi8(0x1f);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, max_control), v);  // unsigned v < 0x20
+    const __m128i hit = _mm_or_si128(
+        control, _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    const auto m = static_cast<uint32_t>(_mm_movemask_epi8(hit));
+    if (m != 0) return i + static_cast<size_t>(std::countr_zero(m));
+  }
+#endif
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (AnyNeedsEscape(word)) break;
+  }
+  for (; i < n; ++i) {
+    if (NeedsEscape(static_cast<unsigned char>(s[i]))) return i;
+  }
+  return n;
+}
+
 }  // namespace
 
 std::string LogRecord::*StringFieldMember(size_t i) { return kMembers.at(i); }
@@ -53,17 +87,8 @@ void AppendJsonString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (size_t i = 0; i < s.size(); ++i) {
-    // Skip 8 plain bytes at a time (most text needs no escape).
-    while (i + 8 <= s.size()) {
-      uint64_t word;
-      std::memcpy(&word, s.data() + i, 8);
-      if (AnyNeedsEscape(word)) break;
-      i += 8;
-    }
-    if (i >= s.size()) break;
+  for (size_t i = NextToEscape(s, 0); i < s.size(); i = NextToEscape(s, i + 1)) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
