@@ -92,6 +92,7 @@ Status LoadRest(const ConfigTable& root, LogsConfig& c) {
     c.seal_max_bytes = static_cast<size_t>(b);
     ASSIGN_OR_RETURN(c.seal_max_age, s->DurationOr("max_age", c.seal_max_age));
     if (c.seal_max_age.count() < 1) return s->Error("max_age", "must be at least 1s");
+    ASSIGN_OR_RETURN(c.seal_idle_priority, s->BoolOr("idle_priority", c.seal_idle_priority));
   }
   ASSIGN_OR_RETURN(std::optional<ConfigTable> a, root.OptionalTable("audit"));
   if (a) {

@@ -67,6 +67,11 @@ struct LogsConfig {
   bool seal_enabled = true;
   size_t seal_max_bytes = 64 << 20;
   std::chrono::seconds seal_max_age{300};
+  // The sealing thread runs SCHED_IDLE (only on CPU time nothing else in the
+  // system wants: ingest keeps the CPU during bursts and sealing catches up
+  // from the WAL after them); false: nice 10, a small fixed share even when
+  // other work keeps the CPU busy (hosts shared with CPU-heavy processes).
+  bool seal_idle_priority = true;
 
   // [audit]: where logs' own audit events go (besides the store itself).
   std::string audit_file;  // "" = none

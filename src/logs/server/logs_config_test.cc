@@ -33,6 +33,7 @@ max_file_bytes = 1048576
 [seal]
 max_bytes = 2097152
 max_age = "30s"
+idle_priority = false
 [audit]
 file = "logs-audit.log"
 [[tail]]
@@ -48,9 +49,16 @@ path = "/var/lib/kura/vault/audit.log"
   EXPECT_EQ(c->syslog_max_message_bytes, 131072u);
   EXPECT_EQ(c->syslog_idle_timeout.count(), 120);
   EXPECT_EQ(c->seal_max_age.count(), 30);
+  EXPECT_FALSE(c->seal_idle_priority);
   ASSERT_EQ(c->tails.size(), 1u);
   EXPECT_EQ(c->tails[0].name, "vault");
   EXPECT_EQ(c->wal_dir(), "/var/lib/kura/logs/wal");
+}
+
+TEST(LogsConfigTest, SealingRunsAtIdlePriorityByDefault) {
+  auto c = Load("[logs]\ndata_dir = \"/d\"\n[syslog]\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->seal_idle_priority);
 }
 
 TEST(LogsConfigTest, StrictErrors) {
@@ -68,6 +76,7 @@ TEST(LogsConfigTest, StrictErrors) {
            {base + "[logs.x]\n", "logs"},
            {"[logs]\ndata_dir = \"/d\"\nretention_days = 90\n[syslog]\n", "allow_short_retention"},
            {base + "[[tail]]\nname = \"../x\"\npath = \"/a\"\n", "tail[0].name"},
+           {base + "[seal]\nidle_priority = \"yes\"\n", "seal.idle_priority"},
        }) {
     auto r = Load(c.text);
     ASSERT_FALSE(r.ok()) << c.text;

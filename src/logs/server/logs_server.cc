@@ -1,5 +1,6 @@
 #include "logs/server/logs_server.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -31,10 +32,11 @@
 
 namespace kura::logs {
 
-// Nice value of the background (sealing, tailing) thread.
+// Nice value of the tailing thread, and of the sealing thread unless it is
+// SCHED_IDLE ([seal] idle_priority).
 inline constexpr int kBackgroundNice = 10;
 
-// How often the background loop checks the sealing conditions.
+// How often the sealing thread checks the sealing conditions.
 inline constexpr std::chrono::milliseconds kSealCheckInterval{1000};
 // How often a sealing node applies the retention period (and once at start).
 inline constexpr std::chrono::hours kRetentionInterval{1};
@@ -71,7 +73,8 @@ struct LogsServer::Impl {
   std::mutex bg_mu;
   std::condition_variable bg_cv;
   bool bg_stop = false;  // GUARDED_BY(bg_mu)
-  std::thread background;
+  std::thread sealer;  // Sealer(), when sealing is on
+  std::thread tailer;  // Tailer(), when there are files to tail
   bool stopped = false;
 
   void Emit(std::string_view type, std::string_view outcome, std::string reason,
@@ -149,7 +152,7 @@ struct LogsServer::Impl {
 
   // Deletes segments past the retention period ([logs] retention_days),
   // recorded in the digest chain and audited first (ApplyRetention). Runs on
-  // the background thread, never concurrently with a seal.
+  // the sealing thread, never concurrently with a seal.
   void ApplyRetentionNow() {
     if (!archive || !blobs) return;
     RetentionOptions o;
@@ -160,41 +163,48 @@ struct LogsServer::Impl {
     if (!r.ok()) Emit("logs.retention", kAuditFailure, r.status().message());
   }
 
-  void Background() {
-    // Sealing (compression, index) and tailing are background work: under
-    // CPU contention the receivers and the group commit come first (the WAL
-    // holds what is not sealed yet). Linux: the nice value is per thread.
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
-    auto last_tail = std::chrono::steady_clock::time_point{};
-    auto last_seal = std::chrono::steady_clock::now();
+  // Sealing (compression, index, digest) and retention: background work.
+  // Under CPU contention the receivers and the group commit come first (the
+  // WAL holds what is not sealed yet): with [seal] idle_priority the thread
+  // is SCHED_IDLE (runs on CPU time nothing else wants), otherwise nice
+  // kBackgroundNice. Linux: both are per thread, and inherited by the
+  // segment builder's compression helpers.
+  void Sealer() {
+    sched_param idle{};
+    if (!config.seal_idle_priority || sched_setscheduler(0, SCHED_IDLE, &idle) != 0) {
+      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
+    }
     auto last_retention = std::chrono::steady_clock::now();
     ApplyRetentionNow();
     // A backlog of more than one segment (after a burst, or a restart) is
-    // sealed back to back, not one segment per check; tailing and stopping
-    // still get their turn between two segments.
+    // sealed back to back, not one segment per check; stopping still gets
+    // its turn between two segments.
     bool seal_backlog = false;
     std::unique_lock<std::mutex> lock(bg_mu);
     for (;;) {
-      auto wait = tailers.empty() ? kSealCheckInterval
-                                  : std::min(kSealCheckInterval, config.tail_interval);
-      if (seal_backlog) wait = std::chrono::milliseconds(0);
+      const auto wait = seal_backlog ? std::chrono::milliseconds(0) : kSealCheckInterval;
       if (bg_cv.wait_for(lock, wait, [this] { return bg_stop; })) return;
       lock.unlock();
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_tail >= config.tail_interval) {
-        last_tail = now;
-        for (auto& t : tailers) {
-          Result<size_t> n = t->PollOnce();  // refused lines are retried next poll
-          (void)n;
-        }
-      }
-      if (seal_backlog || now - last_seal >= kSealCheckInterval) {
-        last_seal = now;
-        Seal(false, &seal_backlog).IgnoreError();  // audited on failure; retried next tick
-      }
-      if (now - last_retention >= kRetentionInterval) {
-        last_retention = now;
+      Seal(false, &seal_backlog).IgnoreError();  // audited on failure; retried next check
+      if (std::chrono::steady_clock::now() - last_retention >= kRetentionInterval) {
+        last_retention = std::chrono::steady_clock::now();
         ApplyRetentionNow();
+      }
+      lock.lock();
+    }
+  }
+
+  // Follows the tailed files (vault audit, CLI admin audit) at nice
+  // kBackgroundNice: it feeds the Ingestor like a receiver, but is polled.
+  void Tailer() {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kBackgroundNice);
+    std::unique_lock<std::mutex> lock(bg_mu);
+    for (;;) {
+      if (bg_cv.wait_for(lock, config.tail_interval, [this] { return bg_stop; })) return;
+      lock.unlock();
+      for (auto& t : tailers) {
+        Result<size_t> n = t->PollOnce();  // refused lines are retried next poll
+        (void)n;
       }
       lock.lock();
     }
@@ -352,7 +362,8 @@ Result<std::unique_ptr<LogsServer>> LogsServer::Start(const LogsConfig& c, LogsE
     s.tailers.push_back(std::make_unique<FileTailer>(env.fs, *s.ingestor, env.clock, c.tail_dir(), t,
                                                      c.node_id));
   }
-  s.background = std::thread([&s] { s.Background(); });
+  if (s.archive) s.sealer = std::thread([&s] { s.Sealer(); });
+  if (!s.tailers.empty()) s.tailer = std::thread([&s] { s.Tailer(); });
   s.Emit("service.start", kAuditSuccess, "node " + c.node_id,
          {{"http_port", std::to_string(s.http ? s.http->port() : 0)},
           {"syslog_port", std::to_string(s.syslog ? s.syslog->port() : 0)},
@@ -371,7 +382,8 @@ void LogsServer::Shutdown() {
     s.bg_stop = true;
   }
   s.bg_cv.notify_all();
-  if (s.background.joinable()) s.background.join();
+  if (s.sealer.joinable()) s.sealer.join();
+  if (s.tailer.joinable()) s.tailer.join();
   // service.stop goes into the store too: emitted before the Ingestor
   // stops (every receiver is down, so the counts are final), written by Stop.
   const IngestStats st = s.ingestor->stats();

@@ -6,7 +6,12 @@
 
 #include <boost/asio.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sched.h>
+#include <sstream>
 #include <thread>
 
 #include "core/auth/api_key_store.h"
@@ -148,6 +153,68 @@ TEST(LogsServerTest, SealNowSealsABacklogOfSeveralSegments) {
   ASSERT_TRUE(digests.ok());
   EXPECT_GE(digests->size(), 4u);  // 60 events of ~200 bytes in segments of <= 2000 bytes
   (*server)->Shutdown();
+}
+
+// Scheduling policy (field 41) and nice value (field 19) of every thread of
+// this process, from /proc/self/task/<tid>/stat.
+std::vector<std::pair<int, int>> ThreadPolicies() {
+  std::vector<std::pair<int, int>> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t close = stat.rfind(')');  // the thread name may hold spaces
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::vector<std::string> f((std::istream_iterator<std::string>(fields)),
+                               std::istream_iterator<std::string>());
+    // f[0] is field 3 (state): field n is f[n - 3].
+    if (f.size() < 39) continue;
+    out.emplace_back(std::stoi(f[41 - 3]), std::stoi(f[19 - 3]));
+  }
+  return out;
+}
+
+// The sealing thread yields the CPU to ingest: SCHED_IDLE by default, nice
+// 10 with [seal] idle_priority = false.
+TEST(LogsServerTest, SealingThreadRunsAtIdleOrBackgroundPriority) {
+  constexpr int kSchedIdle = 5;
+  for (bool idle : {true, false}) {
+    SCOPED_TRACE(idle ? "idle_priority = true" : "idle_priority = false");
+    testing::TempDir tmp;
+    PosixFileSystem fs;
+    SystemClock clock;
+    OsRandom random;
+    ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
+    LogsConfig c;
+    c.data_dir = tmp.path();
+    c.node_id = "n1";
+    c.syslog_enabled = true;
+    c.syslog_port = 0;
+    c.seal_idle_priority = idle;
+    const auto before = ThreadPolicies();
+    auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    auto count = [](const std::vector<std::pair<int, int>>& threads, int policy, int nice) {
+      return std::count(threads.begin(), threads.end(), std::make_pair(policy, nice));
+    };
+    // The tailer (the admin audit file is always tailed) and, without
+    // idle_priority, the sealer run at nice 10.
+    const long want_idle = idle ? 1 : 0;
+    const long want_nice = idle ? 1 : 2;
+    // The threads set their own priority first thing: wait until they have.
+    std::vector<std::pair<int, int>> now;
+    for (int i = 0; i < 500; ++i) {
+      now = ThreadPolicies();
+      if (count(now, kSchedIdle, 0) - count(before, kSchedIdle, 0) >= want_idle &&
+          count(now, SCHED_OTHER, 10) - count(before, SCHED_OTHER, 10) >= want_nice) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(count(now, kSchedIdle, 0) - count(before, kSchedIdle, 0), want_idle);
+    EXPECT_EQ(count(now, SCHED_OTHER, 10) - count(before, SCHED_OTHER, 10), want_nice);
+    (*server)->Shutdown();
+  }
 }
 
 TEST(LogsServerTest, OwnAuditEventsAreStoredWhenAuditStoreIsOn) {
