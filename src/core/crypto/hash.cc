@@ -67,6 +67,10 @@ void Sha256Hasher::Update(std::span<const uint8_t> data) {
   CheckOrDie(EVP_DigestUpdate(impl_->ctx, data.data(), data.size()) == 1);
 }
 
+void Sha256Hasher::Reset() {
+  CheckOrDie(EVP_DigestInit_ex2(impl_->ctx, internal::Sha256Md(), nullptr) == 1);
+}
+
 Digest256 Sha256Hasher::Finish() {
   Digest256 out{};
   unsigned int len = 0;

@@ -46,8 +46,12 @@ class Sha256Hasher {
 
   void Update(std::span<const uint8_t> data);
   void Update(std::string_view data) { Update(AsBytes(data)); }
-  // Returns the digest; the hasher must not be used afterwards.
+  // Returns the digest; the hasher must not be used afterwards, except for
+  // Reset().
   Digest256 Finish();
+  // Starts a new digest, reusing the context (cheaper than a new hasher for
+  // many small inputs).
+  void Reset();
 
  private:
   struct Impl;

@@ -134,6 +134,7 @@ Result<SealResult> Archive::Seal(std::span<const ChainedRecord> records) {
   uint64_t seq = tail.last_seq;
   ChainHash link = tail.last_chain;
   int64_t received = tail.last_received_ms;
+  ChainHasher hasher;
   for (const ChainedRecord& r : records) {
     // Built only for an error message (this loop runs for every record).
     auto which = [&r] { return "record seq " + std::to_string(r.seq); };
@@ -141,7 +142,7 @@ Result<SealResult> Archive::Seal(std::span<const ChainedRecord> records) {
       return InvalidArgumentError(which() + " does not continue the archive (expected seq " +
                                   std::to_string(seq + 1) + ")");
     }
-    link = NextChainHash(link, r.bytes);
+    link = hasher.Next(link, r.bytes);
     if (link != r.chain) {
       return InvalidArgumentError(which() + ": chain link does not match its bytes and predecessor");
     }

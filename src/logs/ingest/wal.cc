@@ -212,7 +212,7 @@ Status Wal::PrepareMore(std::span<const std::span<LogRecord>> batches, Prepared*
         return InvalidArgumentError("event too large for the write-ahead log");
       }
       for (int i = 0; i < 4; ++i) buffer[at + i] = static_cast<char>((len >> (8 * i)) & 0xff);
-      chain = NextChainHash(chain, std::string_view(buffer).substr(at + 4, len));
+      chain = out->hasher.Next(chain, std::string_view(buffer).substr(at + 4, len));
       buffer.append(reinterpret_cast<const char*>(chain.data()), chain.size());
       bytes += len;
       ++count;

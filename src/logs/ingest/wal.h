@@ -109,6 +109,7 @@ class Wal {
     uint64_t record_bytes = 0;
     int64_t first_received_ms = 0;
     size_t count = 0;
+    ChainHasher hasher;  // reused by every Prepare of this group object
   };
   // Gives the records of `batches` their seq and received time continuing
   // `base`, encodes and chains them into *out (its buffer is reused).

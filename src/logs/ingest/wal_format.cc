@@ -104,6 +104,7 @@ WalFileScan ScanWalFile(std::string_view data, uint64_t expected_first_seq, uint
   std::memcpy(s.prev_chain.data(), data.data() + 16, 32);
   s.last_chain = s.prev_chain;
   size_t pos = kWalHeaderBytes;
+  ChainHasher hasher;
   while (pos < data.size()) {
     if (s.first_seq + s.record_count > stop_after) {
       s.valid_bytes = pos;
@@ -113,7 +114,7 @@ WalFileScan ScanWalFile(std::string_view data, uint64_t expected_first_seq, uint
     const uint32_t len = GetU32(data.data() + pos);
     if (len == 0 || len > kMaxWalRecordBytes || data.size() - pos - kWalFrameOverhead < len) break;
     const std::string_view bytes = data.substr(pos + 4, len);
-    const ChainHash h = NextChainHash(s.last_chain, bytes);
+    const ChainHash h = hasher.Next(s.last_chain, bytes);
     if (std::memcmp(h.data(), data.data() + pos + 4 + len, 32) != 0) break;
     Result<RecordPrefix> prefix = ParseRecordPrefix(bytes);
     const uint64_t seq = s.first_seq + s.record_count;

@@ -25,6 +25,14 @@ ChainHash NextChainHash(const ChainHash& prev, std::string_view record_bytes) {
   return hasher.Finish();
 }
 
+ChainHash ChainHasher::Next(const ChainHash& prev, std::string_view record_bytes) {
+  if (!fresh_) hasher_.Reset();
+  fresh_ = false;
+  hasher_.Update(std::span<const uint8_t>(prev.data(), prev.size()));
+  hasher_.Update(record_bytes);
+  return hasher_.Finish();
+}
+
 std::string ChainHashHex(const ChainHash& h) {
   return crypto::HexEncode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
 }

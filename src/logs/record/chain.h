@@ -22,6 +22,18 @@ inline constexpr ChainHash kGenesisChainHash{};
 // h_i = SHA-256(prev || record_bytes).
 ChainHash NextChainHash(const ChainHash& prev, std::string_view record_bytes);
 
+// NextChainHash for many records: keeps one digest context (no context set
+// up per record, no copy of the record). Thread-compatible: one thread at a
+// time per object.
+class ChainHasher {
+ public:
+  ChainHash Next(const ChainHash& prev, std::string_view record_bytes);
+
+ private:
+  crypto::Sha256Hasher hasher_;
+  bool fresh_ = true;  // hasher_ is initialised and unused
+};
+
 // Lower-case hex of a link (64 characters), and back (kInvalidArgument).
 std::string ChainHashHex(const ChainHash& h);
 Result<ChainHash> ChainHashFromHex(std::string_view hex);

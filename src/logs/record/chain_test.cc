@@ -21,6 +21,18 @@ TEST(ChainTest, LargeRecordsHashTheSameAsTheStackPath) {
   EXPECT_EQ(a, h.Finish());
 }
 
+TEST(ChainTest, ChainHasherGivesNextChainHashForEveryRecord) {
+  ChainHasher hasher;  // one object, reused
+  ChainHash a = kGenesisChainHash;
+  ChainHash b = kGenesisChainHash;
+  for (size_t n : {0, 1, 3, 55, 56, 64, 480, 5000, 0, 7}) {
+    const std::string record(n, static_cast<char>('a' + n % 26));
+    a = NextChainHash(a, record);
+    b = hasher.Next(b, record);
+    ASSERT_EQ(ChainHashHex(a), ChainHashHex(b)) << "record of " << n << " bytes";
+  }
+}
+
 TEST(ChainTest, OrderAndContentChangeTheLink) {
   ChainHash ab = NextChainHash(NextChainHash(kGenesisChainHash, "a"), "b");
   ChainHash ba = NextChainHash(NextChainHash(kGenesisChainHash, "b"), "a");
