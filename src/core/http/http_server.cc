@@ -73,10 +73,13 @@ bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::s
 class ServerSession;
 
 struct HttpServer::Impl {
-  Impl(HttpServerOptions opts, Handler h, InlinePolicy policy, std::unique_ptr<TlsContext> ctx)
+  Impl(HttpServerOptions opts, Handler h, InlinePolicy policy, DeferredHandler d,
+       DeferredPolicy d_policy, std::unique_ptr<TlsContext> ctx)
       : options(std::move(opts)),
         handler(std::move(h)),
         runs_inline(std::move(policy)),
+        deferred(std::move(d)),
+        is_deferred(std::move(d_policy)),
         tls(std::move(ctx)),
         random(options.random != nullptr ? options.random : &own_random),
         ioc(std::max(1, options.io_threads)) {}
@@ -88,10 +91,13 @@ struct HttpServer::Impl {
   std::string NewRequestId();
   HttpResponse RunHandler(const HttpRequest& request) const;
   bool RunsInline(const HttpRequest& request) const;
+  bool IsDeferred(const HttpRequest& request) const;
 
   const HttpServerOptions options;
   const Handler handler;
   const InlinePolicy runs_inline;  // may be empty
+  const DeferredHandler deferred;   // may be empty (then is_deferred is too)
+  const DeferredPolicy is_deferred;
   const std::unique_ptr<TlsContext> tls;
   OsRandom own_random;
   Random* const random;
@@ -100,6 +106,7 @@ struct HttpServer::Impl {
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> inline_requests{0};
+  std::atomic<uint64_t> deferred_requests{0};
   std::atomic<uint64_t> error_responses{0};
   std::atomic<uint64_t> fallback_request_ids{0};
   std::mutex id_mu;
@@ -236,6 +243,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     version_ = message.version();
     HttpRequest request = BuildRequest(std::move(message));
     server_.requests.fetch_add(1);
+    if (server_.IsDeferred(request)) return RunDeferred(std::move(request));
     if (server_.RunsInline(request)) {
       // We are on the connection's strand: answer right here.
       server_.inline_requests.fetch_add(1);
@@ -250,6 +258,32 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
                   self->Write(std::move(response), id);
                 });
               });
+  }
+
+  // The DeferredHandler starts the work; the Responder posts the answer's
+  // build function back to this connection's strand. The session lives as
+  // long as the Responder (it holds `self`).
+  void RunDeferred(HttpRequest request) {
+    server_.deferred_requests.fetch_add(1);
+    Responder responder([self = shared_from_this(), id = request.request_id](
+                            std::function<HttpResponse()> build) {
+      net::post(self->executor(), [self, id, build = std::move(build)] {
+        HttpResponse response;
+        try {
+          response = build();
+        } catch (...) {
+          // The exception text may mention request data; it is not forwarded.
+          response = JsonError(500, "internal", "internal error");
+        }
+        self->Write(std::move(response), id);
+      });
+    });
+    try {
+      server_.deferred(request, std::move(responder));
+    } catch (...) {
+      // The handler's copies of the responder are gone with the exception;
+      // the last one answers 500.
+    }
   }
 
   HttpRequest BuildRequest(bhttp::request<bhttp::string_body>&& message) {
@@ -452,6 +486,15 @@ HttpResponse HttpServer::Impl::RunHandler(const HttpRequest& request) const {
   }
 }
 
+bool HttpServer::Impl::IsDeferred(const HttpRequest& request) const {
+  if (!is_deferred) return false;
+  try {
+    return is_deferred(request);
+  } catch (...) {
+    return false;  // when in doubt, the ordinary handler
+  }
+}
+
 bool HttpServer::Impl::RunsInline(const HttpRequest& request) const {
   if (!runs_inline) return false;
   try {
@@ -467,8 +510,13 @@ HttpServer::~HttpServer() { Shutdown(); }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options,
                                                        Handler handler,
-                                                       InlinePolicy runs_inline) {
+                                                       InlinePolicy runs_inline,
+                                                       DeferredHandler deferred,
+                                                       DeferredPolicy is_deferred) {
   if (!handler) return InvalidArgumentError("HTTP server needs a handler");
+  if (static_cast<bool>(deferred) != static_cast<bool>(is_deferred)) {
+    return InvalidArgumentError("HTTP server: a deferred handler needs its policy, and back");
+  }
   if (options.max_header_bytes == 0 || options.max_body_bytes == 0 ||
       options.max_connections == 0) {
     return InvalidArgumentError("HTTP server limits must be positive");
@@ -485,7 +533,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Create(HttpServerOptions options
   }
   ASSIGN_OR_RETURN(std::unique_ptr<TlsContext> tls, TlsContext::CreateServer(options.tls));
   auto impl = std::make_unique<Impl>(std::move(options), std::move(handler),
-                                     std::move(runs_inline), std::move(tls));
+                                     std::move(runs_inline), std::move(deferred),
+                                     std::move(is_deferred), std::move(tls));
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -541,6 +590,7 @@ HttpServerStats HttpServer::stats() const {
   out.connections_rejected = impl_->rejected.load();
   out.requests = impl_->requests.load();
   out.inline_requests = impl_->inline_requests.load();
+  out.deferred_requests = impl_->deferred_requests.load();
   out.error_responses = impl_->error_responses.load();
   std::lock_guard<std::mutex> lock(impl_->mu);
   out.active_connections = impl_->active;

@@ -12,6 +12,11 @@
 // switches) fewer per request, at the price of that I/O thread serving no
 // other connection while the handler runs — so the policy must only pick
 // short handlers that never wait for other requests (see InlinePolicy).
+// Requests picked by a DeferredPolicy go to a DeferredHandler on the I/O
+// thread, which starts the work and returns; whoever completes the work
+// answers through the Responder (from any thread), and the response is
+// built and written on the connection's strand: no thread waits for it.
+// Graceful shutdown waits for deferred answers like for the pool's.
 //
 // Limits (all overridable through HttpServerOptions):
 //   - request header larger than max_header_bytes   -> 431 JSON error, close
@@ -94,6 +99,7 @@ struct HttpServerStats {
   uint64_t active_connections = 0;
   uint64_t requests = 0;              // complete requests handed to the handler
   uint64_t inline_requests = 0;       // of those, run on an I/O thread
+  uint64_t deferred_requests = 0;     // of those, given to the DeferredHandler
   uint64_t error_responses = 0;       // 400/413/431 answered by the server itself
 };
 
@@ -103,10 +109,16 @@ class HttpServer {
   // bound yet). `handler` is called for every well-formed request, on the
   // handler pool, or on the I/O thread for requests for which `runs_inline`
   // (optional) returns true (a policy that throws counts as false).
+  // Requests for which `is_deferred` (optional, with `deferred`) returns true
+  // go to `deferred` instead, on the I/O thread; their response is written
+  // when the Responder is used (see DeferredHandler).
   // Errors: kInvalidArgument for bad options (zero limits or thread counts,
-  // empty handler) or TLS files that cannot be loaded (see TlsContext).
+  // empty handler, only one of deferred/is_deferred) or TLS files that
+  // cannot be loaded (see TlsContext).
   static Result<std::unique_ptr<HttpServer>> Create(HttpServerOptions options, Handler handler,
-                                                    InlinePolicy runs_inline = nullptr);
+                                                    InlinePolicy runs_inline = nullptr,
+                                                    DeferredHandler deferred = nullptr,
+                                                    DeferredPolicy is_deferred = nullptr);
 
   // Shuts down (see Shutdown) if still running.
   ~HttpServer();

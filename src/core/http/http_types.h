@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -86,6 +87,44 @@ struct HttpResponse {
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+// How a deferred handler (below) answers, later and from any thread.
+// Send() hands the server a function that builds the response; the server
+// runs it on the connection's I/O thread (so a thread that only completes
+// work, such as a database writer, does no response or audit work itself)
+// and writes the result. Only the first Send() counts; later ones are
+// ignored. Copies share one answer. If the last copy goes away without a
+// Send() (a handler bug, an exception), the client gets a 500 "internal"
+// instead of a connection that hangs.
+//
+// Thread safety: Send() may be called from any thread, concurrently.
+class Responder {
+ public:
+  // What the server does with a build function (post it to the connection).
+  using Deliver = std::function<void(std::function<HttpResponse()> build)>;
+
+  Responder() = default;  // answers nothing; for moved-from and test use
+  explicit Responder(Deliver deliver);
+
+  void Send(std::function<HttpResponse()> build) const;
+  void Send(HttpResponse response) const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// A handler that answers through a Responder instead of returning: it runs
+// on the I/O thread that read the request (so its own part must be short
+// and must not block), starts work that completes elsewhere (the vault
+// queues a card for the group commit) and returns; the completion calls
+// Send(). No thread waits meanwhile. The request is only valid during the
+// call: copy what the completion needs.
+using DeferredHandler = std::function<void(const HttpRequest&, Responder)>;
+
+// Whether a request goes to the DeferredHandler. Called on an I/O thread;
+// must be thread-safe and cheap.
+using DeferredPolicy = std::function<bool(const HttpRequest&)>;
 
 // Whether the handler for a request may run directly on the I/O thread that
 // read it (true) instead of on the handler pool (false). Return true only for

@@ -1,7 +1,9 @@
 #include "core/http/router.h"
 
+#include <future>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "core/http/json_error.h"
 
@@ -32,16 +34,26 @@ bool IsRoutable(const HttpRequest& request) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler, RouteMode mode) {
-  Route route;
+void Router::AddRoute(std::string method, std::string_view pattern, Route route) {
   route.method = std::move(method);
   for (std::string_view segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   for (const auto& segment : route.segments) {
     if (!IsParam(segment)) ++route.literal_count;
   }
+  routes_.push_back(std::move(route));
+}
+
+void Router::Add(std::string method, std::string pattern, Handler handler, RouteMode mode) {
+  Route route;
   route.handler = std::move(handler);
   route.mode = mode;
-  routes_.push_back(std::move(route));
+  AddRoute(std::move(method), pattern, std::move(route));
+}
+
+void Router::AddDeferred(std::string method, std::string pattern, DeferredHandler handler) {
+  Route route;
+  route.deferred = std::move(handler);
+  AddRoute(std::move(method), pattern, std::move(route));
 }
 
 const Router::Route* Router::Match(std::string_view method,
@@ -63,21 +75,27 @@ const Router::Route* Router::Match(std::string_view method,
   return best;
 }
 
-HttpResponse Router::Dispatch(HttpRequest& request) const {
-  if (!IsRoutable(request)) return JsonError(404, "not_found", "no such resource");
+const Router::Route* Router::Resolve(HttpRequest& request, HttpResponse* answer) const {
+  if (!IsRoutable(request)) {
+    *answer = JsonError(404, "not_found", "no such resource");
+    return nullptr;
+  }
   const std::vector<std::string_view> parts = SplitPath(request.path);
   std::set<std::string> allowed;
   const Route* best = Match(request.method, parts, &allowed);
   if (best == nullptr) {
-    if (allowed.empty()) return JsonError(404, "not_found", "no such resource");
-    HttpResponse response = JsonError(405, "method_not_allowed", "method not allowed");
+    if (allowed.empty()) {
+      *answer = JsonError(404, "not_found", "no such resource");
+      return nullptr;
+    }
+    *answer = JsonError(405, "method_not_allowed", "method not allowed");
     std::string allow;
     for (const auto& m : allowed) {
       if (!allow.empty()) allow += ", ";
       allow += m;
     }
-    response.headers.emplace_back("Allow", std::move(allow));
-    return response;
+    answer->headers.emplace_back("Allow", std::move(allow));
+    return nullptr;
   }
   std::map<std::string, std::string> params;
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -85,13 +103,41 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
     if (IsParam(seg)) params[seg.substr(1, seg.size() - 2)] = std::string(parts[i]);
   }
   request.path_params = std::move(params);
-  return best->handler(request);
+  return best;
+}
+
+HttpResponse Router::Dispatch(HttpRequest& request) const {
+  HttpResponse answer;
+  const Route* route = Resolve(request, &answer);
+  if (route == nullptr) return answer;
+  if (route->handler) return route->handler(request);
+  // A deferred route called synchronously: wait for its Responder.
+  std::promise<std::function<HttpResponse()>> built;
+  std::future<std::function<HttpResponse()>> result = built.get_future();
+  route->deferred(request, Responder([&built](std::function<HttpResponse()> build) {
+    built.set_value(std::move(build));
+  }));
+  return result.get()();
+}
+
+bool Router::IsDeferred(const HttpRequest& request) const {
+  if (!IsRoutable(request)) return false;
+  const Route* best = Match(request.method, SplitPath(request.path), nullptr);
+  return best != nullptr && best->deferred;
+}
+
+void Router::DispatchDeferred(HttpRequest& request, Responder responder) const {
+  HttpResponse answer;
+  const Route* route = Resolve(request, &answer);
+  if (route == nullptr) return responder.Send(std::move(answer));
+  if (route->deferred) return route->deferred(request, std::move(responder));
+  responder.Send(route->handler(request));
 }
 
 bool Router::RunsInline(const HttpRequest& request) const {
   if (!IsRoutable(request)) return true;
   const Route* best = Match(request.method, SplitPath(request.path), nullptr);
-  return best == nullptr || best->mode == RouteMode::kInline;
+  return best == nullptr || (best->handler && best->mode == RouteMode::kInline);
 }
 
 Handler Router::AsHandler() const {
@@ -103,6 +149,17 @@ Handler Router::AsHandler() const {
 
 InlinePolicy Router::AsInlinePolicy() const {
   return [this](const HttpRequest& request) { return RunsInline(request); };
+}
+
+DeferredHandler Router::AsDeferredHandler() const {
+  return [this](const HttpRequest& request, Responder responder) {
+    HttpRequest copy = request;
+    DispatchDeferred(copy, std::move(responder));
+  };
+}
+
+DeferredPolicy Router::AsDeferredPolicy() const {
+  return [this](const HttpRequest& request) { return IsDeferred(request); };
 }
 
 }  // namespace kura::http

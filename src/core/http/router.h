@@ -13,7 +13,9 @@
 // and never waits for other requests; AsInlinePolicy() then lets HttpServer
 // run it on the I/O thread, saving two thread hand-offs per request. The
 // router's own 404/405 answers are inline too. Routes default to kMayBlock
-// (handler pool).
+// (handler pool). A route added with AddDeferred answers through a
+// Responder (see DeferredHandler): with AsDeferredHandler/AsDeferredPolicy
+// HttpServer runs it on the I/O thread and no thread waits for its answer.
 //
 // Thread safety: Add() must complete before the first Dispatch(); after
 // that Dispatch() may be called concurrently.
@@ -46,13 +48,30 @@ class Router {
   void Add(std::string method, std::string pattern, Handler handler,
            RouteMode mode = RouteMode::kMayBlock);
 
+  // Registers a deferred route (see DeferredHandler).
+  void AddDeferred(std::string method, std::string pattern, DeferredHandler handler);
+
   // Routes `request` by request.method and request.path, filling
   // request.path_params, and returns the handler's response. Never throws
   // unless the handler does.
   //   no pattern matches the path      -> 404 JSON error "not_found"
   //   patterns match, none for method  -> 405 JSON error "method_not_allowed"
   //                                       with an Allow header (sorted list)
+  // A deferred route's handler is called with a Responder, and Dispatch
+  // waits for its answer (for callers without deferred support).
   HttpResponse Dispatch(HttpRequest& request) const;
+
+  // True if `request` goes to a deferred route.
+  bool IsDeferred(const HttpRequest& request) const;
+  // Routes `request` (fills path_params) to its deferred route's handler.
+  // For a request that does not go to one (IsDeferred false), answers
+  // through `responder` what Dispatch would.
+  void DispatchDeferred(HttpRequest& request, Responder responder) const;
+  // For HttpServer: a DeferredHandler that copies the request and calls
+  // DispatchDeferred, and a DeferredPolicy that calls IsDeferred. The
+  // Router must outlive every use of them.
+  DeferredHandler AsDeferredHandler() const;
+  DeferredPolicy AsDeferredPolicy() const;
 
   // A Handler for HttpServer that copies the request and dispatches it.
   // The Router must outlive every use of the returned handler.
@@ -71,9 +90,15 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     int literal_count = 0;
-    Handler handler;
+    Handler handler;           // empty for a deferred route
+    DeferredHandler deferred;  // set for a deferred route
     RouteMode mode = RouteMode::kMayBlock;
   };
+
+  void AddRoute(std::string method, std::string_view pattern, Route route);
+  // The route for `request` (path_params filled), or nullptr with *answer
+  // set to the router's own 404/405.
+  const Route* Resolve(HttpRequest& request, HttpResponse* answer) const;
 
   // The best route for `method` and `parts`, or nullptr; `allowed` (if not
   // null) collects the methods of every route matching the path.
