@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,21 @@ class CardStore {
   // Errors: as Insert (kAlreadyExists only when the fingerprint is new but the
   // token is taken).
   virtual Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& record) = 0;
+
+  // InsertOrGetByFingerprint (dedup) or Insert without waiting: `done` is
+  // called once with what that call would return (for Insert: the record
+  // with inserted = true). Stores that group commits call it from their
+  // commit thread right after the commit (SqliteCardStore: its writer), so
+  // `done` must be short and must not call back into the store and wait;
+  // errors found before queuing may come on the calling thread. This
+  // default runs the synchronous call and then `done`, on the calling
+  // thread.
+  using InsertDone = std::function<void(Result<InsertOutcome>)>;
+  virtual void InsertAsync(const CardRecord& record, bool dedup, InsertDone done) {
+    if (dedup) return done(InsertOrGetByFingerprint(record));
+    if (Status s = Insert(record); !s.ok()) return done(s);
+    done(InsertOutcome{record, true});
+  }
 
   // Many Insert / InsertOrGetByFingerprint calls (per item.dedup) applied in
   // order as if one after the other, so a later item sees an earlier item's

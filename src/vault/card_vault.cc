@@ -1,5 +1,6 @@
 #include "vault/card_vault.h"
 
+#include <future>
 #include <utility>
 
 #include "core/crypto/aead.h"
@@ -77,34 +78,60 @@ CardView CardVault::ViewOf(const CardRecord& rec) {
   return v;
 }
 
-Result<StoreOutcome> CardVault::Store(const CardInput& input) {
-  ASSIGN_OR_RETURN(auto active, keyring_.ActiveDataKey());
-  const int dek_version = active.first;
-  const SecretBytes& dek = active.second;
+struct CardVault::StoreJob {
+  CardInput format;  // only token_format and dedup: what a redraw needs
+  CardInput plain;   // the normalised PAN and name, for re-sealing
+  std::pair<int, SecretBytes> key;  // the DEK the card is sealed with
   CardRecord rec;
-  CardInput plain;
-  RETURN_IF_ERROR(PrepareRecord(input, dek_version, dek, rec, plain));
+  int attempt = 0;
+  StoreDone done;
+};
 
-  for (int attempt = 0; attempt < kMaxTokenAttempts; ++attempt) {
-    if (attempt > 0) RETURN_IF_ERROR(DrawTokenAndSeal(input, plain, dek_version, dek, rec));
-    StoreOutcome out;
-    out.fingerprint = rec.fingerprint;
-    if (input.dedup) {
-      Result<InsertOutcome> r = store_.InsertOrGetByFingerprint(rec);
-      if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists) continue;  // token clash
-      if (!r.ok()) return r.status();
-      out.duplicate = !r->inserted;
-      out.card = ViewOf(r->record);
-      return out;
-    }
-    Status s = store_.Insert(rec);
-    if (s.code() == StatusCode::kAlreadyExists) continue;  // token clash: draw again
-    RETURN_IF_ERROR(s);
-    out.card = ViewOf(rec);
-    return out;
+Result<StoreOutcome> CardVault::Store(const CardInput& input) {
+  std::promise<Result<StoreOutcome>> result;
+  std::future<Result<StoreOutcome>> answer = result.get_future();
+  StoreAsync(input, [&result](Result<StoreOutcome> r) { result.set_value(std::move(r)); });
+  return answer.get();
+}
+
+void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
+  Result<std::pair<int, SecretBytes>> active = keyring_.ActiveDataKey();
+  if (!active.ok()) return done(active.status());
+  auto job = std::make_shared<StoreJob>();
+  job->key = std::move(active).value();
+  job->format.token_format = input.token_format;
+  job->format.dedup = input.dedup;
+  if (Status s = PrepareRecord(input, job->key.first, job->key.second, job->rec, job->plain);
+      !s.ok()) {
+    return done(s);
   }
-  return ResourceExhaustedError("could not find an unused token after " +
-                                std::to_string(kMaxTokenAttempts) + " attempts");
+  job->done = std::move(done);
+  SubmitStore(std::move(job));
+}
+
+void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
+  const bool dedup = job->format.dedup;
+  store_.InsertAsync(job->rec, dedup, [this, job](Result<InsertOutcome> r) {
+    if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists) {
+      // Token clash: draw again, up to kMaxTokenAttempts in all.
+      if (++job->attempt >= kMaxTokenAttempts) {
+        return job->done(ResourceExhaustedError("could not find an unused token after " +
+                                                std::to_string(kMaxTokenAttempts) + " attempts"));
+      }
+      if (Status s = DrawTokenAndSeal(job->format, job->plain, job->key.first, job->key.second,
+                                      job->rec);
+          !s.ok()) {
+        return job->done(s);
+      }
+      return SubmitStore(job);
+    }
+    if (!r.ok()) return job->done(r.status());
+    StoreOutcome out;
+    out.fingerprint = job->rec.fingerprint;
+    out.duplicate = !r->inserted;
+    out.card = ViewOf(r->record);
+    job->done(std::move(out));
+  });
 }
 
 Status CardVault::DrawTokenAndSeal(const CardInput& input, const CardInput& plain,

@@ -103,6 +103,16 @@ class CardVault {
   // existing card with the same PAN is returned (duplicate = true) instead.
   Result<StoreOutcome> Store(const CardInput& input);
 
+  // Store without waiting for the group commit: validation, fingerprint,
+  // token and sealing run on the calling thread, then the card is queued;
+  // `done` gets exactly what Store would return, once — from the store's
+  // commit thread (SqliteCardStore: its writer; so keep `done` short, e.g.
+  // hand the rest to another thread), or on the calling thread for errors
+  // found before queuing. A token clash is retried (new token, sealed
+  // again) from the commit thread. Store is StoreAsync plus a wait.
+  using StoreDone = std::function<void(Result<StoreOutcome>)>;
+  void StoreAsync(const CardInput& input, StoreDone done);
+
   // Store for many cards at once (batch jobs such as tokenize-file): one
   // outcome per input, in order, each what Store would give — that input's
   // own validation error (kInvalidArgument) or its card. Dedup inputs find
@@ -144,6 +154,10 @@ class CardVault {
                        CardRecord& rec, CardInput& plain);
   Status DrawTokenAndSeal(const CardInput& input, const CardInput& plain, int dek_version,
                           const SecretBytes& dek, CardRecord& rec);
+  // One StoreAsync call in flight (card_vault.cc).
+  struct StoreJob;
+  // Queues job's record; on a token clash draws again and re-queues.
+  void SubmitStore(std::shared_ptr<StoreJob> job);
 
   CardStore& store_;
   keyring::Keyring& keyring_;

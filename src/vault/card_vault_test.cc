@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "core/fs/memory_file_system.h"
 #include "core/pan/luhn.h"
 #include "vault/sqlite_card_store.h"
+#include "vault/token.h"
 
 namespace kura::vault {
 namespace {
@@ -228,6 +232,74 @@ TEST_F(CardVaultTest, PurgeDeletesOnlyCardsPastGrace) {
   ASSERT_EQ(r->tokens.size(), 1u);
   EXPECT_EQ(r->tokens[0], soon->card.token);
   EXPECT_TRUE(vault_->Get(later->card.token).ok());
+}
+
+// StoreAsync answers from the store's writer thread after the commit, and
+// on the calling thread for a card it refuses before queuing.
+TEST_F(CardVaultTest, StoreAsyncAnswersAfterTheCommitFromTheWriterThread) {
+  std::promise<std::pair<Result<StoreOutcome>, std::thread::id>> stored;
+  vault_->StoreAsync(Card("4111111111111111"), [&stored](Result<StoreOutcome> r) {
+    stored.set_value({std::move(r), std::this_thread::get_id()});
+  });
+  auto [out, thread] = stored.get_future().get();
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(thread, std::this_thread::get_id());
+  EXPECT_EQ(store_->GetStats().commits, 1u);
+  Result<RevealedCard> r = vault_->Reveal(out->card.token);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->pan.view(), "4111111111111111");
+
+  std::thread::id refused_on;
+  Result<StoreOutcome> refused = InternalError("not called");
+  vault_->StoreAsync(Card("4111111111111112"), [&](Result<StoreOutcome> answer) {
+    refused = std::move(answer);
+    refused_on = std::this_thread::get_id();
+  });
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);  // Luhn
+  EXPECT_EQ(refused_on, std::this_thread::get_id());
+}
+
+// A token that is already taken is drawn again (and the card sealed again
+// for the new token); the first card keeps its own.
+TEST_F(CardVaultTest, TokenClashIsRetriedWithANewToken) {
+  SeededRandom first_random(7);
+  CardVault first(*store_, *keyring_, first_random, clock_, CardVaultOptions{});
+  Result<StoreOutcome> a = first.Store(Card("4111111111111111"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  SeededRandom probe(7);
+  Result<std::string> first_draw = GenerateRandomToken(probe);
+  ASSERT_TRUE(first_draw.ok());
+  ASSERT_EQ(*first_draw, a->card.token);  // so the next vault's first draw clashes
+  SeededRandom same_random(7);  // draws the same first token again
+  CardVault second(*store_, *keyring_, same_random, clock_, CardVaultOptions{});
+  Result<StoreOutcome> b = second.Store(Card("5555555555554444"));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_NE(b->card.token, a->card.token);
+  Result<RevealedCard> ra = vault_->Reveal(a->card.token);
+  Result<RevealedCard> rb = vault_->Reveal(b->card.token);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_EQ(ra->pan.view(), "4111111111111111");
+  EXPECT_EQ(rb->pan.view(), "5555555555554444");
+}
+
+// Every draw clashing: kResourceExhausted after kMaxTokenAttempts, nothing
+// stored for the second card.
+TEST_F(CardVaultTest, TokenClashesGiveUpAfterTheAttemptLimit) {
+  class ConstantRandom final : public Random {
+   public:
+    Status Fill(std::span<uint8_t> out) override {
+      std::fill(out.begin(), out.end(), uint8_t{0x5a});
+      return OkStatus();
+    }
+  };
+  ConstantRandom constant;
+  CardVault stuck(*store_, *keyring_, constant, clock_, CardVaultOptions{});
+  ASSERT_TRUE(stuck.Store(Card("4111111111111111")).ok());
+  Result<StoreOutcome> again = stuck.Store(Card("5555555555554444"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(again.status().message().find("5555"), std::string::npos);
+  EXPECT_EQ(*store_->Count(), 1);
 }
 
 }  // namespace

@@ -262,10 +262,14 @@ Result<InsertOutcome> InsertOrFind(Connection& c, const CardRecord& r, std::stri
 
 }  // namespace
 
+// A queued write. Submit's op lives on the caller's stack and is answered
+// through `done`; SubmitAsync's is owned by the queue (deleted by the
+// writer) and answered through `callback`.
 struct SqliteCardStore::PendingOp {
   WriteFn fn;
   bool scrub = false;
   std::promise<Status> done;
+  std::function<void(Status)> callback;  // set: SubmitAsync
 };
 
 Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
@@ -326,6 +330,22 @@ Status SqliteCardStore::Submit(WriteFn fn, bool scrub) {
   }
   cv_.notify_one();
   return done.get();
+}
+
+void SqliteCardStore::SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done) {
+  auto op = std::make_unique<PendingOp>();
+  op->fn = std::move(fn);
+  op->scrub = scrub;
+  op->callback = std::move(done);
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) {
+      lock.unlock();
+      return op->callback(UnavailableError("card store: closing"));
+    }
+    queue_.push_back(op.release());
+  }
+  cv_.notify_one();
 }
 
 void SqliteCardStore::WriterLoop() {
@@ -397,7 +417,18 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   // Before waking callers, so that a returned Delete has left no old page
   // images in the WAL whenever no reader pinned them.
   if (txn.ok() && (scrub || scrub_pending_)) TryScrubWal();
-  for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(std::move(results[i]));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i]->callback) {
+      batch[i]->done.set_value(std::move(results[i]));
+      continue;
+    }
+    std::unique_ptr<PendingOp> op(batch[i]);
+    try {
+      op->callback(std::move(results[i]));
+    } catch (...) {
+      // A completion must not take the writer thread down with it.
+    }
+  }
 }
 
 void SqliteCardStore::TryScrubWal() {
@@ -471,6 +502,27 @@ Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord
       /*scrub=*/false);
   if (!s.ok()) return s;
   return outcome;
+}
+
+void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDone done) {
+  Result<std::string> fingerprint = ValidateRecord(record);
+  if (!fingerprint.ok()) return done(fingerprint.status());
+  struct Job {
+    CardRecord record;
+    std::string fingerprint;
+    InsertOutcome outcome;
+  };
+  auto job = std::make_shared<Job>(Job{record, std::move(fingerprint).value(), {}});
+  SubmitAsync(
+      [job, dedup](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(job->outcome, InsertOrFind(c, job->record, job->fingerprint, dedup));
+        return OkStatus();
+      },
+      /*scrub=*/false,
+      [job, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(std::move(job->outcome));
+      });
 }
 
 Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(

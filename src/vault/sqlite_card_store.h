@@ -108,6 +108,10 @@ class SqliteCardStore final : public CardStore {
 
   Status Insert(const CardRecord& record) override;
   Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& record) override;
+  // Queued like the calls above; `done` runs on the writer thread after the
+  // batch's commit (a bad record or a closing store: at once, on the
+  // calling thread).
+  void InsertAsync(const CardRecord& record, bool dedup, InsertDone done) override;
   // All items in ONE write operation of the writer (one transaction, one
   // fsync, shared with whatever else is queued), with the cached prepared
   // statements. An item that fails on its own (taken token, constraint) is
@@ -139,6 +143,9 @@ class SqliteCardStore final : public CardStore {
   // Queues `fn` for the writer thread and blocks until its batch committed.
   // `scrub` asks for a TRUNCATE checkpoint after the commit.
   Status Submit(WriteFn fn, bool scrub);
+  // Queues `fn` and returns; the writer calls `done` with its result after
+  // the batch's commit (at once if the store is closing).
+  void SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done);
   void WriterLoop();
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();

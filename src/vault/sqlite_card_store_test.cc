@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -241,6 +243,65 @@ TEST_F(SqliteCardStoreTest, DedupRaceInsertsExactlyOnce) {
   EXPECT_EQ(inserted, 1);
   EXPECT_EQ(tokens.size(), 1u);
   EXPECT_EQ(*store->Count(), 1);
+}
+
+// InsertAsync: many in flight from one thread, each answered from the
+// writer thread after its commit; dedup works across them (one insert); a
+// bad record is refused at once on the calling thread.
+TEST_F(SqliteCardStoreTest, InsertAsyncAnswersFromTheWriterAfterTheCommit) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kCards = 40;
+  const std::thread::id caller = std::this_thread::get_id();
+  std::mutex mu;
+  std::condition_variable cv;
+  int answered = 0;
+  bool answered_on_caller = false;
+  std::vector<Result<InsertOutcome>> results(kCards, InternalError("not run"));
+  for (int i = 0; i < kCards; ++i) {
+    const bool dedup = i % 2 == 1;  // odd: all the same card
+    const CardRecord r = MakeRecord("tok_async_" + std::to_string(i),
+                                    dedup ? "fp_same" : "fp_" + std::to_string(i));
+    store->InsertAsync(r, dedup, [&, i](Result<InsertOutcome> out) {
+      std::lock_guard<std::mutex> lock(mu);
+      results[i] = std::move(out);
+      if (std::this_thread::get_id() == caller) answered_on_caller = true;
+      ++answered;
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return answered == kCards; }));
+  }
+  EXPECT_FALSE(answered_on_caller);
+  std::set<std::string> dedup_tokens;
+  int dedup_inserted = 0;
+  for (int i = 0; i < kCards; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status().ToString();
+    if (i % 2 == 0) {
+      EXPECT_TRUE(results[i]->inserted);
+      EXPECT_EQ(results[i]->record.token, "tok_async_" + std::to_string(i));
+    } else {
+      dedup_inserted += results[i]->inserted ? 1 : 0;
+      dedup_tokens.insert(results[i]->record.token);
+    }
+  }
+  EXPECT_EQ(dedup_inserted, 1);
+  EXPECT_EQ(dedup_tokens.size(), 1u);
+  EXPECT_EQ(*store->Count(), kCards / 2 + 1);
+  Result<CardRecord> got = store->Get("tok_async_2");
+  ASSERT_TRUE(got.ok());  // durable and visible once answered
+  EXPECT_EQ(got->sealed, MakeRecord("tok_async_2", "x").sealed);
+
+  Result<InsertOutcome> bad = InternalError("not called");
+  std::thread::id bad_on;
+  store->InsertAsync(MakeRecord("", "fp_bad"), false, [&](Result<InsertOutcome> out) {
+    bad = std::move(out);
+    bad_on = std::this_thread::get_id();
+  });
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_on, caller);
 }
 
 TEST_F(SqliteCardStoreTest, GroupCommitBatchesConcurrentWrites) {

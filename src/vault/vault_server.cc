@@ -188,7 +188,9 @@ Result<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfig& c, ke
   hopts.handler_threads = c.handler_threads;
   hopts.random = &env.random;
   Result<std::unique_ptr<http::HttpServer>> server =
-      http::HttpServer::Create(hopts, impl->router->AsHandler(), impl->router->AsInlinePolicy());
+      http::HttpServer::Create(hopts, impl->router->AsHandler(), impl->router->AsInlinePolicy(),
+                               impl->router->AsDeferredHandler(),
+                               impl->router->AsDeferredPolicy());
   if (!server.ok()) return fail(server.status());
   impl->server = std::move(server).value();
   if (Status s = impl->server->Start(); !s.ok()) return fail(s);

@@ -52,7 +52,11 @@ void VaultService::RegisterRoutes(http::Router& router) {
   // the grant's jti) stay on the handler pool.
   router.Add("GET", "/healthz", [this](const HttpRequest& r) { return Health(r); },
              RouteMode::kInline);
-  router.Add("POST", "/v1/cards", [this](const HttpRequest& r) { return StoreCard(r); });
+  // Deferred: the I/O thread validates and seals the card and queues it;
+  // the group commit's completion answers (no thread waits for the fsync).
+  router.AddDeferred("POST", "/v1/cards", [this](const HttpRequest& r, http::Responder responder) {
+    StoreCard(r, std::move(responder));
+  });
   router.Add("GET", "/v1/cards/{token}", [this](const HttpRequest& r) { return GetCard(r); },
              RouteMode::kInline);
   router.Add("DELETE", "/v1/cards/{token}",
@@ -65,14 +69,21 @@ void VaultService::RegisterRoutes(http::Router& router) {
 HttpResponse VaultService::Audited(HttpResponse response, std::string_view event,
                                    std::string_view principal, const HttpRequest& req,
                                    std::string_view resource, std::string_view reason) {
+  return Audited(std::move(response), event, principal, Origin{req.peer, req.request_id},
+                 resource, reason);
+}
+
+HttpResponse VaultService::Audited(HttpResponse response, std::string_view event,
+                                   std::string_view principal, Origin origin,
+                                   std::string_view resource, std::string_view reason) {
   AuditEvent ev;
   ev.type = std::string(event);
   ev.outcome = response.status < 400 ? "success" : "failure";
   ev.principal = std::string(principal);
-  ev.origin = req.peer;
+  ev.origin = std::string(origin.peer);
   ev.resource = std::string(resource);
   ev.reason = std::string(reason);
-  ev.details.emplace_back("request_id", req.request_id);
+  ev.details.emplace_back("request_id", std::string(origin.request_id));
   ev.details.emplace_back("http_status", std::to_string(response.status));
   if (Status s = audit_.Emit(ev); !s.ok()) {
     return http::JsonError(503, "unavailable", "audit trail unavailable; request refused");
@@ -105,27 +116,35 @@ HttpResponse VaultService::Health(const HttpRequest&) {
   return HttpResponse::Json(200, R"({"status":"ok"})");
 }
 
-HttpResponse VaultService::StoreCard(const HttpRequest& req) {
-  constexpr std::string_view kEvent = "card.store";
+void VaultService::StoreCard(const HttpRequest& req, http::Responder responder) {
+  static constexpr std::string_view kEvent = "card.store";
   HttpResponse denied;
   Result<auth::Principal> p = Authorize(req, kScopeWrite, kEvent, "", &denied);
-  if (!p.ok()) return denied;
+  if (!p.ok()) return responder.Send(std::move(denied));
   if (!HasJsonBody(req)) {
-    return Audited(UnsupportedMediaType(), kEvent, p->name, req, "", "unsupported media type");
+    return responder.Send(
+        Audited(UnsupportedMediaType(), kEvent, p->name, req, "", "unsupported media type"));
   }
   Result<CardInput> input = ParseStoreRequest(req.body);
   if (!input.ok()) {
-    return Audited(BadRequest(input.status(), "invalid_request"), kEvent, p->name, req, "",
-                   input.status().message());
+    return responder.Send(Audited(BadRequest(input.status(), "invalid_request"), kEvent, p->name,
+                                  req, "", input.status().message()));
   }
-  Result<StoreOutcome> out = vault_.Store(*input);
-  if (!out.ok()) {
-    const bool bad_card = out.status().code() == StatusCode::kInvalidArgument;
-    return Audited(bad_card ? BadRequest(out.status(), "invalid_card") : CardError(out.status()),
-                   kEvent, p->name, req, "", out.status().message());
-  }
-  return Audited(HttpResponse::Json(201, RenderStoreResponse(*out)),
-                 kEvent, p->name, req, out->card.token, out->duplicate ? "duplicate" : "");
+  // The completion runs on the store's writer thread: it only hands the
+  // outcome to the connection's I/O thread, which audits and renders it.
+  vault_.StoreAsync(*input, [this, responder, principal = p->name, peer = req.peer,
+                             request_id = req.request_id](Result<StoreOutcome> out) {
+    responder.Send([this, out = std::move(out), principal, peer, request_id] {
+      const Origin origin{peer, request_id};
+      if (!out.ok()) {
+        const bool bad_card = out.status().code() == StatusCode::kInvalidArgument;
+        return Audited(bad_card ? BadRequest(out.status(), "invalid_card") : CardError(out.status()),
+                       kEvent, principal, origin, "", out.status().message());
+      }
+      return Audited(HttpResponse::Json(201, RenderStoreResponse(*out)), kEvent, principal, origin,
+                     out->card.token, out->duplicate ? "duplicate" : "");
+    });
+  });
 }
 
 HttpResponse VaultService::CardOperation(

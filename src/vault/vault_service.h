@@ -42,7 +42,10 @@ class VaultService {
   void RegisterRoutes(http::Router& router);
 
   http::HttpResponse Health(const http::HttpRequest& req);
-  http::HttpResponse StoreCard(const http::HttpRequest& req);
+  // Deferred (see http::DeferredHandler): checks and seals the card on the
+  // calling I/O thread, queues it for the group commit and returns; the
+  // commit's completion audits and answers through `responder`.
+  void StoreCard(const http::HttpRequest& req, http::Responder responder);
   http::HttpResponse GetCard(const http::HttpRequest& req);
   http::HttpResponse RevealCard(const http::HttpRequest& req);
   http::HttpResponse DeleteCard(const http::HttpRequest& req);
@@ -59,10 +62,18 @@ class VaultService {
   http::HttpResponse CardOperation(
       const http::HttpRequest& req, std::string_view scope, std::string_view event,
       const std::function<Result<http::HttpResponse>(const std::string& token)>& op);
+  // Where an audited request came from (HttpRequest::peer, request_id).
+  struct Origin {
+    std::string_view peer;
+    std::string_view request_id;
+  };
   // Emits one audit event; an audit write failure turns the response into a
   // 503 (fail closed: no card access without an audit trail).
   http::HttpResponse Audited(http::HttpResponse response, std::string_view event,
                              std::string_view principal, const http::HttpRequest& req,
+                             std::string_view resource, std::string_view reason);
+  http::HttpResponse Audited(http::HttpResponse response, std::string_view event,
+                             std::string_view principal, Origin origin,
                              std::string_view resource, std::string_view reason);
 
   CardVault& vault_;
