@@ -231,6 +231,14 @@ TEST(DeferredResponseTest, RouterDispatchesBothWays) {
   EXPECT_TRUE(router.IsDeferred(req));
   EXPECT_FALSE(router.RunsInline(req));
   EXPECT_EQ(router.Dispatch(req).body, "{\"x\":\"7\"}");
+  req.path = "/e/7";  // the shape of the deferred route, but another path
+  EXPECT_FALSE(router.IsDeferred(req));
+  req.path = "/d/7/";  // one segment more
+  EXPECT_FALSE(router.IsDeferred(req));
+  req.path = "/d/7";
+  req.method = "POST";
+  EXPECT_FALSE(router.IsDeferred(req));
+  req.method = "GET";
 
   std::vector<HttpResponse> answers;
   auto collect = [&answers](std::function<HttpResponse()> build) { answers.push_back(build()); };

@@ -1,5 +1,6 @@
 #include "core/http/router.h"
 
+#include <algorithm>
 #include <future>
 #include <set>
 #include <string_view>
@@ -54,6 +55,7 @@ void Router::AddDeferred(std::string method, std::string pattern, DeferredHandle
   Route route;
   route.deferred = std::move(handler);
   AddRoute(std::move(method), pattern, std::move(route));
+  deferred_shapes_.emplace_back(routes_.back().method, routes_.back().segments.size());
 }
 
 const Router::Route* Router::Match(std::string_view method,
@@ -122,6 +124,14 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
 
 bool Router::IsDeferred(const HttpRequest& request) const {
   if (!IsRoutable(request)) return false;
+  // Every request goes through here: rule out most of them without
+  // splitting the path (its segment count is its number of '/').
+  const auto segments = static_cast<size_t>(std::count(request.path.begin(), request.path.end(), '/'));
+  const bool may_be = std::any_of(deferred_shapes_.begin(), deferred_shapes_.end(),
+                                  [&](const std::pair<std::string, size_t>& shape) {
+                                    return shape.second == segments && shape.first == request.method;
+                                  });
+  if (!may_be) return false;
   const Route* best = Match(request.method, SplitPath(request.path), nullptr);
   return best != nullptr && best->deferred;
 }

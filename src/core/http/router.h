@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/http/http_types.h"
@@ -105,6 +106,9 @@ class Router {
   const Route* Match(std::string_view method, const std::vector<std::string_view>& parts,
                      std::set<std::string>* allowed) const;
   std::vector<Route> routes_;
+  // (method, segment count) of every deferred route: IsDeferred answers
+  // most requests from this without matching their path.
+  std::vector<std::pair<std::string, size_t>> deferred_shapes_;
 };
 
 }  // namespace kura::http
