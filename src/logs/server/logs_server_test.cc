@@ -28,33 +28,63 @@ namespace {
 
 namespace net = boost::asio;
 
-TEST(LogsServerTest, HttpSyslogAndVaultTailLandInTheStoreAndSeal) {
+// A test node's surroundings: a data dir with the digest signing key, the
+// real file system, clock and randomness.
+struct TestNode {
+  TestNode() { EXPECT_TRUE(InitDigestKeys(fs, tmp.path()).ok()); }
+  // Node "n1" on tmp with syslog on a free port; everything else default.
+  LogsConfig Config() const {
+    LogsConfig c;
+    c.data_dir = tmp.path();
+    c.node_id = "n1";
+    c.syslog_enabled = true;
+    c.syslog_port = 0;
+    return c;
+  }
+  // Config() plus HTTPS ingest with the test certificate, and only the
+  // events a test sends in the store (no own audit events).
+  LogsConfig HttpConfig() const {
+    LogsConfig c = Config();
+    c.audit_store = false;
+    c.http_enabled = true;
+    c.http_port = 0;
+    c.http_tls_cert = http::testing::GetTestPki().cert_file;
+    c.http_tls_key = http::testing::GetTestPki().key_file;
+    return c;
+  }
+  // A new API key with scope logs:write in the node's key store.
+  std::string WriterKey() {
+    auto keys = auth::ApiKeyStore::Open(fs, tmp.path() + "/api-keys.json", clock, random);
+    EXPECT_TRUE(keys.ok());
+    if (!keys.ok()) return "";
+    return std::string(keys.value()->Create("shipper", {"logs:write"})->view());
+  }
+  Result<std::unique_ptr<LogsServer>> Start(const LogsConfig& c) {
+    return LogsServer::Start(c, LogsEnv{fs, clock, random});
+  }
+
   testing::TempDir tmp;
   PosixFileSystem fs;
   SystemClock clock;
   OsRandom random;
-  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
-  auto keys = auth::ApiKeyStore::Open(fs, tmp.path() + "/api-keys.json", clock, random);
-  ASSERT_TRUE(keys.ok());
-  const std::string key(keys.value()->Create("shipper", {"logs:write"})->view());
+};
+
+TEST(LogsServerTest, HttpSyslogAndVaultTailLandInTheStoreAndSeal) {
+  TestNode node;
+  const testing::TempDir& tmp = node.tmp;
+  PosixFileSystem& fs = node.fs;
+  SystemClock& clock = node.clock;
+  OsRandom& random = node.random;
+  const std::string key = node.WriterKey();
   const std::string vault_audit = tmp.path() + "/vault-audit.log";
   std::ofstream(vault_audit) << R"({"ts":"2026-01-01T00:00:00.000Z","seq":1,"service":"vault","node":"v","event":"card.reveal","outcome":"success","principal":"alice","origin":"local","resource":"tok_9"})"
                              << "\n";
 
-  LogsConfig c;
-  c.audit_store = false;  // only the events this test sends are in the store
-  c.data_dir = tmp.path();
-  c.node_id = "n1";
-  c.http_enabled = true;
-  c.http_port = 0;
-  c.http_tls_cert = http::testing::GetTestPki().cert_file;
-  c.http_tls_key = http::testing::GetTestPki().key_file;
-  c.syslog_enabled = true;
-  c.syslog_port = 0;
+  LogsConfig c = node.HttpConfig();
   c.tails.push_back(TailSource{"vault", vault_audit});
   c.tail_interval = std::chrono::milliseconds(20);
   c.audit_file = "logs-audit.log";
-  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  auto server = node.Start(c);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
 
   auto client = http::HttpsClient::Create(http::testing::TestClientOptions());
@@ -112,24 +142,14 @@ TEST(LogsServerTest, HttpSyslogAndVaultTailLandInTheStoreAndSeal) {
 // of it, one segment of at most max_bytes after another, and the archive
 // verifies as one chain.
 TEST(LogsServerTest, SealNowSealsABacklogOfSeveralSegments) {
-  testing::TempDir tmp;
-  PosixFileSystem fs;
-  SystemClock clock;
-  OsRandom random;
-  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
-  auto keys = auth::ApiKeyStore::Open(fs, tmp.path() + "/api-keys.json", clock, random);
-  ASSERT_TRUE(keys.ok());
-  const std::string key(keys.value()->Create("shipper", {"logs:write"})->view());
-  LogsConfig c;
-  c.audit_store = false;
-  c.data_dir = tmp.path();
-  c.node_id = "n1";
-  c.http_enabled = true;
-  c.http_port = 0;
-  c.http_tls_cert = http::testing::GetTestPki().cert_file;
-  c.http_tls_key = http::testing::GetTestPki().key_file;
+  TestNode node;
+  const testing::TempDir& tmp = node.tmp;
+  PosixFileSystem& fs = node.fs;
+  SystemClock& clock = node.clock;
+  const std::string key = node.WriterKey();
+  LogsConfig c = node.HttpConfig();
   c.seal_max_bytes = 2000;  // ~10 of the events below per segment
-  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  auto server = node.Start(c);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
 
   std::string body;
@@ -180,19 +200,11 @@ TEST(LogsServerTest, SealingThreadRunsAtIdleOrBackgroundPriority) {
   constexpr int kSchedIdle = 5;
   for (bool idle : {true, false}) {
     SCOPED_TRACE(idle ? "idle_priority = true" : "idle_priority = false");
-    testing::TempDir tmp;
-    PosixFileSystem fs;
-    SystemClock clock;
-    OsRandom random;
-    ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
-    LogsConfig c;
-    c.data_dir = tmp.path();
-    c.node_id = "n1";
-    c.syslog_enabled = true;
-    c.syslog_port = 0;
+    TestNode node;
+    LogsConfig c = node.Config();
     c.seal_idle_priority = idle;
     const auto before = ThreadPolicies();
-    auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+    auto server = node.Start(c);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     auto count = [](const std::vector<std::pair<int, int>>& threads, int policy, int nice) {
       return std::count(threads.begin(), threads.end(), std::make_pair(policy, nice));
@@ -218,19 +230,13 @@ TEST(LogsServerTest, SealingThreadRunsAtIdleOrBackgroundPriority) {
 }
 
 TEST(LogsServerTest, OwnAuditEventsAreStoredWhenAuditStoreIsOn) {
-  testing::TempDir tmp;
-  PosixFileSystem fs;
-  SystemClock clock;
-  OsRandom random;
-  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
-  LogsConfig c;
-  c.data_dir = tmp.path();
-  c.node_id = "n1";
-  c.syslog_enabled = true;
-  c.syslog_port = 0;
+  TestNode node;
+  const testing::TempDir& tmp = node.tmp;
+  PosixFileSystem& fs = node.fs;
+  LogsConfig c = node.Config();
   c.audit_file = "logs-audit.log";
   c.audit_store = true;
-  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  auto server = node.Start(c);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   (*server)->Shutdown();
 
@@ -252,11 +258,9 @@ TEST(LogsServerTest, OwnAuditEventsAreStoredWhenAuditStoreIsOn) {
 }
 
 TEST(LogsServerTest, CliAdminAuditEventsAreFollowedIntoTheStore) {
-  testing::TempDir tmp;
-  PosixFileSystem fs;
-  SystemClock clock;
-  OsRandom random;
-  ASSERT_TRUE(InitDigestKeys(fs, tmp.path()).ok());
+  TestNode node;
+  const testing::TempDir& tmp = node.tmp;
+  PosixFileSystem& fs = node.fs;
   // What `kura logs search` appends when someone reads the logs.
   ASSERT_TRUE(fs.CreateDirs(tmp.path() + "/audit").ok());
   ASSERT_TRUE(fs.WriteFileAtomic(tmp.path() + "/audit/logs-admin.jsonl",
@@ -265,14 +269,10 @@ TEST(LogsServerTest, CliAdminAuditEventsAreFollowedIntoTheStore) {
                                  R"("principal":"alice","origin":"local","resource":""})"
                                  "\n")
                   .ok());
-  LogsConfig c;
-  c.data_dir = tmp.path();
-  c.node_id = "n1";
-  c.syslog_enabled = true;
-  c.syslog_port = 0;
+  LogsConfig c = node.Config();
   c.audit_store = true;
   c.tail_interval = std::chrono::milliseconds(10);
-  auto server = LogsServer::Start(c, LogsEnv{fs, clock, random});
+  auto server = node.Start(c);
   ASSERT_TRUE(server.ok()) << server.status().ToString();
   auto find_search = [&]() -> std::optional<LogRecord> {
     auto wal = ReadWalRecords(fs, tmp.path() + "/wal");
