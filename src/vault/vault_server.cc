@@ -26,7 +26,6 @@ struct VaultServer::Impl {
   VaultEnv env;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<keyring::Keyring> keyring;
-  std::unique_ptr<SqliteCardStore> store;
   std::unique_ptr<auth::ApiKeyStore> api_keys;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<GrantVerifier> grants;
@@ -34,6 +33,11 @@ struct VaultServer::Impl {
   std::unique_ptr<VaultService> service;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::HttpServer> server;
+  // Declared last, so destroyed first: its destructor completes the writes
+  // still queued (stores whose answer the HTTP server stopped waiting for
+  // after its grace period), and their completions call into the vault, the
+  // service and the server's connections, which must still exist.
+  std::unique_ptr<SqliteCardStore> store;
   bool stopped = false;
 
   // Background fsync of the audit file.
