@@ -162,9 +162,13 @@ TEST(DeferredResponseTest, LostAnswersBecome500AndOnlyTheFirstSendCounts) {
   router.AddDeferred("GET", "/build-throws", [](const HttpRequest&, Responder responder) {
     responder.Send([]() -> HttpResponse { throw std::runtime_error("build 4111111111111111"); });
   });
+  std::atomic<int> second_sends{0};
   router.AddDeferred("GET", "/twice", [&](const HttpRequest&, Responder responder) {
     responder.Send(HttpResponse::Json(200, "{\"first\":true}"));
-    completer.Add([responder] { responder.Send(HttpResponse::Json(200, "{\"second\":true}")); });
+    completer.Add([responder, &second_sends] {
+      responder.Send(HttpResponse::Json(200, "{\"second\":true}"));
+      second_sends.fetch_add(1);
+    });
   });
   Started s = Start(router);
   ASSERT_TRUE(s.server);
@@ -179,6 +183,9 @@ TEST(DeferredResponseTest, LostAnswersBecome500AndOnlyTheFirstSendCounts) {
     Result<HttpResponse> r = client->Request("GET", "127.0.0.1", s.port, "/twice");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->body, "{\"first\":true}");
+    // The second Send has happened before the next request goes out: had
+    // it written anything, the next read would get it.
+    while (second_sends.load() < i + 1) std::this_thread::sleep_for(1ms);
   }
   // The connection is still in step: a late second answer wrote nothing.
   Result<HttpResponse> r = client->Request("GET", "127.0.0.1", s.port, "/nope");
@@ -211,6 +218,44 @@ TEST(DeferredResponseTest, GracefulShutdownWaitsForADeferredAnswer) {
   EXPECT_EQ(r->body, "{\"done\":true}");
   ASSERT_NE(r->Header("connection"), nullptr);
   EXPECT_EQ(*r->Header("connection"), "close");
+}
+
+// An answer that comes after shutdown gave up waiting (work outlived the
+// grace period) still runs its build function — the vault audits a stored
+// card there — although the response can no longer be sent.
+TEST(DeferredResponseTest, ABuildRunsEvenWhenItsAnswerComesAfterShutdown) {
+  Completer completer;
+  std::promise<void> entered;
+  std::promise<void> answered;
+  std::promise<void> may_answer;
+  std::shared_future<void> allowed = may_answer.get_future().share();
+  std::atomic<int> built{0};
+  Router router;
+  router.AddDeferred("GET", "/stuck", [&](const HttpRequest&, Responder responder) {
+    entered.set_value();
+    completer.Add([&, responder] {
+      allowed.wait();  // a commit stuck past the shutdown
+      responder.Send([&built] {
+        built.fetch_add(1);
+        return HttpResponse::Json(200, "{}");
+      });
+      answered.set_value();
+    });
+  });
+  HttpServerOptions options = TestServerOptions();
+  options.shutdown_grace = 50ms;
+  Started s = Start(router, options);
+  ASSERT_TRUE(s.server);
+  auto stuck = std::async(std::launch::async, [port = s.port] {
+    return NewClient()->Request("GET", "127.0.0.1", port, "/stuck");
+  });
+  entered.get_future().wait();
+  s.server->Shutdown();
+  EXPECT_FALSE(stuck.get().ok());  // the connection was closed without an answer
+  may_answer.set_value();
+  answered.get_future().wait();
+  s.server.reset();
+  EXPECT_EQ(built.load(), 1);
 }
 
 // Without deferred support (Router::Dispatch, e.g. through AsHandler), a

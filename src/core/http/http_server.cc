@@ -72,6 +72,36 @@ bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::s
 
 class ServerSession;
 
+// A deferred answer's build function, run exactly once: on the connection's
+// strand normally; if the answer comes after the server stopped its I/O
+// threads (the work outlived the shutdown grace period), its posted handler
+// never runs and is destroyed with the io_context — then the build runs
+// here, so its side effects (the vault's audit event for a card that was
+// stored) still happen; the response itself is dropped.
+class PendingAnswer {
+ public:
+  explicit PendingAnswer(std::function<HttpResponse()> build) : build_(std::move(build)) {}
+  PendingAnswer(const PendingAnswer&) = delete;
+  PendingAnswer& operator=(const PendingAnswer&) = delete;
+  ~PendingAnswer() {
+    if (build_) Build();
+  }
+
+  HttpResponse Build() {
+    std::function<HttpResponse()> build = std::move(build_);
+    build_ = nullptr;
+    try {
+      return build();
+    } catch (...) {
+      // The exception text may mention request data; it is not forwarded.
+      return JsonError(500, "internal", "internal error");
+    }
+  }
+
+ private:
+  std::function<HttpResponse()> build_;
+};
+
 struct HttpServer::Impl {
   Impl(HttpServerOptions opts, Handler h, InlinePolicy policy, DeferredHandler d,
        DeferredPolicy d_policy, std::unique_ptr<TlsContext> ctx)
@@ -267,16 +297,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     server_.deferred_requests.fetch_add(1);
     Responder responder([self = shared_from_this(), id = request.request_id](
                             std::function<HttpResponse()> build) {
-      net::post(self->executor(), [self, id, build = std::move(build)] {
-        HttpResponse response;
-        try {
-          response = build();
-        } catch (...) {
-          // The exception text may mention request data; it is not forwarded.
-          response = JsonError(500, "internal", "internal error");
-        }
-        self->Write(std::move(response), id);
-      });
+      auto answer = std::make_shared<PendingAnswer>(std::move(build));
+      net::post(self->executor(), [self, id, answer] { self->Write(answer->Build(), id); });
     });
     try {
       server_.deferred(request, std::move(responder));

@@ -16,7 +16,9 @@
 // thread, which starts the work and returns; whoever completes the work
 // answers through the Responder (from any thread), and the response is
 // built and written on the connection's strand: no thread waits for it.
-// Graceful shutdown waits for deferred answers like for the pool's.
+// Graceful shutdown waits for deferred answers up to shutdown_grace, like
+// for the pool's; an answer that comes later still has its build function
+// run (its response is dropped), see Responder.
 //
 // Limits (all overridable through HttpServerOptions):
 //   - request header larger than max_header_bytes   -> 431 JSON error, close

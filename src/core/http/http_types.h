@@ -97,6 +97,13 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 // Send() (a handler bug, an exception), the client gets a 500 "internal"
 // instead of a connection that hangs.
 //
+// Lifetime: every Responder copy must be answered or destroyed before the
+// HttpServer that made it is destroyed (the server's users destroy whatever
+// completes deferred work first: the vault's card store). An answer that
+// comes after the server's graceful shutdown gave up waiting still has its
+// build function run (for its side effects, e.g. an audit event); the
+// response is dropped.
+//
 // Thread safety: Send() may be called from any thread, concurrently.
 class Responder {
  public:

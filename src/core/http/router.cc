@@ -113,11 +113,13 @@ HttpResponse Router::Dispatch(HttpRequest& request) const {
   const Route* route = Resolve(request, &answer);
   if (route == nullptr) return answer;
   if (route->handler) return route->handler(request);
-  // A deferred route called synchronously: wait for its Responder.
-  std::promise<std::function<HttpResponse()>> built;
-  std::future<std::function<HttpResponse()>> result = built.get_future();
-  route->deferred(request, Responder([&built](std::function<HttpResponse()> build) {
-    built.set_value(std::move(build));
+  // A deferred route called synchronously: wait for its Responder. The
+  // promise is shared: a responder copy may outlive this call (answered
+  // after a throw, say).
+  auto built = std::make_shared<std::promise<std::function<HttpResponse()>>>();
+  std::future<std::function<HttpResponse()>> result = built->get_future();
+  route->deferred(request, Responder([built](std::function<HttpResponse()> build) {
+    built->set_value(std::move(build));
   }));
   return result.get()();
 }
