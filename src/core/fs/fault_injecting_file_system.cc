@@ -62,6 +62,7 @@ void FaultInjectingFileSystem::ClearFaults() {
   std::lock_guard<std::mutex> lock(mu_);
   fail_next_sync_ = false;
   fail_all_syncs_ = false;
+  fail_next_remove_ = false;
   write_limit_.reset();
 }
 
@@ -133,7 +134,20 @@ Result<std::vector<std::string>> FaultInjectingFileSystem::ListDir(const std::st
   return base_.ListDir(path);
 }
 
+void FaultInjectingFileSystem::FailNextRemove() {
+  std::lock_guard<std::mutex> lock(mu_);
+  fail_next_remove_ = true;
+}
+
 Status FaultInjectingFileSystem::RemoveFile(const std::string& path) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_next_remove_) {
+      fail_next_remove_ = false;
+      ++injected_failures_;
+      return InternalError("injected failure removing " + path);
+    }
+  }
   return base_.RemoveFile(path);
 }
 

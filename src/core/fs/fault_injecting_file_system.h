@@ -52,6 +52,8 @@ class FaultInjectingFileSystem final : public FileSystem {
   // a write that would bring the total written since this call above `n`
   // fails with kResourceExhausted.
   void FailWritesAfterBytes(uint64_t n);
+  // The next RemoveFile fails once (kInternal, the file stays).
+  void FailNextRemove();
   // Removes every armed fault (already poisoned files stay poisoned).
   void ClearFaults();
 
@@ -90,6 +92,7 @@ class FaultInjectingFileSystem final : public FileSystem {
   mutable std::mutex mu_;
   bool fail_next_sync_ = false;                 // GUARDED_BY(mu_)
   bool fail_all_syncs_ = false;                 // GUARDED_BY(mu_)
+  bool fail_next_remove_ = false;               // GUARDED_BY(mu_)
   std::optional<uint64_t> write_limit_;         // GUARDED_BY(mu_)
   uint64_t written_since_limit_ = 0;            // GUARDED_BY(mu_)
   uint64_t bytes_written_ = 0;                  // GUARDED_BY(mu_)

@@ -373,7 +373,36 @@ int64_t Wal::oldest_unsealed_received_ms() const {
 }
 
 Status Wal::DropThrough(uint64_t seq) {
-  std::lock_guard<std::mutex> lock(mu_);
+  // Files to delete are taken out of files_ under mu_ and deleted after it:
+  // the group commit takes mu_ too, and must not wait for an unlink or a
+  // directory fsync (nor for a low-priority sealing thread inside one).
+  std::vector<FileInfo> drop;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ForgetThrough(seq, &drop);
+  }
+  size_t removed = 0;
+  Status result;
+  for (; removed < drop.size(); ++removed) {
+    Status s = fs_.RemoveFile(JoinPath(dir_, drop[removed].name));
+    if (!s.ok() && s.code() != StatusCode::kNotFound) {
+      result = s.WithContext("dropping sealed WAL file");
+      break;
+    }
+  }
+  if (removed < drop.size()) {
+    // Still the oldest files: tried again by the next DropThrough.
+    std::lock_guard<std::mutex> lock(mu_);
+    files_.insert(files_.begin(), drop.begin() + static_cast<std::ptrdiff_t>(removed), drop.end());
+  }
+  if (removed > 0) {
+    Status synced = fs_.SyncDir(dir_);
+    if (result.ok()) result = synced;
+  }
+  return result;
+}
+
+void Wal::ForgetThrough(uint64_t seq, std::vector<FileInfo>* drop) {
   dropped_through_ = std::max(dropped_through_, seq);
   while (!cache_.empty() && cache_.front().last_seq <= seq) {
     std::shared_ptr<std::string>& f = cache_.front().frames;
@@ -392,7 +421,6 @@ Status Wal::DropThrough(uint64_t seq) {
     unsealed_bytes_ -= std::min(unsealed_bytes_, groups_.front().bytes);
     groups_.pop_front();
   }
-  bool removed = false;
   while (!files_.empty()) {
     const FileInfo& f = files_.front();
     const bool is_current = current_open_ && files_.size() == 1;
@@ -401,13 +429,9 @@ Status Wal::DropThrough(uint64_t seq) {
       if (f.last_seq >= f.first_seq) rotate_requested_ = true;
       break;
     }
-    Status s = fs_.RemoveFile(JoinPath(dir_, f.name));
-    if (!s.ok() && s.code() != StatusCode::kNotFound) return s.WithContext("dropping sealed WAL file");
+    drop->push_back(f);
     files_.pop_front();
-    removed = true;
   }
-  if (removed) RETURN_IF_ERROR(fs_.SyncDir(dir_));
-  return OkStatus();
 }
 
 Status Wal::Close() {

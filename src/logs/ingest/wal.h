@@ -174,6 +174,10 @@ class Wal {
     int64_t first_received_ms = 0;
   };
 
+  // DropThrough's bookkeeping under mu_: forgets the cache, groups and files
+  // sealed through `seq`; the files to delete go to *drop. Caller holds mu_.
+  void ForgetThrough(uint64_t seq, std::vector<FileInfo>* drop);
+
   Wal(FileSystem& fs, std::string dir, WalOptions options);
   Status Recover(const ChainPosition& archive_tail);
   // Opens a new file at next seq (removing a failed file of the same name).

@@ -273,6 +273,31 @@ TEST_F(WalTest, RotatesBySizeAndDropsSealedFiles) {
   EXPECT_EQ(WalFiles(WalDir()), std::vector<std::string>{WalFileName(51)});
 }
 
+// A sealed file that cannot be deleted stays and is deleted by the next
+// DropThrough; the WAL keeps working meanwhile.
+TEST_F(WalTest, ASealedFileThatCannotBeDeletedIsDeletedNextTime) {
+  FaultInjectingFileSystem faulty(fs_);
+  auto wal = OpenWal(faulty, WalOptions{.max_file_bytes = 1});  // one file per write
+  for (int i = 0; i < 4; ++i) {
+    auto r = MakeRecords("d", 2);
+    ASSERT_TRUE(WriteOne(*wal, r).ok());
+  }
+  ASSERT_EQ(WalFiles(WalDir()).size(), 4u);  // seqs 1-2, 3-4, 5-6, 7-8
+  faulty.FailNextRemove();
+  Status s = wal->DropThrough(4);
+  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_EQ(WalFiles(WalDir()).size(), 4u);  // the first delete failed: nothing else went
+  auto r = MakeRecords("after", 1);
+  ASSERT_TRUE(WriteOne(*wal, r).ok());
+  ASSERT_TRUE(wal->DropThrough(4).ok());
+  EXPECT_EQ(WalFiles(WalDir()), (std::vector<std::string>{WalFileName(5), WalFileName(7),
+                                                           WalFileName(9)}));
+  auto read = ReadWalRecords(fs_, WalDir());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->size(), 5u);
+  EXPECT_EQ(read->front().seq, 5u);
+}
+
 TEST_F(WalTest, JoinsTheArchiveTail) {
   ChainPosition tail;
   {
