@@ -91,15 +91,23 @@ WalFileScan ScanWalFile(std::string_view data, uint64_t expected_first_seq, uint
   if (data.size() < kWalHeaderBytes || data.substr(0, kWalMagic.size()) != kWalMagic ||
       GetU64(data.data() + 8) != expected_first_seq) {
     s.torn = !data.empty();
-    if (data.size() < kWalHeaderBytes) {
-      std::string expected(kWalMagic);
-      PutU64(expected_first_seq, &expected);
-      const size_t known = std::min(data.size(), expected.size());
-      s.header_cut_short = data.substr(0, known) == std::string_view(expected).substr(0, known);
-    }
+    // Cut short: fewer bytes than a header, those a prefix of it (its chain
+    // part unknown here); or a prefix of it followed only by zero bytes (the
+    // size reached the disk, the data did not: no frame has length 0).
+    std::string expected(kWalMagic);
+    PutU64(expected_first_seq, &expected);
+    size_t known = 0;
+    while (known < std::min(data.size(), expected.size()) && data[known] == expected[known]) ++known;
+    const bool prefix = known == std::min(data.size(), expected.size());
+    s.header_cut_short =
+        (prefix && data.size() < kWalHeaderBytes) ||
+        data.find_first_not_of('\0', known) == std::string_view::npos;
     return s;
   }
   s.header_ok = true;
+  // Magic and seq, then nothing but zero bytes: the chain part of the header
+  // (and any frame) never reached the disk — cut short as above.
+  s.header_cut_short = data.find_first_not_of('\0', kWalMagic.size() + 8) == std::string_view::npos;
   s.first_seq = expected_first_seq;
   std::memcpy(s.prev_chain.data(), data.data() + 16, 32);
   s.last_chain = s.prev_chain;

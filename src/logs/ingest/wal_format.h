@@ -69,9 +69,12 @@ struct WalFileScan {
   size_t valid_bytes = 0;    // header + verified frames (0 if !header_ok)
   bool torn = false;         // bytes follow the last verified frame
   // Fewer bytes than a header, and those a prefix of what the header would
-  // be: the file was created but its first write (header and first group,
-  // fsynced before anything in it is acknowledged) never completed. Such a
-  // file holds no acknowledged record.
+  // be — or such a prefix followed only by zero bytes (after a power loss
+  // the file's size can reach the disk before its data; also a whole magic
+  // and seq followed only by zeros): the file was
+  // created but its first write (header and first group, fsynced before
+  // anything in it is acknowledged) never completed. Such a file holds no
+  // acknowledged record.
   bool header_cut_short = false;
   // The verified records with seq in [keep_from, keep_through] (see below).
   std::vector<ChainedRecord> records;

@@ -142,9 +142,18 @@ TEST_F(WalTest, TornTailIsIgnoredAndCutOnOpen) {
 // a crash in between leaves a newest file shorter than a header. It holds
 // nothing acknowledged, so readers skip it and Open removes it.
 TEST_F(WalTest, NewestFileCutShortBeforeItsHeaderIsRemovedOnOpen) {
-  // kWalHeaderBytes: the header went out, the first group did not.
-  for (size_t cut : {size_t{0}, size_t{5}, size_t{16}, kWalHeaderBytes - 1, kWalHeaderBytes}) {
-    SCOPED_TRACE("header bytes on disk: " + std::to_string(cut));
+  // kWalHeaderBytes: the header went out, the first group did not. The
+  // zero-padded cases: the file's size reached the disk, (part of) its data
+  // did not.
+  struct Case {
+    size_t cut;
+    size_t zeros;
+  };
+  for (const Case& k : {Case{0, 0}, Case{5, 0}, Case{16, 0}, Case{kWalHeaderBytes - 1, 0},
+                        Case{kWalHeaderBytes, 0}, Case{0, 4096}, Case{10, 4000}}) {
+    const size_t cut = k.cut;
+    SCOPED_TRACE("header bytes on disk: " + std::to_string(cut) + ", then " +
+                 std::to_string(k.zeros) + " zero bytes");
     std::filesystem::remove_all(WalDir());
     {
       auto wal = OpenWal(fs_, WalOptions{.max_file_bytes = 1});  // one file per write
@@ -161,7 +170,7 @@ TEST_F(WalTest, NewestFileCutShortBeforeItsHeaderIsRemovedOnOpen) {
     const std::string next = WalDir() + "/" + WalFileName(5);
     {
       std::ofstream out(next, std::ios::binary);
-      out << header.substr(0, cut);
+      out << header.substr(0, cut) << std::string(k.zeros, '\0');
     }
     auto read = ReadWalRecords(fs_, WalDir());
     ASSERT_TRUE(read.ok()) << read.status().ToString();
