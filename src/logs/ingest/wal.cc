@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -48,6 +49,21 @@ Status Wal::Recover(const ChainPosition& tail) {
   uint64_t unsealed = 0;
   int64_t oldest_unsealed = 0;
   bool changed_dir = false;
+  // The file before the one being looked at: frames after its end are
+  // superseded by the next file (a failed fsync's tail) and must go if that
+  // next file is removed, or a later recovery would take them for records.
+  struct Previous {
+    std::string path;
+    size_t valid_bytes = 0;
+    size_t size = 0;
+  };
+  std::optional<Previous> previous;
+  auto cut_previous_tail = [&]() -> Status {
+    if (!previous || previous->valid_bytes >= previous->size) return OkStatus();
+    ASSIGN_OR_RETURN(std::string bytes, fs_.ReadFile(previous->path));
+    return fs_.WriteFileAtomic(previous->path,
+                               std::string_view(bytes).substr(0, previous->valid_bytes));
+  };
   for (size_t i = 0; i < found.size(); ++i) {
     const auto& [first, name] = found[i];
     const bool last_file = i + 1 == found.size();
@@ -59,6 +75,7 @@ Status Wal::Recover(const ChainPosition& tail) {
       // Killed between creating the file and its first write: nothing in it
       // was acknowledged.
       RETURN_IF_ERROR(fs_.RemoveFile(path));
+      RETURN_IF_ERROR(cut_previous_tail());
       changed_dir = true;
       continue;
     }
@@ -78,6 +95,7 @@ Status Wal::Recover(const ChainPosition& tail) {
       // under its name would append a second header to it.
       if (scan.record_count == 0) {
         RETURN_IF_ERROR(fs_.RemoveFile(path));
+        RETURN_IF_ERROR(cut_previous_tail());
       } else {
         RETURN_IF_ERROR(fs_.WriteFileAtomic(path, std::string_view(data).substr(0, scan.valid_bytes)));
       }
@@ -118,6 +136,7 @@ Status Wal::Recover(const ChainPosition& tail) {
       if (oldest_unsealed == 0 && first > tail.last_seq) oldest_unsealed = scan.first_received_ms;
     }
     files_.push_back(FileInfo{first, end.last_seq, name});
+    previous = Previous{path, scan.valid_bytes, data.size()};
   }
   if (have && end.last_seq >= tail.last_seq && !tail_link_checked) {
     return DataLossError("WAL does not join the archive's chain at seq " +

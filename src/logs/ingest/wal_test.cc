@@ -190,6 +190,39 @@ TEST_F(WalTest, NewestFileCutShortBeforeItsHeaderIsRemovedOnOpen) {
   }
 }
 
+// A failed fsync leaves frames after the durable end of a file; the next
+// file, started at that end, supersedes them. If that next file's first
+// write never completed (removed on recovery), the superseded frames are cut
+// off too — else a second recovery would take them for records.
+TEST_F(WalTest, RemovingACutShortFileCutsTheSupersededTailOfTheOneBefore) {
+  {
+    auto wal = OpenWal(fs_);
+    auto r = MakeRecords("f", 4);
+    ASSERT_TRUE(WriteOne(*wal, r).ok());  // seqs 1-4 in wal-1
+  }
+  auto all = ReadWalRecords(fs_, WalDir());
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 4u);
+  // As if 3-4 were written but their fsync failed: the writer started
+  // wal-3 at the durable end (seq 2) and died in its first write.
+  std::string header;
+  AppendWalHeader(3, (*all)[1].chain, &header);
+  {
+    std::ofstream out(WalDir() + "/" + WalFileName(3), std::ios::binary);
+    out << header.substr(0, 20);
+  }
+  for (int open = 0; open < 2; ++open) {  // the second: a crash before any new write
+    SCOPED_TRACE("open " + std::to_string(open + 1));
+    auto wal = OpenWal(fs_);
+    ASSERT_NE(wal, nullptr);
+    EXPECT_EQ(wal->durable().last_seq, 2u);
+    EXPECT_EQ(WalFiles(WalDir()), std::vector<std::string>{WalFileName(1)});
+  }
+  auto read = ReadWalRecords(fs_, WalDir());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(CheckChain(*read, 1, kGenesisChainHash), (std::vector<std::string>{"f0", "f1"}));
+}
+
 // Only a short prefix of the right header counts as cut short: other short
 // content, or a short file that is not the newest, is damage.
 TEST_F(WalTest, ShortFileThatIsNotACutShortHeaderIsDataLoss) {
