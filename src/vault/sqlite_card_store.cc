@@ -262,14 +262,11 @@ Result<InsertOutcome> InsertOrFind(Connection& c, const CardRecord& r, std::stri
 
 }  // namespace
 
-// A queued write. Submit's op lives on the caller's stack and is answered
-// through `done`; SubmitAsync's is owned by the queue (deleted by the
-// writer) and answered through `callback`.
+// A queued write, owned by the queue (deleted by the writer after `done`).
 struct SqliteCardStore::PendingOp {
   WriteFn fn;
   bool scrub = false;
-  std::promise<Status> done;
-  std::function<void(Status)> callback;  // set: SubmitAsync
+  std::function<void(Status)> done;
 };
 
 Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
@@ -319,29 +316,22 @@ SqliteCardStore::Stats SqliteCardStore::GetStats() const {
 }
 
 Status SqliteCardStore::Submit(WriteFn fn, bool scrub) {
-  PendingOp op;
-  op.fn = std::move(fn);
-  op.scrub = scrub;
-  std::future<Status> done = op.done.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return UnavailableError("card store: closing");
-    queue_.push_back(&op);
-  }
-  cv_.notify_one();
-  return done.get();
+  std::promise<Status> done;
+  std::future<Status> result = done.get_future();
+  SubmitAsync(std::move(fn), scrub, [&done](Status s) { done.set_value(std::move(s)); });
+  return result.get();
 }
 
 void SqliteCardStore::SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done) {
   auto op = std::make_unique<PendingOp>();
   op->fn = std::move(fn);
   op->scrub = scrub;
-  op->callback = std::move(done);
+  op->done = std::move(done);
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) {
       lock.unlock();
-      return op->callback(UnavailableError("card store: closing"));
+      return op->done(UnavailableError("card store: closing"));
     }
     queue_.push_back(op.release());
   }
@@ -418,13 +408,9 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   // images in the WAL whenever no reader pinned them.
   if (txn.ok() && (scrub || scrub_pending_)) TryScrubWal();
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!batch[i]->callback) {
-      batch[i]->done.set_value(std::move(results[i]));
-      continue;
-    }
     std::unique_ptr<PendingOp> op(batch[i]);
     try {
-      op->callback(std::move(results[i]));
+      op->done(std::move(results[i]));
     } catch (...) {
       // A completion must not take the writer thread down with it.
     }
@@ -486,22 +472,18 @@ Result<T> SqliteCardStore::WithReader(const std::function<Result<T>(Connection&)
 }
 
 Status SqliteCardStore::Insert(const CardRecord& record) {
-  ASSIGN_OR_RETURN(const std::string fingerprint, ValidateRecord(record));
-  return Submit([&](Connection& c) { return InsertRow(c, record, fingerprint); },
-                /*scrub=*/false);
+  return WaitForInsert(record, /*dedup=*/false).status();
 }
 
 Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord& record) {
-  ASSIGN_OR_RETURN(const std::string fingerprint, ValidateRecord(record));
-  InsertOutcome outcome;
-  const Status s = Submit(
-      [&](Connection& c) -> Status {
-        ASSIGN_OR_RETURN(outcome, InsertOrFind(c, record, fingerprint, /*dedup=*/true));
-        return OkStatus();
-      },
-      /*scrub=*/false);
-  if (!s.ok()) return s;
-  return outcome;
+  return WaitForInsert(record, /*dedup=*/true);
+}
+
+Result<InsertOutcome> SqliteCardStore::WaitForInsert(const CardRecord& record, bool dedup) {
+  std::promise<Result<InsertOutcome>> done;
+  std::future<Result<InsertOutcome>> result = done.get_future();
+  InsertAsync(record, dedup, [&done](Result<InsertOutcome> r) { done.set_value(std::move(r)); });
+  return result.get();
 }
 
 void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDone done) {

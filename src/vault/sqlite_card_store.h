@@ -144,8 +144,11 @@ class SqliteCardStore final : public CardStore {
   // `scrub` asks for a TRUNCATE checkpoint after the commit.
   Status Submit(WriteFn fn, bool scrub);
   // Queues `fn` and returns; the writer calls `done` with its result after
-  // the batch's commit (at once if the store is closing).
+  // the batch's commit (at once if the store is closing). Submit is this
+  // plus a wait.
   void SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done);
+  // InsertAsync plus a wait: Insert and InsertOrGetByFingerprint.
+  Result<InsertOutcome> WaitForInsert(const CardRecord& record, bool dedup);
   void WriterLoop();
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();

@@ -44,7 +44,6 @@ Status Wal::Recover(const ChainPosition& tail) {
 
   ChainPosition end;  // end of the WAL's chain
   bool have = false;
-  uint64_t wal_first = 0;
   bool tail_link_checked = tail.last_seq == 0;
   uint64_t unsealed = 0;
   int64_t oldest_unsealed = 0;
@@ -103,7 +102,6 @@ Status Wal::Recover(const ChainPosition& tail) {
     }
     if (scan.record_count == 0 && last_file) continue;  // a header-only file, removed above
     if (!have) {
-      wal_first = first;
       if (first > tail.last_seq + 1) {
         return DataLossError("WAL starts at seq " + std::to_string(first) +
                              " but the archive ends at seq " + std::to_string(tail.last_seq) +
@@ -142,7 +140,6 @@ Status Wal::Recover(const ChainPosition& tail) {
     return DataLossError("WAL does not join the archive's chain at seq " +
                          std::to_string(tail.last_seq));
   }
-  (void)wal_first;
   if (!have || end.last_seq <= tail.last_seq) {
     durable_ = tail;
     durable_.last_received_ms = std::max(tail.last_received_ms, end.last_received_ms);
