@@ -20,9 +20,7 @@ bool IsDigits(std::string_view s) {
 
 }  // namespace
 
-Result<std::string> GenerateRandomToken(Random& random) {
-  std::array<uint8_t, kRandomTokenBytes> bytes{};
-  RETURN_IF_ERROR(random.Fill(bytes));
+std::string EncodeRandomToken(const RandomTokenBytes& bytes) {
   std::string out(kRandomTokenPrefix);
   out.reserve(kRandomTokenPrefix.size() + kRandomTokenChars);
   uint32_t buffer = 0;
@@ -36,6 +34,29 @@ Result<std::string> GenerateRandomToken(Random& random) {
     }
   }
   if (bits > 0) out.push_back(kBase32Lower[(buffer << (5 - bits)) & 0x1f]);
+  return out;
+}
+
+Result<std::string> GenerateRandomToken(Random& random) {
+  RandomTokenBytes bytes{};
+  RETURN_IF_ERROR(random.Fill(bytes));
+  return EncodeRandomToken(bytes);
+}
+
+std::optional<RandomTokenBytes> DecodeRandomToken(std::string_view s) {
+  if (!LooksLikeRandomToken(s)) return std::nullopt;
+  RandomTokenBytes out{};
+  uint32_t buffer = 0;
+  int bits = 0;
+  size_t n = 0;
+  for (char c : s.substr(kRandomTokenPrefix.size())) {
+    buffer = (buffer << 5) | static_cast<uint32_t>(kBase32Lower.find(c));
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n < out.size()) out[n++] = static_cast<uint8_t>(buffer >> bits);
+    }
+  }
   return out;
 }
 

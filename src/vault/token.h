@@ -1,8 +1,11 @@
 // Vault token generation: the surrogate values handed out in place of a PAN.
 //
 // Two formats:
-//  * random: "tok_" + 26 lower-case base32 characters encoding 128 random
-//    bits. Unrelated to the PAN; cannot be mistaken for a card number.
+//  * random: "tok_" + 26 lower-case base32 characters encoding 128 bits that
+//    look random: either random bits (GenerateRandomToken) or, for cards
+//    the vault stores, its row id and 64 random bits encrypted together
+//    (TokenCodec, token_codec.h), so a token finds its row without an index.
+//    Unrelated to the PAN; cannot be mistaken for a card number.
 //  * format-preserving (FPT): a digit string of the PAN's length that keeps
 //    the last four digits (and optionally the BIN) so legacy systems can store
 //    it in a PAN column, but always FAILS the Luhn check. That makes it
@@ -22,7 +25,10 @@
 #ifndef KURA_VAULT_TOKEN_H_
 #define KURA_VAULT_TOKEN_H_
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +45,14 @@ inline constexpr size_t kRandomTokenChars = 26;
 // An FPT token must have at least this many freshly random digits; fewer would
 // make tokens guessable from the kept digits and collide constantly.
 inline constexpr size_t kMinFptRandomDigits = 3;
+
+using RandomTokenBytes = std::array<uint8_t, kRandomTokenBytes>;
+
+// "tok_" + the base32 form (below) of `bytes`.
+std::string EncodeRandomToken(const RandomTokenBytes& bytes);
+
+// The 16 bytes a random token encodes; nullopt unless LooksLikeRandomToken.
+std::optional<RandomTokenBytes> DecodeRandomToken(std::string_view s);
 
 // Returns "tok_" followed by the RFC 4648 base32 encoding (lower-case
 // alphabet "abcdefghijklmnopqrstuvwxyz234567", no padding) of 16 bytes from

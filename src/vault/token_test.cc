@@ -210,5 +210,20 @@ TEST(FptTokenTest, LooksLikeFptToken) {
   EXPECT_FALSE(LooksLikeFptToken("tok_aaaqeayeaudaocajbifqydiob4"));
 }
 
+TEST(RandomTokenTest, EncodeAndDecodeRoundTrip) {
+  SeededRandom random(3);
+  for (int i = 0; i < 100; ++i) {
+    RandomTokenBytes bytes{};
+    ASSERT_TRUE(random.Fill(bytes).ok());
+    const std::string token = EncodeRandomToken(bytes);
+    EXPECT_TRUE(LooksLikeRandomToken(token));
+    const std::optional<RandomTokenBytes> back = DecodeRandomToken(token);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, bytes);
+  }
+  EXPECT_FALSE(DecodeRandomToken("tok_short").has_value());
+  EXPECT_FALSE(DecodeRandomToken("4111111111111112").has_value());
+}
+
 }  // namespace
 }  // namespace kura::vault

@@ -9,6 +9,7 @@
 
 #include "core/crypto/constant_time.h"
 #include "core/crypto/encoding.h"
+#include "core/crypto/kdf.h"
 #include "core/crypto/key_wrap.h"
 #include "core/keyring/key_component.h"
 
@@ -293,6 +294,13 @@ Result<std::pair<int, SecretBytes>> Keyring::ActiveDataKey() const {
 
 crypto::Digest256 Keyring::Fingerprint(std::string_view data) const {
   return crypto::HmacSha256(fp_key_, data);
+}
+
+Result<SecretBytes> Keyring::LookupKey(std::string_view purpose) const {
+  if (purpose.empty()) return InvalidArgumentError("keyring: look-up key purpose is empty");
+  std::string info(kLookupKeyInfoPrefix);
+  info.append(purpose);
+  return crypto::HkdfSha256(fp_key_, "", info, kDataKeySize);
 }
 
 Result<int> Keyring::Rotate() {

@@ -58,6 +58,9 @@ inline constexpr size_t kDataKeySize = 32;
 // A keyring with thousands of versions is a bug or an attack; refuse to load
 // files beyond this.
 inline constexpr size_t kMaxKeyringFileSize = 1 << 20;
+// HKDF info prefix of Keyring::LookupKey (versioned: changing it would change
+// every derived key).
+inline constexpr std::string_view kLookupKeyInfoPrefix = "kura.keyring.lookup.v1|";
 
 struct KeyringOptions {
   // A DEK older than this is due for rotation (RotateIfDue). Must be > 0.
@@ -129,6 +132,14 @@ class Keyring {
   // secret-free: treat fingerprints of PANs as sensitive (they allow
   // confirming a guessed PAN to whoever holds the keyring).
   crypto::Digest256 Fingerprint(std::string_view data) const;
+
+  // A 32-byte key for one `purpose` of deterministic look-up (e.g. the
+  // vault's token ids), derived from the fingerprint key with HKDF-SHA-256
+  // (info = kLookupKeyInfoPrefix + purpose). Like the fingerprint key it
+  // never changes for the life of the keyring: DEK rotation does not touch
+  // it. The caller owns the copy (zeroized when dropped).
+  // Errors: kInvalidArgument for an empty purpose; kInternal from OpenSSL.
+  Result<SecretBytes> LookupKey(std::string_view purpose) const;
 
   // Generates a new active DEK (version = highest so far + 1) and demotes the
   // previous active one to decrypt_only. The file is replaced atomically

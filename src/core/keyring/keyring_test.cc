@@ -85,6 +85,32 @@ TEST_F(KeyringTest, CreateThenReopenGivesSameKeys) {
   EXPECT_EQ(list[0].kcv.size(), 6u);
 }
 
+TEST_F(KeyringTest, LookupKeysArePerPurposeAndSurviveRotationAndReopen) {
+  auto ring = CreateRing();
+  ASSERT_NE(ring, nullptr);
+  Result<SecretBytes> a = ring->LookupKey("vault.token-id");
+  Result<SecretBytes> b = ring->LookupKey("another purpose");
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().ToString();
+  EXPECT_EQ(a->size(), kDataKeySize);
+  EXPECT_NE(a->view(), b->view());
+  EXPECT_NE(a->view(), ring->ActiveDataKey()->second.view());
+  EXPECT_EQ(ring->LookupKey("").status().code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(ring->Rotate().ok());
+  EXPECT_EQ(ring->LookupKey("vault.token-id")->view(), a->view());
+  auto reopened = Reopen();
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->LookupKey("vault.token-id")->view(), a->view());
+  // A keyring created with another fingerprint key derives another key.
+  MemoryFileSystem other_fs;
+  ASSERT_TRUE(other_fs.CreateDirs("/keys").ok());
+  SeededRandom other_random{99};
+  auto other = Keyring::Create(other_fs, kPath, TestKek(), "kek-test", clock_, other_random);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE((*other)->LookupKey("vault.token-id")->view(), a->view());
+  // Nothing derived is written to the file.
+  ExpectAbsent(FileText(), *a);
+}
+
 TEST_F(KeyringTest, FileHoldsNoRawKeyMaterial) {
   auto ring = CreateRing();
   ASSERT_NE(ring, nullptr);
