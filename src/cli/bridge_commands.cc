@@ -177,8 +177,8 @@ Result<std::unique_ptr<VaultHandles>> OpenVault(CliContext& ctx, const std::stri
   vopts.fpt_keep_bin = c.fpt_keep_bin;
   vopts.bin_length = c.bin_length;
   vopts.purge_grace = std::chrono::duration_cast<std::chrono::hours>(c.purge_grace);
-  h->vault =
-      std::make_unique<vault::CardVault>(*h->store, *h->keyring, ctx.random, ctx.clock, vopts);
+  ASSIGN_OR_RETURN(h->vault,
+                   vault::CardVault::Create(*h->store, *h->keyring, ctx.random, ctx.clock, vopts));
   return h;
 }
 

@@ -36,9 +36,16 @@ inline constexpr size_t kMaxNonceLength = 512;
 inline constexpr size_t kMaxSealedSize = 4096;
 // Largest page a List* call returns; larger limits are clamped to this.
 inline constexpr size_t kMaxListLimit = 10'000;
+// Most ids one ReserveIds call hands out (a batch job's batch, with room).
+inline constexpr int64_t kMaxReservedIds = 10'000'000;
 
 struct CardRecord {
-  std::string token;        // primary key
+  // The record's row id, set on every record a store returns. On insert:
+  // 0 = the store assigns an id and indexes the token, whatever its form;
+  // > 0 = an id from ReserveIds that the token itself carries (TokenCodec),
+  // so the store keeps no index entry for it and finds it by this id.
+  int64_t id = 0;
+  std::string token;        // unique
   std::string fingerprint;  // lower-case hex HMAC of the PAN, for de-duplication
   int dek_version = 0;      // data-encryption key that sealed `sealed`
   std::string sealed;       // AES-GCM blob; opaque binary bytes to the store
@@ -70,8 +77,16 @@ class CardStore {
  public:
   virtual ~CardStore() = default;
 
-  // Stores a new record. Errors: kAlreadyExists if the token is taken (callers
-  // generate a new token and retry); kInvalidArgument if the token is empty
+  // `count` (>= 1) consecutive row ids no other caller — in this process or
+  // another one using the same store — ever gets; returns the first. Durable
+  // before it returns, so ids are never handed out twice even after a crash
+  // (ids reserved and never used are simply skipped). Errors:
+  // kInvalidArgument if count < 1 or beyond kMaxReservedIds; storage errors.
+  virtual Result<int64_t> ReserveIds(int64_t count) = 0;
+
+  // Stores a new record (see CardRecord::id). Errors: kAlreadyExists if the
+  // token or the id is taken (callers draw a new one and retry);
+  // kInvalidArgument if the token is empty
   // or too long, the fingerprint is not lower-case hex of even length (at
   // most kMaxFingerprintLength characters), or sealed is empty or too large;
   // kUnavailable / kResourceExhausted / kInternal / kDataLoss on storage
@@ -79,7 +94,7 @@ class CardStore {
   virtual Status Insert(const CardRecord& record) = 0;
 
   // De-duplicating insert: if a record with record.fingerprint exists, returns
-  // it unchanged (the oldest one, if Insert created several) with inserted =
+  // it unchanged (the first one stored, if Insert created several) with inserted =
   // false; otherwise stores `record` and returns it with inserted = true. The
   // look-up and the insert are one atomic step, so concurrent calls with the
   // same fingerprint insert exactly once and all return the same token.
@@ -132,34 +147,38 @@ class CardStore {
     return out;
   }
 
-  // Errors: kNotFound if no such token; storage errors as above.
-  virtual Result<CardRecord> Get(std::string_view token) = 0;
+  // The record with this token. `id` is the row id the token carries
+  // (TokenCodec::IdOf), or 0 if unknown: the store then looks the token up in
+  // its index. A wrong non-zero id is harmless (the token must match too).
+  // Errors: kNotFound if no such token; kInvalidArgument for an empty or too
+  // long token; storage errors as above.
+  virtual Result<CardRecord> Get(std::string_view token, int64_t id) = 0;
 
-  // The oldest record with this fingerprint. Errors: kNotFound; storage errors.
+  // The first-stored record with this fingerprint. Errors: kNotFound; storage errors.
   virtual Result<CardRecord> GetByFingerprint(std::string_view fingerprint) = 0;
 
-  // Deletes the record and overwrites its content in the store's files (see
-  // the implementation's header for the exact guarantee). Errors: kNotFound
-  // if no such token; storage errors.
-  virtual Status Delete(std::string_view token) = 0;
+  // Deletes the record with this token (`id` as for Get) and overwrites its
+  // content in the store's files (see the implementation's header for the
+  // exact guarantee). Errors: kNotFound if no such token; storage errors.
+  virtual Status Delete(std::string_view token, int64_t id) = 0;
 
   // Up to `limit` (clamped to kMaxListLimit) records whose card expired before
   // `before` (CardExpiredBefore(exp_month, exp_year, before)), oldest expiry
   // first. Errors: kInvalidArgument if limit == 0; storage errors.
   virtual Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) = 0;
 
-  // Keyset pagination over records sealed with `version`, in token order,
-  // starting after `after_token` ("" = from the start). Pass the last token of
-  // a page to get the next one. Errors: kInvalidArgument if limit == 0;
+  // Keyset pagination over records sealed with `version`, in id order,
+  // starting after id `after_id` (0 = from the start). Pass the last id of a
+  // page to get the next one. Errors: kInvalidArgument if limit == 0;
   // storage errors.
   virtual Result<std::vector<CardRecord>> ListByDekVersion(int version, size_t limit,
-                                                           std::string_view after_token) = 0;
+                                                           int64_t after_id) = 0;
 
-  // Replaces the sealed blob and its key version (re-encryption). Errors:
-  // kNotFound if no such token; kInvalidArgument for an empty/oversized blob;
-  // storage errors.
-  virtual Status UpdateSealed(std::string_view token, int dek_version,
-                              std::string_view sealed) = 0;
+  // Replaces the sealed blob and its key version (re-encryption) of the
+  // record with row id `id` (CardRecord::id of a listed record). Errors:
+  // kNotFound if no such record; kInvalidArgument for an empty/oversized
+  // blob; storage errors.
+  virtual Status UpdateSealed(int64_t id, int dek_version, std::string_view sealed) = 0;
 
   // Errors: storage errors only.
   virtual Result<int64_t> CountByDekVersion(int version) = 0;

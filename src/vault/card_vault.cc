@@ -1,5 +1,6 @@
 #include "vault/card_vault.h"
 
+#include <algorithm>
 #include <future>
 #include <utility>
 
@@ -54,10 +55,28 @@ bool IsWellFormedToken(std::string_view token) {
   return LooksLikeRandomToken(token) || LooksLikeFptToken(token);
 }
 
+Result<std::unique_ptr<CardVault>> CardVault::Create(CardStore& store, keyring::Keyring& keyring,
+                                                     Random& random, const Clock& clock,
+                                                     CardVaultOptions options) {
+  ASSIGN_OR_RETURN(const SecretBytes key, keyring.LookupKey(kTokenIdKeyPurpose));
+  ASSIGN_OR_RETURN(TokenCodec codec, TokenCodec::Create(key));
+  return std::unique_ptr<CardVault>(
+      new CardVault(store, keyring, random, clock, std::move(options), std::move(codec)));
+}
+
 CardVault::CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
-                     CardVaultOptions options)
+                     CardVaultOptions options, TokenCodec codec)
     : store_(store), keyring_(keyring), random_(random), clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)), codec_(std::move(codec)) {}
+
+Result<int64_t> CardVault::NextId() {
+  std::lock_guard<std::mutex> lock(ids_mu_);
+  if (next_id_ == ids_end_) {
+    ASSIGN_OR_RETURN(next_id_, store_.ReserveIds(kIdBlockSize));
+    ids_end_ = next_id_ + kIdBlockSize;
+  }
+  return next_id_++;
+}
 
 Result<std::string> CardVault::Seal(const std::string& token, int dek_version,
                                     const SecretBytes& dek, const CardInput& input) {
@@ -101,7 +120,17 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
   job->key = std::move(active).value();
   job->format.token_format = input.token_format;
   job->format.dedup = input.dedup;
-  if (Status s = PrepareRecord(input, job->key.first, job->key.second, job->rec, job->plain);
+  if (Status s = PrepareRecord(input, job->key.first, job->rec, job->plain); !s.ok()) {
+    return done(s);
+  }
+  int64_t id = 0;
+  if (input.token_format == TokenFormat::kRandom) {
+    Result<int64_t> next = NextId();
+    if (!next.ok()) return done(next.status());
+    id = *next;
+  }
+  if (Status s = DrawTokenAndSeal(job->format, job->plain, job->key.first, job->key.second, id,
+                                  job->rec);
       !s.ok()) {
     return done(s);
   }
@@ -113,13 +142,15 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
   const bool dedup = job->format.dedup;
   store_.InsertAsync(job->rec, dedup, [this, job](Result<InsertOutcome> r) {
     if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists) {
-      // Token clash: draw again, up to kMaxTokenAttempts in all.
+      // Token (or id) clash: draw again, up to kMaxTokenAttempts in all.
+      // This runs on the store's commit thread, which must not wait for a
+      // new id block: a random token is then drawn at random and indexed.
       if (++job->attempt >= kMaxTokenAttempts) {
         return job->done(ResourceExhaustedError("could not find an unused token after " +
                                                 std::to_string(kMaxTokenAttempts) + " attempts"));
       }
       if (Status s = DrawTokenAndSeal(job->format, job->plain, job->key.first, job->key.second,
-                                      job->rec);
+                                      /*id=*/0, job->rec);
           !s.ok()) {
         return job->done(s);
       }
@@ -135,10 +166,15 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
 }
 
 Status CardVault::DrawTokenAndSeal(const CardInput& input, const CardInput& plain,
-                                   int dek_version, const SecretBytes& dek, CardRecord& rec) {
+                                   int dek_version, const SecretBytes& dek, int64_t id,
+                                   CardRecord& rec) {
+  rec.id = 0;
   if (input.token_format == TokenFormat::kFpt) {
     ASSIGN_OR_RETURN(rec.token, GenerateFptToken(plain.pan.view(), options_.fpt_keep_bin,
                                                  options_.bin_length, random_));
+  } else if (id > 0) {
+    ASSIGN_OR_RETURN(rec.token, codec_.Mint(id, random_));
+    rec.id = id;
   } else {
     ASSIGN_OR_RETURN(rec.token, GenerateRandomToken(random_));
   }
@@ -146,10 +182,11 @@ Status CardVault::DrawTokenAndSeal(const CardInput& input, const CardInput& plai
   return OkStatus();
 }
 
-Status CardVault::PrepareRecord(const CardInput& input, int dek_version, const SecretBytes& dek,
-                                CardRecord& rec, CardInput& plain) {
+Status CardVault::PrepareRecord(const CardInput& input, int dek_version, CardRecord& rec,
+                                CardInput& plain) {
   // Validation first (nothing derived from a bad card), then the record's
-  // public fields, then a token and the sealed plaintext.
+  // public fields; the token and the sealed plaintext follow
+  // (DrawTokenAndSeal).
   ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
   plain.pan = SecretBytes::FromString(pan_str);
   SecureZero(pan_str.data(), pan_str.size());
@@ -170,7 +207,7 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version, const S
   rec.brand = std::string(BrandName(DetectBrand(pan.view())));
   rec.token_format = std::string(FormatName(input.token_format));
   rec.created_ms = clock_.NowUnixMillis();
-  return DrawTokenAndSeal(input, plain, dek_version, dek, rec);
+  return OkStatus();
 }
 
 Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
@@ -191,7 +228,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     BatchInsertItem item;
     item.dedup = inputs[i].dedup;
     CardInput plain;
-    Status s = PrepareRecord(inputs[i], dek_version, dek, item.record, plain);
+    Status s = PrepareRecord(inputs[i], dek_version, item.record, plain);
     if (s.code() == StatusCode::kInvalidArgument) {
       out[i] = s;
       continue;
@@ -200,6 +237,22 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     items.push_back(std::move(item));
     input_of.push_back(i);
     plains.push_back(std::move(plain));
+  }
+  // Ids in fingerprint order: the store inserts a batch in that order, so
+  // the new rows are appended one after the other.
+  std::vector<size_t> by_fingerprint(items.size());
+  for (size_t k = 0; k < items.size(); ++k) by_fingerprint[k] = k;
+  std::sort(by_fingerprint.begin(), by_fingerprint.end(), [&items](size_t a, size_t b) {
+    return items[a].record.fingerprint < items[b].record.fingerprint;
+  });
+  int64_t next_id = 0;
+  if (!items.empty()) {
+    ASSIGN_OR_RETURN(next_id, store_.ReserveIds(static_cast<int64_t>(items.size())));
+  }
+  for (size_t k : by_fingerprint) {
+    const int64_t id = inputs[input_of[k]].token_format == TokenFormat::kRandom ? next_id++ : 0;
+    RETURN_IF_ERROR(DrawTokenAndSeal(inputs[input_of[k]], plains[k], dek_version, dek, id,
+                                     items[k].record));
   }
   for (int attempt = 0; attempt < kMaxTokenAttempts && !items.empty(); ++attempt) {
     ASSIGN_OR_RETURN(std::vector<Result<InsertOutcome>> stored, store_.InsertBatch(items));
@@ -217,8 +270,9 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         o.card = ViewOf(stored[k]->record);
         out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
-        RETURN_IF_ERROR(
-            DrawTokenAndSeal(inputs[i], plains[k], dek_version, dek, items[k].record));
+        // A clash again draws a random token the store indexes (rare).
+        RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i], plains[k], dek_version, dek, /*id=*/0,
+                                         items[k].record));
         again.push_back(std::move(items[k]));
         again_input.push_back(i);
         again_plain.push_back(std::move(plains[k]));
@@ -239,13 +293,13 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
 
 Result<CardView> CardVault::Get(const std::string& token) {
   if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
-  ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token));
+  ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token, IdOf(token)));
   return ViewOf(rec);
 }
 
 Result<RevealedCard> CardVault::Reveal(const std::string& token) {
   if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
-  ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token));
+  ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token, IdOf(token)));
   ASSIGN_OR_RETURN(SecretBytes dek, keyring_.DataKey(rec.dek_version));
   Result<SecretBytes> plain = crypto::AesGcmOpen(dek, rec.sealed, Aad(rec.token, rec.dek_version));
   if (!plain.ok()) {
@@ -259,7 +313,7 @@ Result<RevealedCard> CardVault::Reveal(const std::string& token) {
 
 Status CardVault::Delete(const std::string& token) {
   if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
-  return store_.Delete(token);
+  return store_.Delete(token, IdOf(token));
 }
 
 Result<PurgeReport> CardVault::Purge(size_t batch_limit) {
@@ -274,7 +328,7 @@ Result<ReencryptReport> CardVault::Reencrypt(int from_version, size_t batch) {
   }
   ASSIGN_OR_RETURN(SecretBytes old_dek, keyring_.DataKey(from_version));
   ReencryptReport report;
-  ASSIGN_OR_RETURN(std::vector<CardRecord> recs, store_.ListByDekVersion(from_version, batch, ""));
+  ASSIGN_OR_RETURN(std::vector<CardRecord> recs, store_.ListByDekVersion(from_version, batch, 0));
   for (const CardRecord& rec : recs) {
     Result<SecretBytes> plain =
         crypto::AesGcmOpen(old_dek, rec.sealed, Aad(rec.token, rec.dek_version));
@@ -282,7 +336,7 @@ Result<ReencryptReport> CardVault::Reencrypt(int from_version, size_t batch) {
     CardInput in;
     RETURN_IF_ERROR(DecodePlaintext(*plain, &in.pan, &in.name));
     ASSIGN_OR_RETURN(std::string sealed, Seal(rec.token, active.first, active.second, in));
-    RETURN_IF_ERROR(store_.UpdateSealed(rec.token, active.first, std::move(sealed)));
+    RETURN_IF_ERROR(store_.UpdateSealed(rec.id, active.first, std::move(sealed)));
     ++report.reencrypted;
   }
   ASSIGN_OR_RETURN(report.remaining, store_.CountByDekVersion(from_version));

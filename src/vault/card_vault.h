@@ -21,6 +21,9 @@
 #define KURA_VAULT_CARD_VAULT_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +35,7 @@
 #include "core/keyring/keyring.h"
 #include "vault/card_store.h"
 #include "vault/purge.h"
+#include "vault/token_codec.h"
 
 namespace kura::vault {
 
@@ -91,11 +95,18 @@ struct ReencryptReport {
   int64_t remaining = 0;
 };
 
+// Row ids a vault reserves at a time for single stores (StoreAsync); unused
+// ones are skipped when the process ends.
+inline constexpr int64_t kIdBlockSize = 1024;
+
 class CardVault {
  public:
-  // All references must outlive the vault.
-  CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
-            CardVaultOptions options);
+  // All references must outlive the vault. Random tokens are minted with
+  // the keyring's token-id key (token_codec.h). Errors: kInternal if that
+  // key cannot be derived or prepared (OpenSSL).
+  static Result<std::unique_ptr<CardVault>> Create(CardStore& store, keyring::Keyring& keyring,
+                                                   Random& random, const Clock& clock,
+                                                   CardVaultOptions options);
   CardVault(const CardVault&) = delete;
   CardVault& operator=(const CardVault&) = delete;
 
@@ -123,6 +134,8 @@ class CardVault {
   // retried in a further one). When the call returns OK every card it
   // reports is durable. Errors (storage, keyring, crypto) fail the call;
   // with SqliteCardStore no card of the failing InsertBatch was stored.
+  // Row ids are reserved for the whole batch and handed out in fingerprint
+  // order, the order the store inserts in, so new rows are appended.
   Result<std::vector<Result<StoreOutcome>>> StoreBatch(const std::vector<CardInput>& inputs);
 
   // kNotFound for an unknown token; kInvalidArgument for a malformed one.
@@ -144,16 +157,27 @@ class CardVault {
   const CardVaultOptions& options() const { return options_; }
 
  private:
+  CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
+            CardVaultOptions options, TokenCodec codec);
   static CardView ViewOf(const CardRecord& rec);
   Result<std::string> Seal(const std::string& token, int dek_version, const SecretBytes& dek,
                            const CardInput& input);
   // Store's and StoreBatch's per-card work: validates and normalises `input`, fills
-  // `rec` (fingerprint, truncated forms, token, sealed data) and `plain`
-  // (the normalised PAN and name, kept for re-sealing after a token clash).
-  Status PrepareRecord(const CardInput& input, int dek_version, const SecretBytes& dek,
-                       CardRecord& rec, CardInput& plain);
+  // `rec` (fingerprint, truncated forms; not yet the token and sealed data) and `plain`
+  // (the normalised PAN and name, kept for sealing and re-sealing after a token clash).
+  Status PrepareRecord(const CardInput& input, int dek_version, CardRecord& rec,
+                       CardInput& plain);
+  // Draws rec's token and seals `plain` under it. A random-format token is
+  // minted from row id `id` (rec.id = id) or, with id 0, drawn at random and
+  // left for the store to index (rec.id = 0); FPT tokens are always indexed.
   Status DrawTokenAndSeal(const CardInput& input, const CardInput& plain, int dek_version,
-                          const SecretBytes& dek, CardRecord& rec);
+                          const SecretBytes& dek, int64_t id, CardRecord& rec);
+  // The next id of this vault's reserved block, reserving a new block of
+  // kIdBlockSize when it is used up (a store write; never call it on the
+  // store's commit thread).
+  Result<int64_t> NextId();
+  // The id `token` carries (TokenCodec::IdOf), for the store's look-up.
+  int64_t IdOf(std::string_view token) const { return codec_.IdOf(token); }
   // One StoreAsync call in flight (card_vault.cc).
   struct StoreJob;
   // Queues job's record; on a token clash draws again and re-queues.
@@ -164,6 +188,11 @@ class CardVault {
   Random& random_;
   const Clock& clock_;
   const CardVaultOptions options_;
+  const TokenCodec codec_;
+
+  std::mutex ids_mu_;
+  int64_t next_id_ = 0;  // GUARDED_BY(ids_mu_); [next_id_, ids_end_) is reserved
+  int64_t ids_end_ = 0;  // GUARDED_BY(ids_mu_)
 };
 
 // True if `token` has the shape of a token this vault issues (random or FPT).

@@ -38,7 +38,9 @@ class CardVaultTest : public ::testing::Test {
     auto store = SqliteCardStore::Open(opts);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-    vault_ = std::make_unique<CardVault>(*store_, *keyring_, random_, clock_, CardVaultOptions{});
+    auto vault = CardVault::Create(*store_, *keyring_, random_, clock_, CardVaultOptions{});
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    vault_ = std::move(vault).value();
   }
   void TearDown() override {
     vault_.reset();
@@ -162,7 +164,8 @@ TEST_F(CardVaultTest, StoreBatchDedupsWithinTheBatchAndAgainstTheVault) {
   EXPECT_EQ((*r)[5].status().code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE((*r)[6].ok());
   EXPECT_NE((*r)[6]->card.token, (*r)[4]->card.token);  // dedup off
-  EXPECT_EQ(store_->GetStats().commits, commits + 1);    // one commit for the batch
+  // One commit reserves the batch's ids, one stores the batch.
+  EXPECT_EQ(store_->GetStats().commits, commits + 2);
   EXPECT_EQ(*store_->Count(), 4);
   // Same sealing as Store: the PAN comes back.
   Result<RevealedCard> rev = vault_->Reveal((*r)[0]->card.token);
@@ -177,6 +180,56 @@ TEST_F(CardVaultTest, UnknownAndMalformedTokens) {
   EXPECT_EQ(vault_->Reveal("../../etc/passwd").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(CardVaultTest, RandomTokensCarryTheirRowIdAndFptTokensAreIndexed) {
+  Result<StoreOutcome> a = vault_->Store(Card("4111111111111111"));
+  Result<StoreOutcome> b = vault_->Store(Card("5555555555554444"));
+  CardInput fpt_input = Card("378282246310005");
+  fpt_input.token_format = TokenFormat::kFpt;
+  Result<StoreOutcome> fpt = vault_->Store(fpt_input);
+  ASSERT_TRUE(a.ok() && b.ok() && fpt.ok());
+  EXPECT_TRUE(LooksLikeRandomToken(a->card.token));
+  EXPECT_NE(a->card.token, b->card.token);
+  Result<CardRecord> rec_a = store_->GetByFingerprint(a->fingerprint);
+  ASSERT_TRUE(rec_a.ok());
+  EXPECT_GT(rec_a->id, 0);
+  // The store finds a minted token only by the id it carries: it is in no
+  // index (that is the point), so without the id it is unknown to the store.
+  EXPECT_EQ(store_->Get(a->card.token, rec_a->id)->token, a->card.token);
+  EXPECT_EQ(store_->Get(a->card.token, 0).status().code(), StatusCode::kNotFound);
+  // An FPT token is indexed: found without an id.
+  EXPECT_EQ(store_->Get(fpt->card.token, 0)->token, fpt->card.token);
+  // The vault reads all three.
+  EXPECT_EQ(vault_->Get(a->card.token)->last4, "1111");
+  EXPECT_EQ(vault_->Get(fpt->card.token)->last4, "0005");
+  // A token with one character changed names no card, even though it
+  // decrypts to some id.
+  std::string forged = a->card.token;
+  forged[5] = forged[5] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(vault_->Get(forged).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(CardVaultTest, StoreBatchHandsOutIdsInFingerprintOrder) {
+  std::vector<CardInput> inputs;
+  for (const char* pan : {"4111111111111111", "5555555555554444", "4012888888881881",
+                          "6011111111111117", "3530111333300000"}) {
+    inputs.push_back(Card(pan));
+  }
+  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(inputs);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  std::vector<std::pair<std::string, int64_t>> by_fingerprint;
+  for (const Result<StoreOutcome>& o : *out) {
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    Result<CardRecord> rec = store_->GetByFingerprint(o->fingerprint);
+    ASSERT_TRUE(rec.ok());
+    EXPECT_EQ(vault_->Get(o->card.token)->token, o->card.token);
+    by_fingerprint.emplace_back(o->fingerprint, rec->id);
+  }
+  std::sort(by_fingerprint.begin(), by_fingerprint.end());
+  for (size_t i = 1; i < by_fingerprint.size(); ++i) {
+    EXPECT_EQ(by_fingerprint[i].second, by_fingerprint[i - 1].second + 1);
+  }
+}
+
 TEST_F(CardVaultTest, DeleteRemovesCard) {
   Result<StoreOutcome> out = vault_->Store(Card("4111111111111111"));
   ASSERT_TRUE(out.ok());
@@ -189,9 +242,10 @@ TEST_F(CardVaultTest, CiphertextMovedToAnotherRowFailsAuthentication) {
   Result<StoreOutcome> a = vault_->Store(Card("4111111111111111"));
   Result<StoreOutcome> b = vault_->Store(Card("5555555555554444"));
   ASSERT_TRUE(a.ok() && b.ok());
-  Result<CardRecord> rec_a = store_->Get(a->card.token);
-  ASSERT_TRUE(rec_a.ok());
-  ASSERT_TRUE(store_->UpdateSealed(b->card.token, rec_a->dek_version, rec_a->sealed).ok());
+  Result<CardRecord> rec_a = store_->GetByFingerprint(a->fingerprint);
+  Result<CardRecord> rec_b = store_->GetByFingerprint(b->fingerprint);
+  ASSERT_TRUE(rec_a.ok() && rec_b.ok());
+  ASSERT_TRUE(store_->UpdateSealed(rec_b->id, rec_a->dek_version, rec_a->sealed).ok());
   EXPECT_EQ(vault_->Reveal(b->card.token).status().code(), StatusCode::kDataLoss);
 }
 
@@ -202,8 +256,8 @@ TEST_F(CardVaultTest, RotationKeepsOldCardsReadableAndReencryptMovesThem) {
   ASSERT_TRUE(v2.ok());
   Result<StoreOutcome> new_card = vault_->Store(Card("5555555555554444"));
   ASSERT_TRUE(new_card.ok());
-  EXPECT_EQ(store_->Get(old_card->card.token)->dek_version, 1);
-  EXPECT_EQ(store_->Get(new_card->card.token)->dek_version, *v2);
+  EXPECT_EQ(store_->GetByFingerprint(old_card->fingerprint)->dek_version, 1);
+  EXPECT_EQ(store_->GetByFingerprint(new_card->fingerprint)->dek_version, *v2);
   EXPECT_EQ(vault_->Reveal(old_card->card.token)->pan.view(), "4111111111111111");
 
   EXPECT_EQ(vault_->Reencrypt(*v2, 10).status().code(), StatusCode::kFailedPrecondition);
@@ -244,7 +298,7 @@ TEST_F(CardVaultTest, StoreAsyncAnswersAfterTheCommitFromTheWriterThread) {
   auto [out, thread] = stored.get_future().get();
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_NE(thread, std::this_thread::get_id());
-  EXPECT_EQ(store_->GetStats().commits, 1u);
+  EXPECT_EQ(store_->GetStats().commits, 2u);  // the vault's first id block, then the card
   Result<RevealedCard> r = vault_->Reveal(out->card.token);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->pan.view(), "4111111111111111");
@@ -259,27 +313,59 @@ TEST_F(CardVaultTest, StoreAsyncAnswersAfterTheCommitFromTheWriterThread) {
   EXPECT_EQ(refused_on, std::this_thread::get_id());
 }
 
-// A token that is already taken is drawn again (and the card sealed again
-// for the new token); the first card keeps its own.
+// Random tokens carry their row id and cannot clash, but FPT tokens keep
+// most of the PAN and can: a taken one is drawn again (and the card sealed
+// again for the new token); the first card keeps its own.
 TEST_F(CardVaultTest, TokenClashIsRetriedWithANewToken) {
+  CardInput first_card = Card("4111111111111111");
+  first_card.token_format = TokenFormat::kFpt;
   SeededRandom first_random(7);
-  CardVault first(*store_, *keyring_, first_random, clock_, CardVaultOptions{});
-  Result<StoreOutcome> a = first.Store(Card("4111111111111111"));
+  Result<std::unique_ptr<CardVault>> first =
+      CardVault::Create(*store_, *keyring_, first_random, clock_, CardVaultOptions{});
+  ASSERT_TRUE(first.ok());
+  Result<StoreOutcome> a = (*first)->Store(first_card);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
+  // Same length and last four digits, and the same random draws: the second
+  // vault's first FPT token is the first card's.
+  CardInput second_card = Card("5500000000081111");
+  second_card.token_format = TokenFormat::kFpt;
   SeededRandom probe(7);
-  Result<std::string> first_draw = GenerateRandomToken(probe);
+  Result<std::string> first_draw = GenerateFptToken("5500000000081111", false, 6, probe);
   ASSERT_TRUE(first_draw.ok());
-  ASSERT_EQ(*first_draw, a->card.token);  // so the next vault's first draw clashes
-  SeededRandom same_random(7);  // draws the same first token again
-  CardVault second(*store_, *keyring_, same_random, clock_, CardVaultOptions{});
-  Result<StoreOutcome> b = second.Store(Card("5555555555554444"));
+  ASSERT_EQ(*first_draw, a->card.token);
+  SeededRandom same_random(7);
+  Result<std::unique_ptr<CardVault>> second =
+      CardVault::Create(*store_, *keyring_, same_random, clock_, CardVaultOptions{});
+  ASSERT_TRUE(second.ok());
+  Result<StoreOutcome> b = (*second)->Store(second_card);
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_NE(b->card.token, a->card.token);
   Result<RevealedCard> ra = vault_->Reveal(a->card.token);
   Result<RevealedCard> rb = vault_->Reveal(b->card.token);
   ASSERT_TRUE(ra.ok() && rb.ok());
   EXPECT_EQ(ra->pan.view(), "4111111111111111");
-  EXPECT_EQ(rb->pan.view(), "5555555555554444");
+  EXPECT_EQ(rb->pan.view(), "5500000000081111");
+}
+
+// Ids come from the store's sequence, so a taken id means someone wrote a
+// row without reserving it; the retry (on the commit thread, which cannot
+// wait for a new id block) falls back to a random token the store indexes.
+TEST_F(CardVaultTest, IdClashFallsBackToAnIndexedRandomToken) {
+  Result<StoreOutcome> a = vault_->Store(Card("4111111111111111"));
+  ASSERT_TRUE(a.ok());
+  const int64_t next = store_->GetByFingerprint(a->fingerprint)->id + 1;
+  CardRecord squatter = store_->GetByFingerprint(a->fingerprint).value();
+  squatter.id = next;
+  squatter.token = "tok_squatter";
+  squatter.fingerprint = std::string(64, 'e');
+  ASSERT_TRUE(store_->Insert(squatter).ok());
+  Result<StoreOutcome> b = vault_->Store(Card("5555555555554444"));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_TRUE(LooksLikeRandomToken(b->card.token));
+  Result<CardRecord> rec_b = store_->Get(b->card.token, 0);  // indexed
+  ASSERT_TRUE(rec_b.ok()) << rec_b.status().ToString();
+  EXPECT_NE(rec_b->id, next);
+  EXPECT_EQ(vault_->Reveal(b->card.token)->pan.view(), "5555555555554444");
 }
 
 // Every draw clashing: kResourceExhausted after kMaxTokenAttempts, nothing
@@ -293,12 +379,18 @@ TEST_F(CardVaultTest, TokenClashesGiveUpAfterTheAttemptLimit) {
     }
   };
   ConstantRandom constant;
-  CardVault stuck(*store_, *keyring_, constant, clock_, CardVaultOptions{});
-  ASSERT_TRUE(stuck.Store(Card("4111111111111111")).ok());
-  Result<StoreOutcome> again = stuck.Store(Card("5555555555554444"));
+  Result<std::unique_ptr<CardVault>> stuck =
+      CardVault::Create(*store_, *keyring_, constant, clock_, CardVaultOptions{});
+  ASSERT_TRUE(stuck.ok());
+  CardInput first = Card("4111111111111111");
+  first.token_format = TokenFormat::kFpt;
+  ASSERT_TRUE((*stuck)->Store(first).ok());
+  CardInput second = Card("5500000000081111");
+  second.token_format = TokenFormat::kFpt;
+  Result<StoreOutcome> again = (*stuck)->Store(second);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_EQ(again.status().message().find("5555"), std::string::npos);
+  EXPECT_EQ(again.status().message().find("5500"), std::string::npos);
   EXPECT_EQ(*store_->Count(), 1);
 }
 

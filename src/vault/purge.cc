@@ -8,7 +8,7 @@ Result<PurgeReport> PurgeExpiredCards(CardStore& store, const Clock& clock,
   const TimePoint cutoff = clock.Now() - grace;
   ASSIGN_OR_RETURN(std::vector<CardRecord> expired, store.ListExpired(cutoff, batch_limit));
   for (const CardRecord& rec : expired) {
-    Status s = store.Delete(rec.token);
+    Status s = store.Delete(rec.token, rec.id);
     if (s.code() == StatusCode::kNotFound) continue;  // deleted concurrently
     RETURN_IF_ERROR(s);
     report.tokens.push_back(rec.token);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "vault/card_store.h"
+#include "vault/sqlite_card_index.h"
 #include "vault/sqlite_card_store.h"
 
 namespace kura::vault {
@@ -13,11 +14,12 @@ using sqlite::Statement;
 
 namespace {
 
-// Schema v2. Rows are appended in insertion order (the integer primary key),
-// so storing a card writes the table's last page instead of a random one;
-// only the token and fingerprint indexes take random inserts, and their
-// entries are small (the fingerprint is stored as its 32 raw bytes, not hex).
-constexpr const char* kSchemaSql =
+// Schema v3. Rows are appended in id order (the integer primary key; ids
+// come from id_sequence), so storing a card writes the table's last page.
+// Look-ups by token and fingerprint go through the tables of
+// sqlite_card_index.h instead of indexes on this table; only the expiry
+// index (few distinct keys, appended within each) remains.
+constexpr const char* kCardsTableSql =
     "CREATE TABLE IF NOT EXISTS cards ("
     "  id INTEGER PRIMARY KEY,"
     "  token TEXT NOT NULL,"
@@ -32,15 +34,20 @@ constexpr const char* kSchemaSql =
     "  brand TEXT NOT NULL,"
     "  token_format TEXT NOT NULL,"
     "  created_ms INTEGER NOT NULL"
-    ");"
-    "CREATE UNIQUE INDEX IF NOT EXISTS cards_by_token ON cards (token);"
-    "CREATE INDEX IF NOT EXISTS cards_by_fingerprint ON cards (fingerprint, created_ms);"
+    ");";
+constexpr const char* kOtherTablesSql =
     "CREATE INDEX IF NOT EXISTS cards_by_expiry ON cards (exp_year, exp_month);"
     "CREATE TABLE IF NOT EXISTS reveal_nonces ("
     "  jti TEXT PRIMARY KEY NOT NULL,"
     "  expires_ms INTEGER NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+Status CreateTables(Connection& c) {
+  RETURN_IF_ERROR(c.Exec(kCardsTableSql, "create schema"));
+  RETURN_IF_ERROR(c.Exec(kOtherTablesSql, "create schema"));
+  return c.Exec(kCardIndexSchemaSql, "create schema");
+}
 
 // Schema v1 (token-keyed WITHOUT ROWID table, hex fingerprints) is migrated
 // in place by MigrateV1: renamed, copied row by row, dropped.
@@ -56,16 +63,16 @@ int LowerHexValue(char c) {
 }
 
 // Copies every v1 card (hex fingerprint TEXT, token-keyed table, renamed to
-// cards_v1) into the v2 table, in token order. Errors: kDataLoss if a v1
-// row's fingerprint is not lower-case hex (nothing is guessed); storage
-// errors.
+// cards_v1) into the cards table, in token order, with ids 1, 2, ...
+// Errors: kDataLoss if a v1 row's fingerprint is not lower-case hex (nothing
+// is guessed); storage errors.
 Status CopyV1Cards(Connection& c) {
   ASSIGN_OR_RETURN(
       Statement read,
       c.Prepare("SELECT token, fingerprint, dek_version, sealed, bin, last4, masked_pan, exp_month,"
                 " exp_year, brand, token_format, created_ms FROM cards_v1 ORDER BY token",
                 "migrate schema v1: read"));
-  for (;;) {
+  for (int64_t id = 1;; ++id) {
     ASSIGN_OR_RETURN(const bool row, read.Step());
     if (!row) return OkStatus();
     Result<std::string> fingerprint = FingerprintBytes(read.ColumnText(1));
@@ -85,19 +92,50 @@ Status CopyV1Cards(Connection& c) {
         .BindInt64(9, read.ColumnInt64(8))
         .BindText(10, read.ColumnText(9))
         .BindText(11, read.ColumnText(10))
-        .BindInt64(12, read.ColumnInt64(11));
+        .BindInt64(12, read.ColumnInt64(11))
+        .BindInt64(13, id);
     RETURN_IF_ERROR(write.Step().status());
   }
 }
 
-// Migrates a schema-1 database in place: the v1 table is renamed, copied and
-// dropped (its freed pages are zeroed: secure_delete). Runs inside the schema
-// transaction, so a failure leaves the v1 database as it was.
+// Migrates a schema-1 database to a v3 cards table without look-up tables
+// (BuildLookUpTables follows): the v1 table is renamed, copied and dropped
+// (its freed pages are zeroed: secure_delete).
 Status MigrateV1(Connection& c) {
   RETURN_IF_ERROR(c.Exec(kMigrateV1RenameSql, "migrate schema v1"));
-  RETURN_IF_ERROR(c.Exec(kSchemaSql, "create schema"));
+  RETURN_IF_ERROR(c.Exec(kCardsTableSql, "create schema"));
   RETURN_IF_ERROR(CopyV1Cards(c));  // its read statement is reset on return
   return c.Exec("DROP TABLE cards_v1", "migrate schema v1: drop old table");
+}
+
+// Schema v2 kept indexes on token and (fingerprint, created_ms) in the
+// cards table itself; v3 replaces them with the look-up tables.
+constexpr const char* kMigrateV2DropSql =
+    "DROP INDEX IF EXISTS cards_by_token;"
+    "DROP INDEX IF EXISTS cards_by_fingerprint;";
+
+// Fills the look-up tables of sqlite_card_index.h from a cards table that
+// has none (after MigrateV1, or a v2 database): every existing token was
+// drawn at random, not minted from its id, so all go to token_index;
+// fingerprints are indexed oldest first (created_ms, then id), which keeps
+// "first stored" what it was.
+Status BuildLookUpTables(Connection& c) {
+  RETURN_IF_ERROR(c.Exec(kCardIndexSchemaSql, "create schema"));
+  RETURN_IF_ERROR(c.Exec("INSERT INTO token_index (token, id) SELECT token, id FROM cards",
+                         "migrate: index tokens"));
+  ASSIGN_OR_RETURN(Statement read,
+                   c.Prepare("SELECT id, fingerprint FROM cards ORDER BY created_ms, id",
+                             "migrate: read fingerprints"));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, read.Step());
+    if (!row) break;
+    const int64_t id = read.ColumnInt64(0);
+    const std::string fingerprint = read.ColumnBlob(1);
+    ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
+    RETURN_IF_ERROR(IndexFingerprint(c, fingerprint, id, probe));
+  }
+  return c.Exec("INSERT INTO id_sequence (next) SELECT COALESCE(MAX(id), 0) + 1 FROM cards",
+                "migrate: start id sequence");
 }
 
 Status CreateSchemaInTransaction(Connection& c) {
@@ -115,7 +153,14 @@ Status CreateSchemaInTransaction(Connection& c) {
     return FailedPreconditionError("card store: database schema is newer than this program");
   }
   if (version == 1) RETURN_IF_ERROR(MigrateV1(c));
-  RETURN_IF_ERROR(c.Exec(kSchemaSql, "create schema"));
+  if (version == 2) RETURN_IF_ERROR(c.Exec(kMigrateV2DropSql, "migrate schema v2"));
+  if (version == 1 || version == 2) RETURN_IF_ERROR(BuildLookUpTables(c));
+  RETURN_IF_ERROR(CreateTables(c));
+  // A new database: start the id sequence (a migrated one has it already).
+  RETURN_IF_ERROR(c.Exec("INSERT INTO id_sequence (next)"
+                         " SELECT n FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM cards)"
+                         " WHERE NOT EXISTS (SELECT 1 FROM id_sequence)",
+                         "start id sequence"));
   if (version < kCardStoreSchemaVersion) {
     ASSIGN_OR_RETURN(Statement ins, c.Prepare("INSERT INTO schema_version (version) VALUES (?1)",
                                               "write schema version"));

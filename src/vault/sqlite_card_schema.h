@@ -20,11 +20,11 @@ namespace kura::vault {
 
 // Inserts one card row; parameters in CardRecord's field order (token,
 // fingerprint bytes, dek_version, sealed, bin, last4, masked_pan, exp_month,
-// exp_year, brand, token_format, created_ms).
+// exp_year, brand, token_format, created_ms), then the row id.
 inline constexpr std::string_view kInsertCardSql =
     "INSERT INTO cards (token, fingerprint, dek_version, sealed, bin, last4, masked_pan, "
-    "exp_month, exp_year, brand, token_format, created_ms) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "exp_month, exp_year, brand, token_format, created_ms, id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
 // Creates the schema in a new database, migrates an older one in place, or
 // checks a current one, in ONE transaction (a failure leaves the file as it

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "vault/sqlite_card_index.h"
 #include "vault/sqlite_card_schema.h"
 #include "vault/sqlite_connection.h"
 
@@ -27,24 +28,28 @@ namespace {
 
 // Column list shared by every query that returns whole records; ReadRecord
 // depends on this order.
-#define KURA_CARD_COLUMNS                                                          \
-  "token, fingerprint, dek_version, sealed, bin, last4, masked_pan, exp_month, exp_year, " \
-  "brand, token_format, created_ms"
+// (The cards table is always aliased `c`.)
+#define KURA_CARD_COLUMNS                                                                  \
+  "c.id, c.token, c.fingerprint, c.dek_version, c.sealed, c.bin, c.last4, c.masked_pan, " \
+  "c.exp_month, c.exp_year, c.brand, c.token_format, c.created_ms"
 
-constexpr std::string_view kGetSql = "SELECT " KURA_CARD_COLUMNS " FROM cards WHERE token = ?1";
-constexpr std::string_view kGetByFingerprintSql =
+constexpr std::string_view kGetByIdSql =
+    "SELECT " KURA_CARD_COLUMNS " FROM cards c WHERE c.id = ?1";
+constexpr std::string_view kGetByIdAndTokenSql =
+    "SELECT " KURA_CARD_COLUMNS " FROM cards c WHERE c.id = ?1 AND c.token = ?2";
+constexpr std::string_view kGetByIndexedTokenSql =
     "SELECT " KURA_CARD_COLUMNS
-    " FROM cards WHERE fingerprint = ?1 ORDER BY created_ms, token LIMIT 1";
-constexpr std::string_view kDeleteSql = "DELETE FROM cards WHERE token = ?1";
+    " FROM token_index t JOIN cards c ON c.id = t.id WHERE t.token = ?1";
+constexpr std::string_view kDeleteSql = "DELETE FROM cards WHERE id = ?1";
 constexpr std::string_view kListExpiredSql =
     "SELECT " KURA_CARD_COLUMNS
-    " FROM cards WHERE (exp_year, exp_month) < (?1, ?2)"
-    " ORDER BY exp_year, exp_month, id LIMIT ?3";
+    " FROM cards c WHERE (c.exp_year, c.exp_month) < (?1, ?2)"
+    " ORDER BY c.exp_year, c.exp_month, c.id LIMIT ?3";
 constexpr std::string_view kListByDekSql =
     "SELECT " KURA_CARD_COLUMNS
-    " FROM cards WHERE dek_version = ?1 AND token > ?2 ORDER BY token LIMIT ?3";
+    " FROM cards c WHERE c.dek_version = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3";
 constexpr std::string_view kUpdateSealedSql =
-    "UPDATE cards SET dek_version = ?2, sealed = ?3 WHERE token = ?1";
+    "UPDATE cards SET dek_version = ?2, sealed = ?3 WHERE id = ?1";
 constexpr std::string_view kCountByDekSql = "SELECT COUNT(*) FROM cards WHERE dek_version = ?1";
 constexpr std::string_view kCountSql = "SELECT COUNT(*) FROM cards";
 constexpr std::string_view kInsertNonceSql =
@@ -160,6 +165,7 @@ Result<std::string> ValidateRecord(const CardRecord& r) {
   if (r.exp_month < 1 || r.exp_month > 12) {
     return InvalidArgumentError("card store: expiry month must be 1 to 12");
   }
+  if (r.id < 0) return InvalidArgumentError("card store: id must not be negative");
   return fingerprint;
 }
 
@@ -173,18 +179,19 @@ int64_t ClampLimit(size_t limit) { return static_cast<int64_t>(std::min(limit, k
 
 CardRecord ReadRecord(const Statement& st) {
   CardRecord r;
-  r.token = st.ColumnText(0);
-  r.fingerprint = FingerprintHex(st.ColumnBlob(1));
-  r.dek_version = static_cast<int>(st.ColumnInt64(2));
-  r.sealed = st.ColumnBlob(3);
-  r.bin = st.ColumnText(4);
-  r.last4 = st.ColumnText(5);
-  r.masked_pan = st.ColumnText(6);
-  r.exp_month = static_cast<int>(st.ColumnInt64(7));
-  r.exp_year = static_cast<int>(st.ColumnInt64(8));
-  r.brand = st.ColumnText(9);
-  r.token_format = st.ColumnText(10);
-  r.created_ms = st.ColumnInt64(11);
+  r.id = st.ColumnInt64(0);
+  r.token = st.ColumnText(1);
+  r.fingerprint = FingerprintHex(st.ColumnBlob(2));
+  r.dek_version = static_cast<int>(st.ColumnInt64(3));
+  r.sealed = st.ColumnBlob(4);
+  r.bin = st.ColumnText(5);
+  r.last4 = st.ColumnText(6);
+  r.masked_pan = st.ColumnText(7);
+  r.exp_month = static_cast<int>(st.ColumnInt64(8));
+  r.exp_year = static_cast<int>(st.ColumnInt64(9));
+  r.brand = st.ColumnText(10);
+  r.token_format = st.ColumnText(11);
+  r.created_ms = st.ColumnInt64(12);
   return r;
 }
 
@@ -197,25 +204,40 @@ Result<std::vector<CardRecord>> ReadAll(Statement& st) {
   }
 }
 
-Result<CardRecord> ReadOne(Connection& c, std::string_view sql, std::string_view key,
-                           std::string_view operation) {
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, operation));
-  st.BindText(1, key);
-  ASSIGN_OR_RETURN(const bool row, st.Step());
-  if (!row) return NotFoundError("card store: " + std::string(operation) + ": no such card");
-  return ReadRecord(st);
-}
-
-// The oldest record with this fingerprint (the stored bytes), or nullopt.
-// (No error for "none": de-duplicating batch inserts ask this for every new
-// card.)
-Result<std::optional<CardRecord>> FindByFingerprint(Connection& c, std::string_view fingerprint,
-                                                    std::string_view operation) {
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByFingerprintSql, operation));
-  st.BindBlob(1, fingerprint);
+// The record with row id `id`, or nullopt.
+Result<std::optional<CardRecord>> FindById(Connection& c, int64_t id, std::string_view operation) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIdSql, operation));
+  st.BindInt64(1, id);
   ASSIGN_OR_RETURN(const bool row, st.Step());
   if (!row) return std::optional<CardRecord>();
   return std::optional<CardRecord>(ReadRecord(st));
+}
+
+// The record with `token`: by `id` (the id the token carries, if the caller
+// knows it) and then through token_index; nullopt if neither has it.
+Result<std::optional<CardRecord>> FindByToken(Connection& c, std::string_view token, int64_t id,
+                                              std::string_view operation) {
+  if (id > 0) {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIdAndTokenSql, operation));
+    st.BindInt64(1, id).BindText(2, token);
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (row) return std::optional<CardRecord>(ReadRecord(st));
+  }
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIndexedTokenSql, operation));
+  st.BindText(1, token);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<CardRecord>();
+  return std::optional<CardRecord>(ReadRecord(st));
+}
+
+// The first-stored record with this fingerprint (the stored bytes), or
+// nullopt. (No error for "none": de-duplicating batch inserts ask this for
+// every new card.)
+Result<std::optional<CardRecord>> FindByFingerprint(Connection& c, std::string_view fingerprint,
+                                                    std::string_view operation) {
+  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
+  if (probe.found_id == 0) return std::optional<CardRecord>();
+  return FindById(c, probe.found_id, operation);
 }
 
 Result<int64_t> ReadCount(Statement& st) {
@@ -224,40 +246,56 @@ Result<int64_t> ReadCount(Statement& st) {
   return st.ColumnInt64(0);
 }
 
-// Inserts `r` with `fingerprint`, the stored bytes of r.fingerprint.
-Status InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint) {
+// Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
+// `probe` (ProbeFingerprint of it, same transaction) and returns it with its
+// id. A failure leaves nothing of `r` behind (at most an id of the sequence
+// is skipped).
+Result<CardRecord> InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint,
+                             const FingerprintProbe& probe) {
+  CardRecord stored = r;
+  if (stored.id == 0) {
+    // A token that does not carry its id: indexed, under a fresh id.
+    ASSIGN_OR_RETURN(stored.id, TakeIds(c, 1));
+    RETURN_IF_ERROR(IndexToken(c, stored.token, stored.id));
+  }
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
-  st.BindText(1, r.token)
+  st.BindText(1, stored.token)
       .BindBlob(2, fingerprint)
-      .BindInt64(3, r.dek_version)
-      .BindBlob(4, r.sealed)
-      .BindText(5, r.bin)
-      .BindText(6, r.last4)
-      .BindText(7, r.masked_pan)
-      .BindInt64(8, r.exp_month)
-      .BindInt64(9, r.exp_year)
-      .BindText(10, r.brand)
-      .BindText(11, r.token_format)
-      .BindInt64(12, r.created_ms);
+      .BindInt64(3, stored.dek_version)
+      .BindBlob(4, stored.sealed)
+      .BindText(5, stored.bin)
+      .BindText(6, stored.last4)
+      .BindText(7, stored.masked_pan)
+      .BindInt64(8, stored.exp_month)
+      .BindInt64(9, stored.exp_year)
+      .BindText(10, stored.brand)
+      .BindText(11, stored.token_format)
+      .BindInt64(12, stored.created_ms)
+      .BindInt64(13, stored.id);
   Result<bool> step = st.Step();
   if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
-    return AlreadyExistsError("card store: insert card: token already exists");
+    return AlreadyExistsError("card store: insert card: id already taken");
   }
-  return step.status();
+  RETURN_IF_ERROR(step.status());
+  RETURN_IF_ERROR(IndexFingerprint(c, fingerprint, stored.id, probe));
+  return stored;
 }
 
-// With `dedup`, the oldest card with `fingerprint` (stored bytes) if there is
-// one; otherwise inserts `r`. Runs on the writer, inside its transaction, so
-// the look-up sees every earlier write: that makes the dedup race-free.
+// With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
+// there is one; otherwise inserts `r`. Runs on the writer, inside its
+// transaction, so the look-up sees every earlier write: that makes the
+// dedup race-free.
 Result<InsertOutcome> InsertOrFind(Connection& c, const CardRecord& r, std::string_view fingerprint,
                                    bool dedup) {
-  if (dedup) {
+  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
+  if (dedup && probe.found_id != 0) {
     ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
-                     FindByFingerprint(c, fingerprint, "find card by fingerprint"));
-    if (existing) return InsertOutcome{std::move(*existing), false};
+                     FindById(c, probe.found_id, "find card by fingerprint"));
+    if (!existing) return DataLossError("card store: a fingerprint entry names no card");
+    return InsertOutcome{std::move(*existing), false};
   }
-  RETURN_IF_ERROR(InsertRow(c, r, fingerprint));
-  return InsertOutcome{r, true};
+  ASSIGN_OR_RETURN(CardRecord stored, InsertRow(c, r, fingerprint, probe));
+  return InsertOutcome{std::move(stored), true};
 }
 
 }  // namespace
@@ -576,10 +614,28 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
   return OkStatus();
 }
 
-Result<CardRecord> SqliteCardStore::Get(std::string_view token) {
+Result<int64_t> SqliteCardStore::ReserveIds(int64_t count) {
+  if (count < 1 || count > kMaxReservedIds) {
+    return InvalidArgumentError("card store: reserve ids: count must be 1 to " +
+                                std::to_string(kMaxReservedIds));
+  }
+  int64_t first = 0;
+  RETURN_IF_ERROR(Submit(
+      [&](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(first, TakeIds(c, count));
+        return OkStatus();
+      },
+      /*scrub=*/false));
+  return first;
+}
+
+Result<CardRecord> SqliteCardStore::Get(std::string_view token, int64_t id) {
   RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
-  return WithReader<CardRecord>(
-      [token](Connection& c) { return ReadOne(c, kGetSql, token, "get card"); });
+  return WithReader<CardRecord>([token, id](Connection& c) -> Result<CardRecord> {
+    ASSIGN_OR_RETURN(std::optional<CardRecord> found, FindByToken(c, token, id, "get card"));
+    if (!found) return NotFoundError("card store: get card: no such card");
+    return std::move(*found);
+  });
 }
 
 Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprint) {
@@ -592,15 +648,18 @@ Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprin
   });
 }
 
-Status SqliteCardStore::Delete(std::string_view token) {
+Status SqliteCardStore::Delete(std::string_view token, int64_t id) {
   RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
   return Submit(
-      [token](Connection& c) -> Status {
+      [token, id](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(std::optional<CardRecord> found,
+                         FindByToken(c, token, id, "delete card"));
+        if (!found) return NotFoundError("card store: delete card: no such card");
+        ASSIGN_OR_RETURN(const std::string fingerprint, FingerprintBytes(found->fingerprint));
+        RETURN_IF_ERROR(UnindexCard(c, found->id, found->token, fingerprint));
         ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteSql, "delete card"));
-        st.BindText(1, token);
-        RETURN_IF_ERROR(st.Step());
-        if (c.Changes() == 0) return NotFoundError("card store: delete card: no such card");
-        return OkStatus();
+        st.BindInt64(1, found->id);
+        return st.Step().status();
       },
       /*scrub=*/true);
 }
@@ -621,27 +680,23 @@ Result<std::vector<CardRecord>> SqliteCardStore::ListExpired(TimePoint before, s
 }
 
 Result<std::vector<CardRecord>> SqliteCardStore::ListByDekVersion(int version, size_t limit,
-                                                                  std::string_view after_token) {
+                                                                  int64_t after_id) {
   RETURN_IF_ERROR(ValidateLimit(limit));
-  if (after_token.size() > kMaxTokenLength) {
-    return InvalidArgumentError("card store: after_token is too long");
-  }
+  if (after_id < 0) return InvalidArgumentError("card store: after_id must not be negative");
   return WithReader<std::vector<CardRecord>>(
       [&](Connection& c) -> Result<std::vector<CardRecord>> {
         ASSIGN_OR_RETURN(Statement st, c.Prepare(kListByDekSql, "list cards by key version"));
-        st.BindInt64(1, version).BindText(2, after_token).BindInt64(3, ClampLimit(limit));
+        st.BindInt64(1, version).BindInt64(2, after_id).BindInt64(3, ClampLimit(limit));
         return ReadAll(st);
       });
 }
 
-Status SqliteCardStore::UpdateSealed(std::string_view token, int dek_version,
-                                     std::string_view sealed) {
-  RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
+Status SqliteCardStore::UpdateSealed(int64_t id, int dek_version, std::string_view sealed) {
   RETURN_IF_ERROR(CheckLength(sealed, kMaxSealedSize, "sealed data"));
   return Submit(
       [&](Connection& c) -> Status {
         ASSIGN_OR_RETURN(Statement st, c.Prepare(kUpdateSealedSql, "update sealed card"));
-        st.BindText(1, token).BindInt64(2, dek_version).BindBlob(3, sealed);
+        st.BindInt64(1, id).BindInt64(2, dek_version).BindBlob(3, sealed);
         RETURN_IF_ERROR(st.Step());
         if (c.Changes() == 0) return NotFoundError("card store: update sealed card: no such card");
         return OkStatus();

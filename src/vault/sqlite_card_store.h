@@ -68,7 +68,7 @@ inline constexpr int kDefaultBusyTimeoutMs = 5000;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
-inline constexpr int kCardStoreSchemaVersion = 2;
+inline constexpr int kCardStoreSchemaVersion = 3;
 
 struct SqliteCardStoreOptions {
   // Database file; its directory must exist.
@@ -119,13 +119,15 @@ class SqliteCardStore final : public CardStore {
   // call and nothing of the batch is stored.
   Result<std::vector<Result<InsertOutcome>>> InsertBatch(
       const std::vector<BatchInsertItem>& items) override;
-  Result<CardRecord> Get(std::string_view token) override;
+  // One write operation of its own (committed, fsynced) per call.
+  Result<int64_t> ReserveIds(int64_t count) override;
+  Result<CardRecord> Get(std::string_view token, int64_t id) override;
   Result<CardRecord> GetByFingerprint(std::string_view fingerprint) override;
-  Status Delete(std::string_view token) override;
+  Status Delete(std::string_view token, int64_t id) override;
   Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) override;
   Result<std::vector<CardRecord>> ListByDekVersion(int version, size_t limit,
-                                                   std::string_view after_token) override;
-  Status UpdateSealed(std::string_view token, int dek_version, std::string_view sealed) override;
+                                                   int64_t after_id) override;
+  Status UpdateSealed(int64_t id, int dek_version, std::string_view sealed) override;
   Result<int64_t> CountByDekVersion(int version) override;
   Result<int64_t> Count() override;
   Status ConsumeNonce(std::string_view jti, int64_t expires_ms) override;

@@ -58,6 +58,12 @@ CardRecord MakeRecord(const std::string& token, const std::string& fingerprint_l
   return r;
 }
 
+// `r` as the store returns it: with the row id it was given.
+CardRecord WithId(CardRecord r, int64_t id) {
+  r.id = id;
+  return r;
+}
+
 // "" if the file does not exist.
 std::string ReadFileBytes(const std::string& path) {
   std::string out;
@@ -108,33 +114,46 @@ TEST_F(SqliteCardStoreTest, InsertGetDelete) {
   const CardRecord rec = MakeRecord("tok_a", "fp_a");
   ASSERT_TRUE(store->Insert(rec).ok());
 
-  Result<CardRecord> got = store->Get("tok_a");
+  Result<CardRecord> got = store->Get("tok_a", 0);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_EQ(*got, rec);
+  EXPECT_GT(got->id, 0);  // assigned by the store
+  EXPECT_EQ(*got, WithId(rec, got->id));
   EXPECT_EQ(got->sealed.size(), rec.sealed.size());
   Result<int64_t> count = store->Count();
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, 1);
 
-  EXPECT_EQ(store->Get("tok_missing").status().code(), StatusCode::kNotFound);
-  ASSERT_TRUE(store->Delete("tok_a").ok());
-  EXPECT_EQ(store->Get("tok_a").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store->Delete("tok_a").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->Get("tok_missing", 0).status().code(), StatusCode::kNotFound);
+  ASSERT_TRUE(store->Delete("tok_a", 0).ok());
+  EXPECT_EQ(store->Get("tok_a", 0).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->Delete("tok_a", 0).code(), StatusCode::kNotFound);
   EXPECT_EQ(*store->Count(), 0);
 }
 
-TEST_F(SqliteCardStoreTest, GetByFingerprintReturnsOldest) {
+TEST_F(SqliteCardStoreTest, GetByFingerprintReturnsTheFirstStored) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  CardRecord newer = MakeRecord("tok_new", "fp");
-  newer.created_ms = kJan1st2026 + 10;
-  CardRecord older = MakeRecord("tok_old", "fp");
-  ASSERT_TRUE(store->Insert(newer).ok());
-  ASSERT_TRUE(store->Insert(older).ok());
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_first", "fp")).ok());
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_second", "fp")).ok());
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_third", "fp")).ok());
   Result<CardRecord> got = store->GetByFingerprint(Fp("fp"));
   ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->token, "tok_old");
+  EXPECT_EQ(got->token, "tok_first");
   EXPECT_EQ(store->GetByFingerprint(Fp("fp_none")).status().code(), StatusCode::kNotFound);
+  // Once it is deleted, the next one stored takes its place, also for
+  // de-duplication; a later card with that PAN does not jump ahead.
+  ASSERT_TRUE(store->Delete("tok_first", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("fp"))->token, "tok_second");
+  ASSERT_TRUE(store->Insert(MakeRecord("tok_fourth", "fp")).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("fp"))->token, "tok_second");
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_fifth", "fp"))->record.token,
+            "tok_second");
+  ASSERT_TRUE(store->Delete("tok_second", 0).ok());
+  ASSERT_TRUE(store->Delete("tok_third", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("fp"))->token, "tok_fourth");
+  ASSERT_TRUE(store->Delete("tok_fourth", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("fp")).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_sixth", "fp"))->inserted);
 }
 
 TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
@@ -166,7 +185,7 @@ TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
   r = MakeRecord("tok_x", "fp");
   r.exp_month = 13;
   EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->Get("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->Get("", 0).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(*store->Count(), 0);
 }
 
@@ -177,7 +196,7 @@ TEST_F(SqliteCardStoreTest, DuplicateTokenIsAlreadyExistsWithoutLeakingIt) {
   Status dup = store->Insert(MakeRecord("tok_secretish", "fp2"));
   EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(dup.message().find("tok_secretish"), std::string::npos);
-  EXPECT_EQ(store->Get("tok_secretish")->fingerprint, Fp("fp1"));
+  EXPECT_EQ(store->Get("tok_secretish", 0)->fingerprint, Fp("fp1"));
   // The writer keeps working after a failed operation.
   EXPECT_TRUE(store->Insert(MakeRecord("tok_other", "fp3")).ok());
   EXPECT_EQ(*store->Count(), 2);
@@ -192,9 +211,9 @@ TEST_F(SqliteCardStoreTest, PersistsAcrossReopen) {
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  Result<CardRecord> got = store->Get("tok_keep");
+  Result<CardRecord> got = store->Get("tok_keep", 0);
   ASSERT_TRUE(got.ok());
-  EXPECT_EQ(*got, MakeRecord("tok_keep", "fp"));
+  EXPECT_EQ(*got, WithId(MakeRecord("tok_keep", "fp"), got->id));
   // A replayed grant stays rejected after a restart.
   EXPECT_EQ(store->ConsumeNonce("jti-1", kJan1st2026 + 60'000).code(),
             StatusCode::kAlreadyExists);
@@ -210,8 +229,8 @@ TEST_F(SqliteCardStoreTest, InsertOrGetByFingerprint) {
   Result<InsertOutcome> second = store->InsertOrGetByFingerprint(MakeRecord("tok_2", "fp"));
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->inserted);
-  EXPECT_EQ(second->record, MakeRecord("tok_1", "fp"));
-  EXPECT_EQ(store->Get("tok_2").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(second->record, WithId(MakeRecord("tok_1", "fp"), first->record.id));
+  EXPECT_EQ(store->Get("tok_2", 0).status().code(), StatusCode::kNotFound);
   // New fingerprint but a taken token: the caller must draw a new token.
   EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_1", "fp_other")).status().code(),
             StatusCode::kAlreadyExists);
@@ -290,7 +309,7 @@ TEST_F(SqliteCardStoreTest, InsertAsyncAnswersFromTheWriterAfterTheCommit) {
   EXPECT_EQ(dedup_inserted, 1);
   EXPECT_EQ(dedup_tokens.size(), 1u);
   EXPECT_EQ(*store->Count(), kCards / 2 + 1);
-  Result<CardRecord> got = store->Get("tok_async_2");
+  Result<CardRecord> got = store->Get("tok_async_2", 0);
   ASSERT_TRUE(got.ok());  // durable and visible once answered
   EXPECT_EQ(got->sealed, MakeRecord("tok_async_2", "x").sealed);
 
@@ -394,8 +413,8 @@ TEST_F(SqliteCardStoreTest, InsertBatchIsOneCommitWithPerItemOutcomes) {
   EXPECT_TRUE((*r)[1004]->inserted);
   EXPECT_EQ(*store->Count(), 1 + 1000 + 1);
   EXPECT_EQ(store->GetStats().commits, commits_before + 1);
-  EXPECT_EQ(store->Get("tok_999")->fingerprint, Fp("fp_999"));
-  EXPECT_EQ(store->Get("tok_again").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->Get("tok_999", 0)->fingerprint, Fp("fp_999"));
+  EXPECT_EQ(store->Get("tok_again", 0).status().code(), StatusCode::kNotFound);
   // Durable: visible after reopening.
   store.reset();
   store = OpenStore();
@@ -455,7 +474,8 @@ TEST_F(SqliteCardStoreTest, DekVersionPaginationAndUpdate) {
     ASSERT_TRUE(store->Insert(r).ok());
   }
   std::vector<std::string> seen;
-  std::string after;
+  std::vector<int64_t> ids;
+  int64_t after = 0;
   for (;;) {
     Result<std::vector<CardRecord>> page = store->ListByDekVersion(1, 2, after);
     ASSERT_TRUE(page.ok());
@@ -464,23 +484,27 @@ TEST_F(SqliteCardStoreTest, DekVersionPaginationAndUpdate) {
     for (const CardRecord& r : *page) {
       EXPECT_EQ(r.dek_version, 1);
       seen.push_back(r.token);
+      ids.push_back(r.id);
     }
-    after = page->back().token;
+    after = page->back().id;
   }
   ASSERT_EQ(seen.size(), 5u);
-  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));  // inserted in this order
   EXPECT_EQ(*store->CountByDekVersion(1), 5);
   EXPECT_EQ(*store->CountByDekVersion(2), 3);
 
-  ASSERT_TRUE(store->UpdateSealed("tok_v1_0", 2, "resealed").ok());
-  Result<CardRecord> got = store->Get("tok_v1_0");
+  const int64_t id0 = store->Get("tok_v1_0", 0)->id;
+  ASSERT_TRUE(store->UpdateSealed(id0, 2, "resealed").ok());
+  Result<CardRecord> got = store->Get("tok_v1_0", 0);
   EXPECT_EQ(got->dek_version, 2);
   EXPECT_EQ(got->sealed, "resealed");
   EXPECT_EQ(*store->CountByDekVersion(1), 4);
   EXPECT_EQ(*store->CountByDekVersion(2), 4);
-  EXPECT_EQ(store->UpdateSealed("tok_nope", 2, "x").code(), StatusCode::kNotFound);
-  EXPECT_EQ(store->UpdateSealed("tok_v1_1", 2, "").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->ListByDekVersion(1, 0, "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->UpdateSealed(999'999, 2, "x").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->UpdateSealed(id0, 2, "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ListByDekVersion(1, 0, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ListByDekVersion(1, 1, -1).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(SqliteCardStoreTest, NonceReplayAndPurge) {
@@ -534,10 +558,10 @@ TEST_F(SqliteCardStoreTest, DeletedDataLeavesNoTraceInFiles) {
   const auto on_disk = [&] { return ReadFileBytes(path_) + ReadFileBytes(path_ + "-wal"); };
   ASSERT_NE(on_disk().find(marker), std::string::npos);  // the check can see it
 
-  ASSERT_TRUE(store->Delete("tok_gone").ok());
+  ASSERT_TRUE(store->Delete("tok_gone", 0).ok());
   EXPECT_EQ(on_disk().find(marker), std::string::npos);
   EXPECT_EQ(fs::file_size(path_ + "-wal"), 0u);  // truncated by the checkpoint
-  EXPECT_TRUE(store->Get("tok_stays").ok());
+  EXPECT_TRUE(store->Get("tok_stays", 0).ok());
 }
 
 TEST_F(SqliteCardStoreTest, ResealLeavesNoOldBlob) {
@@ -547,7 +571,7 @@ TEST_F(SqliteCardStoreTest, ResealLeavesNoOldBlob) {
   CardRecord rec = MakeRecord("tok_r", "fp_r");
   rec.sealed = marker;
   ASSERT_TRUE(store->Insert(rec).ok());
-  ASSERT_TRUE(store->UpdateSealed("tok_r", 2, "new-blob").ok());
+  ASSERT_TRUE(store->UpdateSealed(store->Get("tok_r", 0)->id, 2, "new-blob").ok());
   const std::string bytes = ReadFileBytes(path_) + ReadFileBytes(path_ + "-wal");
   EXPECT_EQ(bytes.find(marker), std::string::npos);
   EXPECT_NE(bytes.find("new-blob"), std::string::npos);
@@ -643,8 +667,8 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV1InPlace) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(*store->Count(), 3);
-  EXPECT_EQ(*store->Get("tok_a"), a);
-  EXPECT_EQ(*store->Get("tok_c"), c);
+  EXPECT_EQ(*store->Get("tok_a", 0), WithId(a, store->Get("tok_a", 0)->id));
+  EXPECT_EQ(*store->Get("tok_c", 0), WithId(c, store->Get("tok_c", 0)->id));
   EXPECT_EQ(store->GetByFingerprint(Fp("same"))->token, "tok_b");
   // The nonce table is kept: a consumed grant stays consumed.
   EXPECT_EQ(store->ConsumeNonce("jti-1", 4102444800000).code(), StatusCode::kAlreadyExists);
@@ -670,6 +694,76 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV1InPlace) {
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int(st, 0), kCardStoreSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+// Schema v2 as that version created it (indexes on the cards table).
+constexpr const char* kSchemaV2Sql =
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    "INSERT INTO schema_version VALUES (2);"
+    "CREATE TABLE cards (id INTEGER PRIMARY KEY, token TEXT NOT NULL, fingerprint BLOB NOT NULL,"
+    " dek_version INTEGER NOT NULL, sealed BLOB NOT NULL, bin TEXT NOT NULL, last4 TEXT NOT NULL,"
+    " masked_pan TEXT NOT NULL, exp_month INTEGER NOT NULL CHECK (exp_month BETWEEN 1 AND 12),"
+    " exp_year INTEGER NOT NULL, brand TEXT NOT NULL, token_format TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX cards_by_token ON cards (token);"
+    "CREATE INDEX cards_by_fingerprint ON cards (fingerprint, created_ms);"
+    "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
+    "CREATE TABLE reveal_nonces (jti TEXT PRIMARY KEY NOT NULL, expires_ms INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE INDEX reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+std::string V2Insert(int64_t id, const CardRecord& r) {
+  return "INSERT INTO cards VALUES (" + std::to_string(id) + ", '" + r.token + "', x'" +
+         r.fingerprint + "', " + std::to_string(r.dek_version) + ", x'" + Hex(r.sealed) + "', '" +
+         r.bin + "', '" + r.last4 + "', '" + r.masked_pan + "', " + std::to_string(r.exp_month) +
+         ", " + std::to_string(r.exp_year) + ", '" + r.brand + "', '" + r.token_format + "', " +
+         std::to_string(r.created_ms) + ");";
+}
+
+TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {
+  CardRecord a = MakeRecord("tok_a", "same");
+  CardRecord b = MakeRecord("tok_b", "same");
+  b.created_ms = a.created_ms - 1;  // the older card of the fingerprint
+  CardRecord c = MakeRecord("tok_c", "other");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, std::string(kSchemaV2Sql) + V2Insert(3, a) + V2Insert(7, b) + V2Insert(40, c) +
+                       "INSERT INTO reveal_nonces VALUES ('jti-1', 4102444800000);");
+    sqlite3_close(db);
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Count(), 3);
+  // Old random tokens carry no id: found through the token index.
+  EXPECT_EQ(*store->Get("tok_a", 0), WithId(a, 3));
+  EXPECT_EQ(*store->Get("tok_c", 0), WithId(c, 40));
+  EXPECT_EQ(*store->Get("tok_c", 999), WithId(c, 40));  // a wrong id hint is harmless
+  // "First stored" was the oldest by creation time in v2; kept.
+  EXPECT_EQ(store->GetByFingerprint(Fp("same"))->token, "tok_b");
+  EXPECT_FALSE(store->InsertOrGetByFingerprint(MakeRecord("tok_d", "same"))->inserted);
+  EXPECT_EQ(store->ConsumeNonce("jti-1", 4102444800000).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->Insert(MakeRecord("tok_a", "new")).code(), StatusCode::kAlreadyExists);
+  // New ids continue after the highest old one.
+  Result<int64_t> first = store->ReserveIds(10);
+  ASSERT_TRUE(first.ok());
+  EXPECT_GT(*first, 40);
+  ASSERT_TRUE(store->Delete("tok_b", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("same"))->token, "tok_a");
+  store.reset();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
+                               " ('cards_by_token', 'cards_by_fingerprint')",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);  // the v2 indexes are gone
   sqlite3_finalize(st);
   sqlite3_close(db);
 }

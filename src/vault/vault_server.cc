@@ -168,8 +168,10 @@ Result<std::unique_ptr<VaultServer>> VaultServer::Start(const VaultConfig& c, ke
   vopts.fpt_keep_bin = c.fpt_keep_bin;
   vopts.bin_length = c.bin_length;
   vopts.purge_grace = std::chrono::duration_cast<std::chrono::hours>(c.purge_grace);
-  impl->vault = std::make_unique<CardVault>(*impl->store, *impl->keyring, env.random, env.clock,
-                                            vopts);
+  Result<std::unique_ptr<CardVault>> vault =
+      CardVault::Create(*impl->store, *impl->keyring, env.random, env.clock, vopts);
+  if (!vault.ok()) return fail(vault.status());
+  impl->vault = std::move(vault).value();
   impl->service = std::make_unique<VaultService>(*impl->vault, *impl->authenticator,
                                                  *impl->grants, *impl->audit);
   impl->router = std::make_unique<http::Router>();

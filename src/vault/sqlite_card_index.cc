@@ -1,0 +1,137 @@
+#include "vault/sqlite_card_index.h"
+
+namespace kura::vault {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+const char* const kCardIndexSchemaSql =
+    "CREATE TABLE IF NOT EXISTS id_sequence (next INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS token_index ("
+    "  token TEXT PRIMARY KEY NOT NULL,"
+    "  id INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS fingerprint_slots ("
+    "  prefix INTEGER PRIMARY KEY,"
+    "  id INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE IF NOT EXISTS fingerprint_overflow ("
+    "  fingerprint BLOB NOT NULL,"
+    "  id INTEGER NOT NULL,"
+    "  PRIMARY KEY (fingerprint, id)"
+    ") WITHOUT ROWID;";
+
+namespace {
+
+constexpr std::string_view kSlotSql =
+    "SELECT s.id, c.fingerprint FROM fingerprint_slots s JOIN cards c ON c.id = s.id"
+    " WHERE s.prefix = ?1";
+constexpr std::string_view kOverflowSql =
+    "SELECT id FROM fingerprint_overflow WHERE fingerprint = ?1 ORDER BY id LIMIT 1";
+constexpr std::string_view kInsertSlotSql =
+    "INSERT INTO fingerprint_slots (prefix, id) VALUES (?1, ?2)";
+constexpr std::string_view kInsertOverflowSql =
+    "INSERT INTO fingerprint_overflow (fingerprint, id) VALUES (?1, ?2)";
+constexpr std::string_view kDeleteSlotSql =
+    "DELETE FROM fingerprint_slots WHERE prefix = ?1 AND id = ?2";
+constexpr std::string_view kDeleteOverflowSql =
+    "DELETE FROM fingerprint_overflow WHERE fingerprint = ?1 AND id = ?2";
+constexpr std::string_view kInsertTokenSql = "INSERT INTO token_index (token, id) VALUES (?1, ?2)";
+constexpr std::string_view kLookUpTokenSql = "SELECT id FROM token_index WHERE token = ?1";
+constexpr std::string_view kDeleteTokenSql =
+    "DELETE FROM token_index WHERE token = ?1 AND id = ?2";
+constexpr std::string_view kTakeIdsSql =
+    "UPDATE id_sequence SET next = next + ?1 RETURNING next - ?1";
+
+}  // namespace
+
+int64_t FingerprintPrefix(std::string_view fingerprint) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    v = (v << 8) | (i < fingerprint.size() ? static_cast<uint8_t>(fingerprint[i]) : 0);
+  }
+  return static_cast<int64_t>(v >> 1);
+}
+
+Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint) {
+  FingerprintProbe probe;
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kSlotSql, "find card by fingerprint"));
+    st.BindInt64(1, FingerprintPrefix(fingerprint));
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (row) {
+      probe.slot_taken = true;
+      if (st.ColumnBlob(1) == fingerprint) {
+        probe.found_id = st.ColumnInt64(0);
+        return probe;
+      }
+    }
+  }
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kOverflowSql, "find card by fingerprint"));
+  st.BindBlob(1, fingerprint);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (row) probe.found_id = st.ColumnInt64(0);
+  return probe;
+}
+
+Status IndexFingerprint(Connection& c, std::string_view fingerprint, int64_t id,
+                        const FingerprintProbe& probe) {
+  const bool slot = !probe.slot_taken && probe.found_id == 0;
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(slot ? kInsertSlotSql : kInsertOverflowSql,
+                                           "index card fingerprint"));
+  if (slot) {
+    st.BindInt64(1, FingerprintPrefix(fingerprint));
+  } else {
+    st.BindBlob(1, fingerprint);
+  }
+  st.BindInt64(2, id);
+  return st.Step().status();
+}
+
+Status IndexToken(Connection& c, std::string_view token, int64_t id) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertTokenSql, "index card token"));
+  st.BindText(1, token).BindInt64(2, id);
+  Result<bool> step = st.Step();
+  if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("card store: insert card: token already exists");
+  }
+  return step.status();
+}
+
+Result<int64_t> LookUpToken(Connection& c, std::string_view token) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kLookUpTokenSql, "find card by token"));
+  st.BindText(1, token);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  return row ? st.ColumnInt64(0) : 0;
+}
+
+Status UnindexCard(Connection& c, int64_t id, std::string_view token,
+                   std::string_view fingerprint) {
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteSlotSql, "unindex card"));
+    st.BindInt64(1, FingerprintPrefix(fingerprint)).BindInt64(2, id);
+    RETURN_IF_ERROR(st.Step());
+  }
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteOverflowSql, "unindex card"));
+    st.BindBlob(1, fingerprint).BindInt64(2, id);
+    RETURN_IF_ERROR(st.Step());
+  }
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteTokenSql, "unindex card"));
+  st.BindText(1, token).BindInt64(2, id);
+  return st.Step().status();
+}
+
+Result<int64_t> TakeIds(Connection& c, int64_t count) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kTakeIdsSql, "reserve ids"));
+  st.BindInt64(1, count);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return DataLossError("card store: the id sequence is missing");
+  const int64_t first = st.ColumnInt64(0);
+  // Finish the statement so the UPDATE is complete before anything else runs.
+  ASSIGN_OR_RETURN(const bool more, st.Step());
+  (void)more;
+  return first;
+}
+
+}  // namespace kura::vault

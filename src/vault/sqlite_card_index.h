@@ -1,0 +1,79 @@
+// The card store's look-up structures beside the `cards` table (schema v3),
+// shared by the live store and the schema migration:
+//
+//  * id_sequence: the next row id to hand out (ReserveIds; also the ids the
+//    store assigns itself), so ids stay unique across processes.
+//  * token_index (token -> id): only tokens that do NOT carry their row id —
+//    format-preserving tokens and random tokens stored before v3. Random
+//    tokens minted by TokenCodec are found by their id instead, which is why
+//    storing a card no longer inserts into a B-tree keyed by random tokens.
+//  * fingerprint_slots (63-bit fingerprint prefix -> id) holds the first card
+//    stored per prefix; fingerprint_overflow ((fingerprint, id)) holds every
+//    other card: prefix clashes (about one in 10^6 at 10^7 cards) and the
+//    further cards of a PAN stored without de-duplication. The slots table is
+//    an integer-keyed B-tree with small entries, several times cheaper to
+//    insert into than an index of 32-byte fingerprints; the overflow table
+//    stays tiny, so probing it on a miss costs one cached page.
+//
+// "The" card of a fingerprint is its slot's card if that one has it, else
+// the overflow's lowest id. That is the first-stored card with this
+// fingerprint as long as it exists: a card goes to a slot only if the slot
+// is free and no card with its fingerprint is in the overflow.
+//
+// All functions run on the caller's connection inside its write (or read)
+// transaction. Errors: storage errors (sqlite::ErrorFromCode).
+//
+// Thread safety: as the connection (one thread at a time).
+#ifndef KURA_VAULT_SQLITE_CARD_INDEX_H_
+#define KURA_VAULT_SQLITE_CARD_INDEX_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/base/status.h"
+#include "vault/sqlite_connection.h"
+
+namespace kura::vault {
+
+// CREATE statements of the tables above (IF NOT EXISTS).
+extern const char* const kCardIndexSchemaSql;
+
+// The slot key of a fingerprint (its stored bytes): the first 8 bytes, big
+// endian, zero-padded, shifted right by one (non-negative). Monotone in the
+// bytes' lexicographic order, so fingerprint-sorted batches walk the slots
+// table from left to right.
+int64_t FingerprintPrefix(std::string_view fingerprint);
+
+// Where a fingerprint stands before an insert.
+struct FingerprintProbe {
+  int64_t found_id = 0;    // first-stored card with this fingerprint, or 0
+  bool slot_taken = false; // the prefix's slot holds some card
+};
+
+// Looks `fingerprint` (stored bytes) up: the slot, then the overflow.
+Result<FingerprintProbe> ProbeFingerprint(sqlite::Connection& c, std::string_view fingerprint);
+
+// Records card `id` with `fingerprint` after `probe` (ProbeFingerprint of the
+// same fingerprint in the same transaction): in the slot if it is free and
+// no card has this fingerprint yet, otherwise in the overflow.
+Status IndexFingerprint(sqlite::Connection& c, std::string_view fingerprint, int64_t id,
+                        const FingerprintProbe& probe);
+
+// Adds `token` -> `id` to token_index. Errors: kAlreadyExists if the token is
+// indexed already.
+Status IndexToken(sqlite::Connection& c, std::string_view token, int64_t id);
+
+// The id token_index holds for `token`, or 0.
+Result<int64_t> LookUpToken(sqlite::Connection& c, std::string_view token);
+
+// Removes every index entry of card (`id`, `token`, `fingerprint`).
+Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
+                   std::string_view fingerprint);
+
+// Takes `count` ids from id_sequence and returns the first.
+Result<int64_t> TakeIds(sqlite::Connection& c, int64_t count);
+
+}  // namespace kura::vault
+
+#endif  // KURA_VAULT_SQLITE_CARD_INDEX_H_
