@@ -14,6 +14,10 @@ namespace {
 
 constexpr uint8_t kSealedFormatV1 = 1;
 
+// Random bytes a batch card draws: 8 for a minted token, 12 for the nonce.
+// (FPT tokens draw a few more; those come from the generator directly.)
+constexpr size_t kRandomBytesPerCard = 8 + crypto::kGcmNonceSize;
+
 std::string Aad(const std::string& token, int dek_version) {
   return "kura.card.v1|" + token + "|" + std::to_string(dek_version);
 }
@@ -79,9 +83,10 @@ Result<int64_t> CardVault::NextId() {
 }
 
 Result<std::string> CardVault::Seal(const std::string& token, int dek_version,
-                                    const SecretBytes& dek, const CardInput& input) {
+                                    crypto::AesGcmSealer& sealer, Random& random,
+                                    const CardInput& input) {
   SecretBytes plain = EncodePlaintext(input);
-  return crypto::AesGcmSeal(dek, random_, plain.view(), Aad(token, dek_version));
+  return sealer.Seal(random, plain.view(), Aad(token, dek_version));
 }
 
 CardView CardVault::ViewOf(const CardRecord& rec) {
@@ -100,7 +105,8 @@ CardView CardVault::ViewOf(const CardRecord& rec) {
 struct CardVault::StoreJob {
   CardInput format;  // only token_format and dedup: what a redraw needs
   CardInput plain;   // the normalised PAN and name, for re-sealing
-  std::pair<int, SecretBytes> key;  // the DEK the card is sealed with
+  int dek_version = 0;
+  std::optional<crypto::AesGcmSealer> sealer;  // under that DEK
   CardRecord rec;
   int attempt = 0;
   StoreDone done;
@@ -117,10 +123,15 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
   Result<std::pair<int, SecretBytes>> active = keyring_.ActiveDataKey();
   if (!active.ok()) return done(active.status());
   auto job = std::make_shared<StoreJob>();
-  job->key = std::move(active).value();
+  job->dek_version = active->first;
+  Result<crypto::AesGcmSealer> sealer = crypto::AesGcmSealer::Create(active->second);
+  if (!sealer.ok()) return done(sealer.status());
+  job->sealer.emplace(std::move(sealer).value());
   job->format.token_format = input.token_format;
   job->format.dedup = input.dedup;
-  if (Status s = PrepareRecord(input, job->key.first, job->rec, job->plain); !s.ok()) {
+  if (Status s = PrepareRecord(input, job->dek_version, *keyring_.NewFingerprinter(), job->rec,
+                               job->plain);
+      !s.ok()) {
     return done(s);
   }
   int64_t id = 0;
@@ -129,8 +140,8 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
     if (!next.ok()) return done(next.status());
     id = *next;
   }
-  if (Status s = DrawTokenAndSeal(job->format, job->plain, job->key.first, job->key.second, id,
-                                  job->rec);
+  if (Status s = DrawTokenAndSeal(job->format, job->plain, job->dek_version, *job->sealer,
+                                  random_, id, job->rec);
       !s.ok()) {
     return done(s);
   }
@@ -149,8 +160,8 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
         return job->done(ResourceExhaustedError("could not find an unused token after " +
                                                 std::to_string(kMaxTokenAttempts) + " attempts"));
       }
-      if (Status s = DrawTokenAndSeal(job->format, job->plain, job->key.first, job->key.second,
-                                      /*id=*/0, job->rec);
+      if (Status s = DrawTokenAndSeal(job->format, job->plain, job->dek_version, *job->sealer,
+                                      random_, /*id=*/0, job->rec);
           !s.ok()) {
         return job->done(s);
       }
@@ -166,23 +177,24 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
 }
 
 Status CardVault::DrawTokenAndSeal(const CardInput& input, const CardInput& plain,
-                                   int dek_version, const SecretBytes& dek, int64_t id,
-                                   CardRecord& rec) {
+                                   int dek_version, crypto::AesGcmSealer& sealer, Random& random,
+                                   int64_t id, CardRecord& rec) {
   rec.id = 0;
   if (input.token_format == TokenFormat::kFpt) {
     ASSIGN_OR_RETURN(rec.token, GenerateFptToken(plain.pan.view(), options_.fpt_keep_bin,
-                                                 options_.bin_length, random_));
+                                                 options_.bin_length, random));
   } else if (id > 0) {
-    ASSIGN_OR_RETURN(rec.token, codec_.Mint(id, random_));
+    ASSIGN_OR_RETURN(rec.token, codec_.Mint(id, random));
     rec.id = id;
   } else {
-    ASSIGN_OR_RETURN(rec.token, GenerateRandomToken(random_));
+    ASSIGN_OR_RETURN(rec.token, GenerateRandomToken(random));
   }
-  ASSIGN_OR_RETURN(rec.sealed, Seal(rec.token, dek_version, dek, plain));
+  ASSIGN_OR_RETURN(rec.sealed, Seal(rec.token, dek_version, sealer, random, plain));
   return OkStatus();
 }
 
-Status CardVault::PrepareRecord(const CardInput& input, int dek_version, CardRecord& rec,
+Status CardVault::PrepareRecord(const CardInput& input, int dek_version,
+                                crypto::HmacSha256Keyed& fingerprinter, CardRecord& rec,
                                 CardInput& plain) {
   // Validation first (nothing derived from a bad card), then the record's
   // public fields; the token and the sealed plaintext follow
@@ -197,7 +209,7 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version, CardRec
   }
   if (input.name) plain.name = input.name->Clone();
   const SecretBytes& pan = plain.pan;
-  rec.fingerprint = crypto::HexEncode(keyring_.Fingerprint(pan.view()));
+  rec.fingerprint = crypto::HexEncode(fingerprinter.Mac(pan.view()));
   rec.dek_version = dek_version;
   rec.bin = Bin(pan.view(), options_.bin_length);
   rec.last4 = Last4(pan.view());
@@ -216,7 +228,10 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   if (inputs.empty()) return out;
   ASSIGN_OR_RETURN(auto active, keyring_.ActiveDataKey());
   const int dek_version = active.first;
-  const SecretBytes& dek = active.second;
+  ASSIGN_OR_RETURN(crypto::AesGcmSealer sealer, crypto::AesGcmSealer::Create(active.second));
+  const std::unique_ptr<crypto::HmacSha256Keyed> fingerprinter = keyring_.NewFingerprinter();
+  // One generator call for the whole batch's nonces and token bits.
+  BufferedRandom random(random_, inputs.size() * kRandomBytesPerCard);
 
   std::vector<BatchInsertItem> items;
   std::vector<size_t> input_of;  // items[k] stores inputs[input_of[k]]
@@ -228,7 +243,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     BatchInsertItem item;
     item.dedup = inputs[i].dedup;
     CardInput plain;
-    Status s = PrepareRecord(inputs[i], dek_version, item.record, plain);
+    Status s = PrepareRecord(inputs[i], dek_version, *fingerprinter, item.record, plain);
     if (s.code() == StatusCode::kInvalidArgument) {
       out[i] = s;
       continue;
@@ -251,8 +266,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   }
   for (size_t k : by_fingerprint) {
     const int64_t id = inputs[input_of[k]].token_format == TokenFormat::kRandom ? next_id++ : 0;
-    RETURN_IF_ERROR(DrawTokenAndSeal(inputs[input_of[k]], plains[k], dek_version, dek, id,
-                                     items[k].record));
+    RETURN_IF_ERROR(DrawTokenAndSeal(inputs[input_of[k]], plains[k], dek_version, sealer, random,
+                                     id, items[k].record));
   }
   for (int attempt = 0; attempt < kMaxTokenAttempts && !items.empty(); ++attempt) {
     ASSIGN_OR_RETURN(std::vector<Result<InsertOutcome>> stored, store_.InsertBatch(items));
@@ -271,8 +286,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
         // A clash again draws a random token the store indexes (rare).
-        RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i], plains[k], dek_version, dek, /*id=*/0,
-                                         items[k].record));
+        RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i], plains[k], dek_version, sealer, random,
+                                         /*id=*/0, items[k].record));
         again.push_back(std::move(items[k]));
         again_input.push_back(i);
         again_plain.push_back(std::move(plains[k]));
@@ -327,6 +342,7 @@ Result<ReencryptReport> CardVault::Reencrypt(int from_version, size_t batch) {
                                    " is the active data key; rotate first");
   }
   ASSIGN_OR_RETURN(SecretBytes old_dek, keyring_.DataKey(from_version));
+  ASSIGN_OR_RETURN(crypto::AesGcmSealer sealer, crypto::AesGcmSealer::Create(active.second));
   ReencryptReport report;
   ASSIGN_OR_RETURN(std::vector<CardRecord> recs, store_.ListByDekVersion(from_version, batch, 0));
   for (const CardRecord& rec : recs) {
@@ -335,7 +351,7 @@ Result<ReencryptReport> CardVault::Reencrypt(int from_version, size_t batch) {
     if (!plain.ok()) return DataLossError("card record failed authentication during re-encryption");
     CardInput in;
     RETURN_IF_ERROR(DecodePlaintext(*plain, &in.pan, &in.name));
-    ASSIGN_OR_RETURN(std::string sealed, Seal(rec.token, active.first, active.second, in));
+    ASSIGN_OR_RETURN(std::string sealed, Seal(rec.token, active.first, sealer, random_, in));
     RETURN_IF_ERROR(store_.UpdateSealed(rec.id, active.first, std::move(sealed)));
     ++report.reencrypted;
   }

@@ -32,6 +32,8 @@
 #include "core/base/random.h"
 #include "core/base/secret.h"
 #include "core/base/status.h"
+#include "core/crypto/aead.h"
+#include "core/crypto/hash.h"
 #include "core/keyring/keyring.h"
 #include "vault/card_store.h"
 #include "vault/purge.h"
@@ -160,18 +162,22 @@ class CardVault {
   CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
             CardVaultOptions options, TokenCodec codec);
   static CardView ViewOf(const CardRecord& rec);
-  Result<std::string> Seal(const std::string& token, int dek_version, const SecretBytes& dek,
-                           const CardInput& input);
+  Result<std::string> Seal(const std::string& token, int dek_version,
+                           crypto::AesGcmSealer& sealer, Random& random, const CardInput& input);
   // Store's and StoreBatch's per-card work: validates and normalises `input`, fills
   // `rec` (fingerprint, truncated forms; not yet the token and sealed data) and `plain`
   // (the normalised PAN and name, kept for sealing and re-sealing after a token clash).
-  Status PrepareRecord(const CardInput& input, int dek_version, CardRecord& rec,
+  Status PrepareRecord(const CardInput& input, int dek_version,
+                       crypto::HmacSha256Keyed& fingerprinter, CardRecord& rec,
                        CardInput& plain);
   // Draws rec's token and seals `plain` under it. A random-format token is
   // minted from row id `id` (rec.id = id) or, with id 0, drawn at random and
   // left for the store to index (rec.id = 0); FPT tokens are always indexed.
+  // `sealer` holds the DEK of `dek_version`; `random` draws token digits,
+  // token bits and the nonce.
   Status DrawTokenAndSeal(const CardInput& input, const CardInput& plain, int dek_version,
-                          const SecretBytes& dek, int64_t id, CardRecord& rec);
+                          crypto::AesGcmSealer& sealer, Random& random, int64_t id,
+                          CardRecord& rec);
   // The next id of this vault's reserved block, reserving a new block of
   // kIdBlockSize when it is used up (a store write; never call it on the
   // store's commit thread).

@@ -2,7 +2,11 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
+
+#include "core/base/secret.h"
 
 namespace kura {
 
@@ -29,6 +33,27 @@ Status OsRandom::Fill(std::span<uint8_t> out) {
 Status SeededRandom::Fill(std::span<uint8_t> out) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& b : out) b = static_cast<uint8_t>(engine_() & 0xff);
+  return OkStatus();
+}
+
+BufferedRandom::BufferedRandom(Random& source, size_t reserve) : source_(source), buffer_(reserve) {
+  status_ = source_.Fill(buffer_);
+  if (!status_.ok()) SecureZero(buffer_.data(), buffer_.size());
+}
+
+BufferedRandom::~BufferedRandom() { SecureZero(buffer_.data(), buffer_.size()); }
+
+Status BufferedRandom::Fill(std::span<uint8_t> out) {
+  if (!status_.ok()) return status_;
+  std::unique_lock<std::mutex> lock(mu_);
+  const size_t n = std::min(out.size(), buffer_.size() - next_);
+  if (n > 0) {
+    std::memcpy(out.data(), buffer_.data() + next_, n);
+    SecureZero(buffer_.data() + next_, n);
+    next_ += n;
+  }
+  lock.unlock();
+  if (n < out.size()) return source_.Fill(out.subspan(n));
   return OkStatus();
 }
 

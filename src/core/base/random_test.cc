@@ -40,5 +40,46 @@ TEST(RandomTest, SeededRandomIsRepeatable) {
   EXPECT_EQ(x, y);
 }
 
+// Counts calls; hands out 0, 1, 2, ... across calls.
+class CountingSource final : public Random {
+ public:
+  Status Fill(std::span<uint8_t> out) override {
+    ++calls;
+    if (fail) return InternalError("source failed");
+    for (auto& b : out) b = next++;
+    return OkStatus();
+  }
+  int calls = 0;
+  bool fail = false;
+  uint8_t next = 0;
+};
+
+TEST(RandomTest, BufferedRandomServesItsReserveInOrderThenTheSource) {
+  CountingSource source;
+  BufferedRandom buffered(source, 10);
+  EXPECT_EQ(source.calls, 1);
+  std::vector<uint8_t> a(4), b(4), c(4);
+  ASSERT_TRUE(buffered.Fill(a).ok());
+  ASSERT_TRUE(buffered.Fill(b).ok());
+  EXPECT_EQ(source.calls, 1);  // served from the reserve
+  EXPECT_EQ(a, (std::vector<uint8_t>{0, 1, 2, 3}));
+  EXPECT_EQ(b, (std::vector<uint8_t>{4, 5, 6, 7}));
+  ASSERT_TRUE(buffered.Fill(c).ok());  // 2 left in the reserve, 2 from the source
+  EXPECT_EQ(source.calls, 2);
+  EXPECT_EQ(c, (std::vector<uint8_t>{8, 9, 10, 11}));
+  ASSERT_TRUE(buffered.Fill(c).ok());
+  EXPECT_EQ(source.calls, 3);
+}
+
+TEST(RandomTest, BufferedRandomFailsIfItsReserveCouldNotBeDrawn) {
+  CountingSource source;
+  source.fail = true;
+  BufferedRandom buffered(source, 16);
+  std::vector<uint8_t> out(4);
+  EXPECT_EQ(buffered.Fill(out).code(), StatusCode::kInternal);
+  source.fail = false;
+  EXPECT_EQ(buffered.Fill(out).code(), StatusCode::kInternal);  // never a half-random draw
+}
+
 }  // namespace
 }  // namespace kura

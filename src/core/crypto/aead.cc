@@ -24,9 +24,29 @@ constexpr size_t kMaxChunk = 0x7fffffff - kGcmTagSize - kGcmNonceSize;
 
 }  // namespace
 
-Result<std::string> AesGcmSeal(const SecretBytes& key, Random& random, std::string_view plaintext,
-                               std::string_view aad) {
+struct AesGcmSealer::Impl {
+  CipherCtx ctx;
+};
+
+AesGcmSealer::AesGcmSealer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AesGcmSealer::AesGcmSealer(AesGcmSealer&&) noexcept = default;
+AesGcmSealer& AesGcmSealer::operator=(AesGcmSealer&&) noexcept = default;
+AesGcmSealer::~AesGcmSealer() = default;
+
+Result<AesGcmSealer> AesGcmSealer::Create(const SecretBytes& key) {
   if (key.size() != kAes256KeySize) return InvalidArgumentError("aes-gcm: key must be 32 bytes");
+  auto impl = std::make_unique<Impl>();
+  impl->ctx.reset(EVP_CIPHER_CTX_new());
+  if (!impl->ctx) return InternalError("aes-gcm: out of memory");
+  if (EVP_EncryptInit_ex2(impl->ctx.get(), internal::Aes256GcmCipher(), key.data(), nullptr,
+                          nullptr) != 1) {
+    return InternalError("aes-gcm: init failed");
+  }
+  return AesGcmSealer(std::move(impl));
+}
+
+Result<std::string> AesGcmSealer::Seal(Random& random, std::string_view plaintext,
+                                       std::string_view aad) {
   if (plaintext.size() > kMaxChunk || aad.size() > kMaxChunk) {
     return InvalidArgumentError("aes-gcm: input too large");
   }
@@ -35,37 +55,43 @@ Result<std::string> AesGcmSeal(const SecretBytes& key, Random& random, std::stri
   if (!random.Fill({base, kGcmNonceSize}).ok()) {
     return InternalError("aes-gcm: random source failed");
   }
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return InternalError("aes-gcm: out of memory");
+  EVP_CIPHER_CTX* ctx = impl_->ctx.get();
   int len = 0;
-  if (EVP_EncryptInit_ex2(ctx.get(), internal::Aes256GcmCipher(), key.data(), base, nullptr) != 1) {
+  // Key already set: only the nonce changes.
+  if (EVP_EncryptInit_ex2(ctx, nullptr, nullptr, base, nullptr) != 1) {
     return InternalError("aes-gcm: init failed");
   }
   if (!aad.empty() &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1) {
+      EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1) {
     return InternalError("aes-gcm: aad failed");
   }
   unsigned char* ct = base + kGcmNonceSize;
   int written = 0;
   if (!plaintext.empty()) {
-    if (EVP_EncryptUpdate(ctx.get(), ct, &len, Bytes(plaintext),
-                          static_cast<int>(plaintext.size())) != 1) {
+    if (EVP_EncryptUpdate(ctx, ct, &len, Bytes(plaintext), static_cast<int>(plaintext.size())) !=
+        1) {
       return InternalError("aes-gcm: encrypt failed");
     }
     written = len;
   }
-  if (EVP_EncryptFinal_ex(ctx.get(), ct + written, &len) != 1) {
+  if (EVP_EncryptFinal_ex(ctx, ct + written, &len) != 1) {
     return InternalError("aes-gcm: final failed");
   }
   written += len;
   if (static_cast<size_t>(written) != plaintext.size()) {
     return InternalError("aes-gcm: unexpected ciphertext length");
   }
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagSize),
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(kGcmTagSize),
                           ct + plaintext.size()) != 1) {
     return InternalError("aes-gcm: tag failed");
   }
   return out;
+}
+
+Result<std::string> AesGcmSeal(const SecretBytes& key, Random& random, std::string_view plaintext,
+                               std::string_view aad) {
+  ASSIGN_OR_RETURN(AesGcmSealer sealer, AesGcmSealer::Create(key));
+  return sealer.Seal(random, plaintext, aad);
 }
 
 Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,

@@ -4,11 +4,13 @@
 // The associated data binds a ciphertext to its context (e.g. token + key
 // version) so it cannot be moved to another record.
 //
-// Thread safety: thread-safe (no shared state).
+// Thread safety: the free functions are thread-safe (no shared state); an
+// AesGcmSealer object is not (one per thread or batch).
 #ifndef KURA_CORE_CRYPTO_AEAD_H_
 #define KURA_CORE_CRYPTO_AEAD_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,27 @@ inline constexpr size_t kGcmTagSize = 16;
 // random source or OpenSSL fails.
 Result<std::string> AesGcmSeal(const SecretBytes& key, Random& random, std::string_view plaintext,
                                std::string_view aad);
+
+// AesGcmSeal for many plaintexts under one key: the key schedule is set up
+// once (OpenSSL keeps it in the context and wipes it when the sealer is
+// destroyed); every Seal still draws a fresh nonce from `random`.
+class AesGcmSealer {
+ public:
+  // Errors: kInvalidArgument for a key that is not 32 bytes; kInternal if
+  // OpenSSL fails.
+  static Result<AesGcmSealer> Create(const SecretBytes& key);
+  AesGcmSealer(AesGcmSealer&&) noexcept;
+  AesGcmSealer& operator=(AesGcmSealer&&) noexcept;
+  ~AesGcmSealer();
+
+  // Same output and errors as AesGcmSeal with this sealer's key.
+  Result<std::string> Seal(Random& random, std::string_view plaintext, std::string_view aad);
+
+ private:
+  struct Impl;
+  explicit AesGcmSealer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 // Errors: kInvalidArgument for a wrong key size or a too-short input;
 // kDataLoss when authentication fails (wrong key, wrong AAD, modified bytes).

@@ -43,6 +43,30 @@ TEST(AesGcmTest, EmptyPlaintextAndAad) {
   EXPECT_EQ(AesGcmOpen(key, *sealed, "x").status().code(), StatusCode::kDataLoss);
 }
 
+TEST(AesGcmTest, SealerOutputOpensAndUsesAFreshNonceEachTime) {
+  OsRandom random;
+  const SecretBytes key = MakeKey(3);
+  Result<AesGcmSealer> sealer = AesGcmSealer::Create(key);
+  ASSERT_TRUE(sealer.ok()) << sealer.status().ToString();
+  std::string previous;
+  for (int i = 0; i < 50; ++i) {
+    const std::string plain = "card " + std::to_string(i);
+    const std::string aad = "aad " + std::to_string(i);
+    Result<std::string> sealed = sealer->Seal(random, plain, aad);
+    ASSERT_TRUE(sealed.ok());
+    Result<SecretBytes> opened = AesGcmOpen(key, *sealed, aad);
+    ASSERT_TRUE(opened.ok()) << i;
+    EXPECT_EQ(opened->view(), plain);
+    EXPECT_EQ(AesGcmOpen(key, *sealed, "other aad").status().code(), StatusCode::kDataLoss);
+    EXPECT_NE(sealed->substr(0, kGcmNonceSize), previous.substr(0, kGcmNonceSize));
+    previous = *sealed;
+  }
+  EXPECT_TRUE(sealer->Seal(random, "", "").ok());
+  EXPECT_EQ(AesGcmSealer::Create(SecretBytes(16)).status().code(), StatusCode::kInvalidArgument);
+  FailingRandom failing;
+  EXPECT_EQ(sealer->Seal(failing, "x", "").status().code(), StatusCode::kInternal);
+}
+
 TEST(AesGcmTest, NonceIsFreshForEachSeal) {
   OsRandom random;
   const SecretBytes key = MakeKey(3);

@@ -7,8 +7,8 @@
 // and back, under a secret key: the vault's tokens carry their row id this
 // way (vault/token_codec.h).
 //
-// Thread safety: Encrypt and Decrypt may be called concurrently (each call
-// works on its own copy of the prepared cipher context).
+// Thread safety: Encrypt and Decrypt may be called concurrently (they take
+// a lock around the prepared cipher contexts).
 #ifndef KURA_CORE_CRYPTO_BLOCK_CIPHER_H_
 #define KURA_CORE_CRYPTO_BLOCK_CIPHER_H_
 

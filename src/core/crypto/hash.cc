@@ -51,6 +51,37 @@ Digest256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data
   return out;
 }
 
+struct HmacSha256Keyed::Impl {
+  EVP_MAC_CTX* ctx = nullptr;
+  ~Impl() { EVP_MAC_CTX_free(ctx); }
+};
+
+HmacSha256Keyed::HmacSha256Keyed(const SecretBytes& key) : impl_(std::make_unique<Impl>()) {
+  impl_->ctx = EVP_MAC_CTX_new(internal::HmacMac());
+  CheckOrDie(impl_->ctx != nullptr);
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  static constexpr uint8_t kEmpty = 0;
+  const uint8_t* key_ptr = key.empty() ? &kEmpty : key.data();
+  CheckOrDie(EVP_MAC_init(impl_->ctx, key_ptr, key.size(), params) == 1);
+}
+
+HmacSha256Keyed::~HmacSha256Keyed() = default;
+
+Digest256 HmacSha256Keyed::Mac(std::string_view data) {
+  Digest256 out{};
+  size_t len = 0;
+  // A NULL key re-initialises the context with the key it already holds.
+  CheckOrDie(EVP_MAC_init(impl_->ctx, nullptr, 0, nullptr) == 1 &&
+             EVP_MAC_update(impl_->ctx, reinterpret_cast<const uint8_t*>(data.data()),
+                            data.size()) == 1 &&
+             EVP_MAC_final(impl_->ctx, out.data(), &len, out.size()) == 1 && len == out.size());
+  return out;
+}
+
 struct Sha256Hasher::Impl {
   EVP_MD_CTX* ctx = nullptr;
   ~Impl() { EVP_MD_CTX_free(ctx); }

@@ -36,6 +36,24 @@ inline Digest256 HmacSha256(const SecretBytes& key, std::string_view data) {
   return HmacSha256(key.span(), AsBytes(data));
 }
 
+// HMAC-SHA-256 under one key for many messages: the key is set up once and
+// the context re-initialised per message (cheaper than HmacSha256 per call).
+// The key is held by OpenSSL and wiped when this object is destroyed.
+// Not thread-safe: one per thread or batch.
+class HmacSha256Keyed {
+ public:
+  explicit HmacSha256Keyed(const SecretBytes& key);
+  ~HmacSha256Keyed();
+  HmacSha256Keyed(const HmacSha256Keyed&) = delete;
+  HmacSha256Keyed& operator=(const HmacSha256Keyed&) = delete;
+
+  Digest256 Mac(std::string_view data);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Incremental SHA-256 for streams (hash chains, segment files).
 class Sha256Hasher {
  public:

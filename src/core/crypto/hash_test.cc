@@ -58,6 +58,18 @@ TEST(HmacSha256Test, Rfc4231Case6LongKey) {
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+TEST(HmacSha256Test, KeyedContextMatchesTheOneShotFunctionOverManyMessages) {
+  const SecretBytes key = SecretBytes::FromString("a fingerprint key of 32 bytes!!!");
+  HmacSha256Keyed keyed(key);
+  std::string message;
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(keyed.Mac(message), HmacSha256(key, message)) << "message length " << i;
+    message.push_back(static_cast<char>('0' + i % 10));
+  }
+  HmacSha256Keyed empty_key{SecretBytes()};
+  EXPECT_EQ(empty_key.Mac("x"), HmacSha256(SecretBytes(), "x"));
+}
+
 TEST(HmacSha256Test, EmptyKeyIsAllowedAndDiffersFromNonEmpty) {
   const SecretBytes empty;
   const SecretBytes one = SecretBytes::FromString("k");

@@ -296,6 +296,10 @@ crypto::Digest256 Keyring::Fingerprint(std::string_view data) const {
   return crypto::HmacSha256(fp_key_, data);
 }
 
+std::unique_ptr<crypto::HmacSha256Keyed> Keyring::NewFingerprinter() const {
+  return std::make_unique<crypto::HmacSha256Keyed>(fp_key_);
+}
+
 Result<SecretBytes> Keyring::LookupKey(std::string_view purpose) const {
   if (purpose.empty()) return InvalidArgumentError("keyring: look-up key purpose is empty");
   std::string info(kLookupKeyInfoPrefix);

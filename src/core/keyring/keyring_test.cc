@@ -65,6 +65,7 @@ TEST_F(KeyringTest, CreateThenReopenGivesSameKeys) {
   EXPECT_EQ(active->second.size(), kDataKeySize);
   const crypto::Digest256 fp = ring->Fingerprint("4111111111111111");
   EXPECT_NE(fp, ring->Fingerprint("4111111111111112"));
+  EXPECT_EQ(ring->NewFingerprinter()->Mac("4111111111111111"), fp);
   EXPECT_EQ(fs_.GetMode(kPath).value(), 0600u);
 
   auto reopened = Reopen();
