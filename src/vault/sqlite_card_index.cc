@@ -28,6 +28,7 @@ constexpr std::string_view kSlotSql =
     " WHERE s.prefix = ?1";
 constexpr std::string_view kOverflowSql =
     "SELECT id FROM fingerprint_overflow WHERE fingerprint = ?1 ORDER BY id LIMIT 1";
+constexpr std::string_view kAnyOverflowSql = "SELECT 1 FROM fingerprint_overflow LIMIT 1";
 constexpr std::string_view kInsertSlotSql =
     "INSERT INTO fingerprint_slots (prefix, id) VALUES (?1, ?2)";
 constexpr std::string_view kInsertOverflowSql =
@@ -53,7 +54,8 @@ int64_t FingerprintPrefix(std::string_view fingerprint) {
   return static_cast<int64_t>(v >> 1);
 }
 
-Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint) {
+Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint,
+                                          bool overflow_empty) {
   FingerprintProbe probe;
   {
     ASSIGN_OR_RETURN(Statement st, c.Prepare(kSlotSql, "find card by fingerprint"));
@@ -61,36 +63,44 @@ Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view finger
     ASSIGN_OR_RETURN(const bool row, st.Step());
     if (row) {
       probe.slot_taken = true;
-      if (st.ColumnBlob(1) == fingerprint) {
+      if (st.ColumnBlobView(1) == fingerprint) {
         probe.found_id = st.ColumnInt64(0);
         return probe;
       }
     }
   }
+  if (overflow_empty) return probe;
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kOverflowSql, "find card by fingerprint"));
-  st.BindBlob(1, fingerprint);
+  st.BindBlobRef(1, fingerprint);
   ASSIGN_OR_RETURN(const bool row, st.Step());
   if (row) probe.found_id = st.ColumnInt64(0);
   return probe;
 }
 
-Status IndexFingerprint(Connection& c, std::string_view fingerprint, int64_t id,
-                        const FingerprintProbe& probe) {
+Result<bool> OverflowIsEmpty(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kAnyOverflowSql, "find card by fingerprint"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  return !row;
+}
+
+Result<bool> IndexFingerprint(Connection& c, std::string_view fingerprint, int64_t id,
+                              const FingerprintProbe& probe) {
   const bool slot = !probe.slot_taken && probe.found_id == 0;
   ASSIGN_OR_RETURN(Statement st, c.Prepare(slot ? kInsertSlotSql : kInsertOverflowSql,
                                            "index card fingerprint"));
   if (slot) {
     st.BindInt64(1, FingerprintPrefix(fingerprint));
   } else {
-    st.BindBlob(1, fingerprint);
+    st.BindBlobRef(1, fingerprint);
   }
   st.BindInt64(2, id);
-  return st.Step().status();
+  RETURN_IF_ERROR(st.Step());
+  return !slot;
 }
 
 Status IndexToken(Connection& c, std::string_view token, int64_t id) {
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertTokenSql, "index card token"));
-  st.BindText(1, token).BindInt64(2, id);
+  st.BindTextRef(1, token).BindInt64(2, id);
   Result<bool> step = st.Step();
   if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
     return AlreadyExistsError("card store: insert card: token already exists");

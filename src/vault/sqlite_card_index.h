@@ -51,14 +51,22 @@ struct FingerprintProbe {
   bool slot_taken = false; // the prefix's slot holds some card
 };
 
-// Looks `fingerprint` (stored bytes) up: the slot, then the overflow.
-Result<FingerprintProbe> ProbeFingerprint(sqlite::Connection& c, std::string_view fingerprint);
+// Looks `fingerprint` (stored bytes) up: the slot, then the overflow —
+// unless `overflow_empty` says the caller knows it holds nothing
+// (OverflowIsEmpty in the same transaction, and nothing added since).
+Result<FingerprintProbe> ProbeFingerprint(sqlite::Connection& c, std::string_view fingerprint,
+                                          bool overflow_empty = false);
+
+// Whether fingerprint_overflow holds no entry at all (one cheap query; lets
+// a batch skip the overflow probe per card).
+Result<bool> OverflowIsEmpty(sqlite::Connection& c);
 
 // Records card `id` with `fingerprint` after `probe` (ProbeFingerprint of the
 // same fingerprint in the same transaction): in the slot if it is free and
-// no card has this fingerprint yet, otherwise in the overflow.
-Status IndexFingerprint(sqlite::Connection& c, std::string_view fingerprint, int64_t id,
-                        const FingerprintProbe& probe);
+// no card has this fingerprint yet, otherwise in the overflow. Returns true
+// if it went to the overflow.
+Result<bool> IndexFingerprint(sqlite::Connection& c, std::string_view fingerprint, int64_t id,
+                              const FingerprintProbe& probe);
 
 // Adds `token` -> `id` to token_index. Errors: kAlreadyExists if the token is
 // indexed already.

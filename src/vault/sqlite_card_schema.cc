@@ -132,7 +132,7 @@ Status BuildLookUpTables(Connection& c) {
     const int64_t id = read.ColumnInt64(0);
     const std::string fingerprint = read.ColumnBlob(1);
     ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
-    RETURN_IF_ERROR(IndexFingerprint(c, fingerprint, id, probe));
+    RETURN_IF_ERROR(IndexFingerprint(c, fingerprint, id, probe).status());
   }
   return c.Exec("INSERT INTO id_sequence (next) SELECT COALESCE(MAX(id), 0) + 1 FROM cards",
                 "migrate: start id sequence");

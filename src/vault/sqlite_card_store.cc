@@ -246,39 +246,49 @@ Result<int64_t> ReadCount(Statement& st) {
   return st.ColumnInt64(0);
 }
 
+// What the writer knows about the look-up tables during one operation.
+struct IndexState {
+  // fingerprint_overflow held nothing when the operation began and nothing
+  // was added since (then a card's probe skips it).
+  bool overflow_empty = false;
+};
+
 // Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
-// `probe` (ProbeFingerprint of it, same transaction) and returns it with its
-// id. A failure leaves nothing of `r` behind (at most an id of the sequence
-// is skipped).
-Result<CardRecord> InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint,
-                             const FingerprintProbe& probe) {
-  CardRecord stored = r;
-  if (stored.id == 0) {
+// `probe` (ProbeFingerprint of it, same transaction) and returns its id. A
+// failure leaves nothing of `r` behind (at most an id of the sequence is
+// skipped).
+Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint,
+                          const FingerprintProbe& probe, IndexState& state) {
+  int64_t id = r.id;
+  if (id == 0) {
     // A token that does not carry its id: indexed, under a fresh id.
-    ASSIGN_OR_RETURN(stored.id, TakeIds(c, 1));
-    RETURN_IF_ERROR(IndexToken(c, stored.token, stored.id));
+    ASSIGN_OR_RETURN(id, TakeIds(c, 1));
+    RETURN_IF_ERROR(IndexToken(c, r.token, id));
   }
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
-  st.BindText(1, stored.token)
-      .BindBlob(2, fingerprint)
-      .BindInt64(3, stored.dek_version)
-      .BindBlob(4, stored.sealed)
-      .BindText(5, stored.bin)
-      .BindText(6, stored.last4)
-      .BindText(7, stored.masked_pan)
-      .BindInt64(8, stored.exp_month)
-      .BindInt64(9, stored.exp_year)
-      .BindText(10, stored.brand)
-      .BindText(11, stored.token_format)
-      .BindInt64(12, stored.created_ms)
-      .BindInt64(13, stored.id);
-  Result<bool> step = st.Step();
-  if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
-    return AlreadyExistsError("card store: insert card: id already taken");
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
+    st.BindTextRef(1, r.token)
+        .BindBlobRef(2, fingerprint)
+        .BindInt64(3, r.dek_version)
+        .BindBlobRef(4, r.sealed)
+        .BindTextRef(5, r.bin)
+        .BindTextRef(6, r.last4)
+        .BindTextRef(7, r.masked_pan)
+        .BindInt64(8, r.exp_month)
+        .BindInt64(9, r.exp_year)
+        .BindTextRef(10, r.brand)
+        .BindTextRef(11, r.token_format)
+        .BindInt64(12, r.created_ms)
+        .BindInt64(13, id);
+    Result<bool> step = st.Step();
+    if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
+      return AlreadyExistsError("card store: insert card: id already taken");
+    }
+    RETURN_IF_ERROR(step.status());
   }
-  RETURN_IF_ERROR(step.status());
-  RETURN_IF_ERROR(IndexFingerprint(c, fingerprint, stored.id, probe));
-  return stored;
+  ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
+  if (overflow) state.overflow_empty = false;
+  return id;
 }
 
 // With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
@@ -286,16 +296,19 @@ Result<CardRecord> InsertRow(Connection& c, const CardRecord& r, std::string_vie
 // transaction, so the look-up sees every earlier write: that makes the
 // dedup race-free.
 Result<InsertOutcome> InsertOrFind(Connection& c, const CardRecord& r, std::string_view fingerprint,
-                                   bool dedup) {
-  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
+                                   bool dedup, IndexState& state) {
+  ASSIGN_OR_RETURN(const FingerprintProbe probe,
+                   ProbeFingerprint(c, fingerprint, state.overflow_empty));
   if (dedup && probe.found_id != 0) {
     ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
                      FindById(c, probe.found_id, "find card by fingerprint"));
     if (!existing) return DataLossError("card store: a fingerprint entry names no card");
     return InsertOutcome{std::move(*existing), false};
   }
-  ASSIGN_OR_RETURN(CardRecord stored, InsertRow(c, r, fingerprint, probe));
-  return InsertOutcome{std::move(stored), true};
+  ASSIGN_OR_RETURN(const int64_t id, InsertRow(c, r, fingerprint, probe, state));
+  InsertOutcome out{r, true};
+  out.record.id = id;
+  return out;
 }
 
 }  // namespace
@@ -535,7 +548,9 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
   auto job = std::make_shared<Job>(Job{record, std::move(fingerprint).value(), {}});
   SubmitAsync(
       [job, dedup](Connection& c) -> Status {
-        ASSIGN_OR_RETURN(job->outcome, InsertOrFind(c, job->record, job->fingerprint, dedup));
+        IndexState state;  // a single card: probe the overflow as well
+        ASSIGN_OR_RETURN(job->outcome,
+                         InsertOrFind(c, job->record, job->fingerprint, dedup, state));
         return OkStatus();
       },
       /*scrub=*/false,
@@ -597,10 +612,13 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     const std::vector<std::string>& fingerprints,
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out) {
+  IndexState state;
+  ASSIGN_OR_RETURN(state.overflow_empty, OverflowIsEmpty(c));
   for (size_t i : order) {
     // Earlier items of this batch are visible to the look-up (same
     // transaction).
-    Result<InsertOutcome> r = InsertOrFind(c, items[i].record, fingerprints[i], items[i].dedup);
+    Result<InsertOutcome> r =
+        InsertOrFind(c, items[i].record, fingerprints[i], items[i].dedup, state);
     const StatusCode code = r.status().code();
     if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
       // A constraint failure undoes only that statement; the transaction

@@ -156,6 +156,59 @@ TEST_F(SqliteCardStoreTest, GetByFingerprintReturnsTheFirstStored) {
   EXPECT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_sixth", "fp"))->inserted);
 }
 
+// Fingerprints sharing their first 8 bytes (the slot key) but not the rest:
+// one takes the slot, the others go to the overflow, and every look-up is
+// exact — in single inserts and in a batch (which skips the overflow probe
+// only while the overflow is empty).
+TEST_F(SqliteCardStoreTest, FingerprintPrefixClashesAreExact) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // "samepref" is 8 bytes: these fingerprints differ only after it.
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "samepref-a"))->inserted);
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_b", "samepref-b"))->inserted);
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_x", "samepref-a"))->record.token,
+            "tok_a");
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_y", "samepref-b"))->record.token,
+            "tok_b");
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-c")).status().code(), StatusCode::kNotFound);
+
+  std::vector<BatchInsertItem> batch;
+  for (const auto& [token, label] : std::vector<std::pair<std::string, std::string>>{
+           {"tok_c", "samepref-c"},  // a third clash, new
+           {"tok_z", "samepref-b"},  // an existing one, in the overflow
+           {"tok_d", "otherpre-d"},  // an unrelated new one
+           {"tok_e", "otherpre-e"},  // clashes with the one before, same batch
+           {"tok_f", "otherpre-d"},  // a repeat within the batch
+       }) {
+    batch.push_back(BatchInsertItem{MakeRecord(token, label), true});
+  }
+  Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(batch);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->size(), 5u);
+  EXPECT_TRUE((*out)[0]->inserted);
+  EXPECT_EQ((*out)[1]->record.token, "tok_b");
+  EXPECT_FALSE((*out)[1]->inserted);
+  EXPECT_TRUE((*out)[2]->inserted);
+  EXPECT_TRUE((*out)[3]->inserted);
+  EXPECT_EQ((*out)[4]->record.token, "tok_d");
+  EXPECT_FALSE((*out)[4]->inserted);
+  for (const auto& [label, token] : std::vector<std::pair<std::string, std::string>>{
+           {"samepref-a", "tok_a"}, {"samepref-b", "tok_b"}, {"samepref-c", "tok_c"},
+           {"otherpre-d", "tok_d"}, {"otherpre-e", "tok_e"}}) {
+    EXPECT_EQ(store->GetByFingerprint(Fp(label))->token, token) << label;
+  }
+  // The slot's card goes; the others stay findable, and a new clash can take
+  // the free slot without hiding them.
+  ASSERT_TRUE(store->Delete("tok_a", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-a")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-b"))->token, "tok_b");
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_g", "samepref-g"))->inserted);
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-b"))->token, "tok_b");
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-c"))->token, "tok_c");
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-g"))->token, "tok_g");
+  EXPECT_EQ(*store->Count(), 5);  // b, c, d, e, g
+}
+
 TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -45,29 +45,36 @@ Statement::~Statement() {
   sqlite3_clear_bindings(stmt_);
 }
 
-Statement& Statement::BindText(int index, std::string_view value) {
+Statement& Statement::Bind(int index, std::string_view value, bool blob, Destructor destructor) {
   if (bind_error_ != SQLITE_OK) return *this;
   if (value.size() > INT_MAX) {
     bind_error_ = SQLITE_TOOBIG;
     return *this;
   }
-  bind_error_ = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                                  SQLITE_TRANSIENT);
+  if (!blob) {
+    bind_error_ = sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                                    destructor);
+  } else if (value.empty()) {
+    // A zero-length blob must still bind as a blob, not as NULL.
+    bind_error_ = sqlite3_bind_zeroblob(stmt_, index, 0);
+  } else {
+    bind_error_ = sqlite3_bind_blob(stmt_, index, value.data(), static_cast<int>(value.size()),
+                                    destructor);
+  }
   return *this;
 }
 
+Statement& Statement::BindText(int index, std::string_view value) {
+  return Bind(index, value, /*blob=*/false, SQLITE_TRANSIENT);
+}
 Statement& Statement::BindBlob(int index, std::string_view value) {
-  if (bind_error_ != SQLITE_OK) return *this;
-  if (value.size() > INT_MAX) {
-    bind_error_ = SQLITE_TOOBIG;
-    return *this;
-  }
-  // A zero-length blob must still bind as a blob, not as NULL.
-  bind_error_ = value.empty() ? sqlite3_bind_zeroblob(stmt_, index, 0)
-                              : sqlite3_bind_blob(stmt_, index, value.data(),
-                                                  static_cast<int>(value.size()),
-                                                  SQLITE_TRANSIENT);
-  return *this;
+  return Bind(index, value, /*blob=*/true, SQLITE_TRANSIENT);
+}
+Statement& Statement::BindTextRef(int index, std::string_view value) {
+  return Bind(index, value, /*blob=*/false, SQLITE_STATIC);
+}
+Statement& Statement::BindBlobRef(int index, std::string_view value) {
+  return Bind(index, value, /*blob=*/true, SQLITE_STATIC);
 }
 
 Statement& Statement::BindInt64(int index, int64_t value) {
@@ -100,6 +107,13 @@ std::string Statement::ColumnBlob(int column) const {
   return std::string(static_cast<const char*>(blob), static_cast<size_t>(n));
 }
 
+std::string_view Statement::ColumnBlobView(int column) const {
+  const void* blob = sqlite3_column_blob(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  if (blob == nullptr || n <= 0) return {};
+  return std::string_view(static_cast<const char*>(blob), static_cast<size_t>(n));
+}
+
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                      int busy_timeout_ms) {
   sqlite3* db = nullptr;
@@ -121,7 +135,7 @@ Connection::~Connection() {
 }
 
 Result<Statement> Connection::Prepare(std::string_view sql, std::string_view operation) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),

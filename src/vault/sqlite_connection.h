@@ -55,6 +55,10 @@ class Statement {
   Statement& BindText(int index, std::string_view value);
   Statement& BindBlob(int index, std::string_view value);
   Statement& BindInt64(int index, int64_t value);
+  // As above but without the copy: `value` must stay valid until this
+  // Statement is destroyed (the destructor resets it and clears bindings).
+  Statement& BindTextRef(int index, std::string_view value);
+  Statement& BindBlobRef(int index, std::string_view value);
 
   // Runs one step: true if a row is available, false when done. Errors: a
   // remembered bind error, or ErrorFromCode of the step result.
@@ -64,8 +68,13 @@ class Statement {
   int64_t ColumnInt64(int column) const;
   std::string ColumnText(int column) const;
   std::string ColumnBlob(int column) const;
+  // The blob without a copy; valid until the next Step or the destructor.
+  std::string_view ColumnBlobView(int column) const;
 
  private:
+  using Destructor = void (*)(void*);
+  Statement& Bind(int index, std::string_view value, bool blob, Destructor destructor);
+
   sqlite3_stmt* stmt_;
   std::string_view operation_;  // a string literal at every call site
   int bind_error_ = 0;
@@ -104,7 +113,12 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Transparent hashing: looking a statement up does not copy its SQL.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
 
 }  // namespace kura::vault::sqlite
