@@ -337,8 +337,17 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
   RETURN_IF_ERROR(MakePrivate(options.path + "-wal", /*create=*/false, "set wal file mode"));
   RETURN_IF_ERROR(MakePrivate(options.path + "-shm", /*create=*/false, "set shm file mode"));
 
+  // Checkpoints are the checkpoint thread's job (see the header).
+  RETURN_IF_ERROR(Run(*writer, "PRAGMA wal_autocheckpoint=0", "set wal_autocheckpoint"));
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> checkpointer,
+                   Connection::Open(options.path, options.busy_timeout_ms));
+  RETURN_IF_ERROR(ConfigureConnection(*checkpointer, /*reader=*/false));
+
   std::unique_ptr<SqliteCardStore> store(new SqliteCardStore(options, std::move(writer)));
+  store->checkpointer_ = std::move(checkpointer);
+  sqlite3_wal_hook(store->writer_->raw(), &SqliteCardStore::OnWalCommit, store.get());
   try {
+    store->checkpoint_thread_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
     store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
   } catch (const std::system_error&) {
     return ResourceExhaustedError("card store: cannot start writer thread");
@@ -359,11 +368,47 @@ SqliteCardStore::~SqliteCardStore() {
     cv_.notify_all();
     writer_thread_.join();
   }
+  if (checkpoint_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      checkpoint_stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpoint_thread_.join();
+  }
+  checkpointer_.reset();
   if (scrub_pending_) TryScrubWal();
 }
 
 SqliteCardStore::Stats SqliteCardStore::GetStats() const {
-  return Stats{commits_.load(), ops_.load()};
+  return Stats{commits_.load(), ops_.load(), checkpoints_.load()};
+}
+
+int SqliteCardStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+  auto* store = static_cast<SqliteCardStore*>(self);
+  if (frames >= store->options_.checkpoint_pages) {
+    {
+      std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
+      store->checkpoint_due_ = true;
+    }
+    store->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteCardStore::CheckpointLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_due_ || checkpoint_stopping_; });
+      if (checkpoint_stopping_) return;
+      checkpoint_due_ = false;
+    }
+    // PASSIVE never waits: frames a reader still needs are copied next time.
+    const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc == SQLITE_OK) checkpoints_.fetch_add(1);
+  }
 }
 
 Status SqliteCardStore::Submit(WriteFn fn, bool scrub) {

@@ -31,6 +31,14 @@
 // them proceed while the writer commits) and see every write that has
 // returned.
 //
+// Checkpoints (copying the WAL back into the database file, with its fsync)
+// run on a thread of their own, on their own connection, whenever a commit
+// leaves more than `checkpoint_pages` pages in the WAL — not on the writer,
+// whose commits would otherwise wait for them (SQLite's automatic checkpoint
+// runs on the committing connection). They are PASSIVE: they never wait for
+// the writer or readers, and SQLite restarts the WAL from the top once a
+// checkpoint has copied all of it.
+//
 // Thread safety: all CardStore methods may be called concurrently from any
 // number of threads. The store must not be destroyed while calls are in
 // flight; the destructor completes queued writes before returning.
@@ -53,6 +61,8 @@
 #include "core/base/status.h"
 #include "vault/card_store.h"
 
+struct sqlite3;
+
 namespace kura::vault {
 
 namespace sqlite {
@@ -65,6 +75,8 @@ inline constexpr size_t kDefaultMaxBatch = 256;
 inline constexpr std::chrono::microseconds kDefaultCommitDelay{100};
 inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
+// 4,096 pages of 2 KiB: 8 MiB of WAL between checkpoints.
+inline constexpr int kDefaultCheckpointPages = 4096;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
@@ -82,6 +94,8 @@ struct SqliteCardStoreOptions {
   size_t max_readers = kDefaultMaxReaders;
   // How long a connection waits for a lock held by another process.
   int busy_timeout_ms = kDefaultBusyTimeoutMs;
+  // WAL pages after a commit that wake the checkpoint thread.
+  int checkpoint_pages = kDefaultCheckpointPages;
 };
 
 class SqliteCardStore final : public CardStore {
@@ -90,6 +104,7 @@ class SqliteCardStore final : public CardStore {
   struct Stats {
     uint64_t commits = 0;  // successful write transactions
     uint64_t ops = 0;      // mutating operations executed (ok or not)
+    uint64_t checkpoints = 0;  // background checkpoints run
   };
 
   // Creates the file (mode 0600) if needed, sets the pragmas above, creates
@@ -152,6 +167,10 @@ class SqliteCardStore final : public CardStore {
   // InsertAsync plus a wait: Insert and InsertOrGetByFingerprint.
   Result<InsertOutcome> WaitForInsert(const CardRecord& record, bool dedup);
   void WriterLoop();
+  void CheckpointLoop();
+  // sqlite3_wal_hook callback of the writer connection: after each commit,
+  // wakes the checkpoint thread if the WAL holds `frames` >= checkpoint_pages.
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();
   // InsertBatch's work on the writer: items[order[k]] for each k (with
@@ -186,7 +205,16 @@ class SqliteCardStore final : public CardStore {
 
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> ops_{0};
+  std::atomic<uint64_t> checkpoints_{0};
 
+  // The checkpoint thread's connection and wake-up.
+  std::unique_ptr<sqlite::Connection> checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_due_ = false;        // guarded by checkpoint_mu_
+  bool checkpoint_stopping_ = false;   // guarded by checkpoint_mu_
+
+  std::thread checkpoint_thread_;
   std::thread writer_thread_;  // last: started after everything above exists
 };
 

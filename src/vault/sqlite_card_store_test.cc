@@ -209,6 +209,42 @@ TEST_F(SqliteCardStoreTest, FingerprintPrefixClashesAreExact) {
   EXPECT_EQ(*store->Count(), 5);  // b, c, d, e, g
 }
 
+// Checkpoints run on the store's own thread once the WAL passes the
+// threshold, and copy the commits into the database file: the WAL is then
+// restarted from the top instead of growing with every commit.
+TEST_F(SqliteCardStoreTest, CheckpointsRunInTheBackgroundAndKeepTheWalSmall) {
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  options.checkpoint_pages = 8;
+  Result<std::unique_ptr<SqliteCardStore>> opened = SqliteCardStore::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  SqliteCardStore& store = **opened;
+  std::vector<BatchInsertItem> batch;
+  for (int i = 0; i < 500; ++i) {
+    batch.push_back({MakeRecord("tok_" + std::to_string(i), "fp" + std::to_string(i)), true});
+  }
+  uintmax_t largest_wal = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (BatchInsertItem& item : batch) item.record.token += "x";
+    for (BatchInsertItem& item : batch) item.record.fingerprint += "ab";
+    ASSERT_TRUE(store.InsertBatch(batch).ok());
+    // Wait (bounded) for the checkpoint this commit asked for.
+    for (int i = 0; i < 10'000 && store.GetStats().checkpoints < static_cast<uint64_t>(round + 1);
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::error_code ec;
+    largest_wal = std::max(largest_wal, fs::file_size(path_ + "-wal", ec));
+  }
+  EXPECT_GE(store.GetStats().checkpoints, 20u);
+  EXPECT_EQ(*store.Count(), 20 * 500);
+  // 20 batches of ~500 cards would make a WAL of several MiB without
+  // checkpoints; restarted after each, it stays near one batch's pages.
+  const uintmax_t db_size = fs::file_size(path_);
+  EXPECT_LT(largest_wal, db_size);
+  EXPECT_GT(db_size, 20u * 500 * 100);  // the cards are in the database file itself
+}
+
 TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
