@@ -15,6 +15,10 @@ const char* const kCardIndexSchemaSql =
     "  prefix INTEGER PRIMARY KEY,"
     "  id INTEGER NOT NULL"
     ");"
+    "CREATE TABLE IF NOT EXISTS fingerprint_recent ("
+    "  prefix INTEGER PRIMARY KEY,"
+    "  id INTEGER NOT NULL"
+    ");"
     "CREATE TABLE IF NOT EXISTS fingerprint_overflow ("
     "  fingerprint BLOB NOT NULL,"
     "  id INTEGER NOT NULL,"
@@ -23,6 +27,9 @@ const char* const kCardIndexSchemaSql =
 
 namespace {
 
+constexpr std::string_view kRecentSlotSql =
+    "SELECT s.id, c.fingerprint FROM fingerprint_recent s JOIN cards c ON c.id = s.id"
+    " WHERE s.prefix = ?1";
 constexpr std::string_view kSlotSql =
     "SELECT s.id, c.fingerprint FROM fingerprint_slots s JOIN cards c ON c.id = s.id"
     " WHERE s.prefix = ?1";
@@ -30,11 +37,18 @@ constexpr std::string_view kOverflowSql =
     "SELECT id FROM fingerprint_overflow WHERE fingerprint = ?1 ORDER BY id LIMIT 1";
 constexpr std::string_view kAnyOverflowSql = "SELECT 1 FROM fingerprint_overflow LIMIT 1";
 constexpr std::string_view kInsertSlotSql =
-    "INSERT INTO fingerprint_slots (prefix, id) VALUES (?1, ?2)";
+    "INSERT INTO fingerprint_recent (prefix, id) VALUES (?1, ?2)";
 constexpr std::string_view kInsertOverflowSql =
     "INSERT INTO fingerprint_overflow (fingerprint, id) VALUES (?1, ?2)";
 constexpr std::string_view kDeleteSlotSql =
     "DELETE FROM fingerprint_slots WHERE prefix = ?1 AND id = ?2";
+constexpr std::string_view kDeleteRecentSlotSql =
+    "DELETE FROM fingerprint_recent WHERE prefix = ?1 AND id = ?2";
+constexpr const char* kMergeRecentSql =
+    "INSERT INTO fingerprint_slots (prefix, id)"
+    " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix;"
+    "DELETE FROM fingerprint_recent;";
+constexpr std::string_view kCountRecentSql = "SELECT COUNT(*) FROM fingerprint_recent";
 constexpr std::string_view kDeleteOverflowSql =
     "DELETE FROM fingerprint_overflow WHERE fingerprint = ?1 AND id = ?2";
 constexpr std::string_view kInsertTokenSql = "INSERT INTO token_index (token, id) VALUES (?1, ?2)";
@@ -57,18 +71,18 @@ int64_t FingerprintPrefix(std::string_view fingerprint) {
 Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint,
                                           bool overflow_empty) {
   FingerprintProbe probe;
-  {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(kSlotSql, "find card by fingerprint"));
+  // A prefix has a slot in at most one of the two tables.
+  for (std::string_view sql : {kRecentSlotSql, kSlotSql}) {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "find card by fingerprint"));
     st.BindInt64(1, FingerprintPrefix(fingerprint));
     ASSIGN_OR_RETURN(const bool row, st.Step());
     if (row) {
       probe.slot_taken = true;
-      if (st.ColumnBlobView(1) == fingerprint) {
-        probe.found_id = st.ColumnInt64(0);
-        return probe;
-      }
+      if (st.ColumnBlobView(1) == fingerprint) probe.found_id = st.ColumnInt64(0);
+      break;
     }
   }
+  if (probe.found_id != 0) return probe;
   if (overflow_empty) return probe;
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kOverflowSql, "find card by fingerprint"));
   st.BindBlobRef(1, fingerprint);
@@ -117,8 +131,8 @@ Result<int64_t> LookUpToken(Connection& c, std::string_view token) {
 
 Status UnindexCard(Connection& c, int64_t id, std::string_view token,
                    std::string_view fingerprint) {
-  {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteSlotSql, "unindex card"));
+  for (std::string_view sql : {kDeleteSlotSql, kDeleteRecentSlotSql}) {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "unindex card"));
     st.BindInt64(1, FingerprintPrefix(fingerprint)).BindInt64(2, id);
     RETURN_IF_ERROR(st.Step());
   }
@@ -130,6 +144,16 @@ Status UnindexCard(Connection& c, int64_t id, std::string_view token,
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteTokenSql, "unindex card"));
   st.BindText(1, token).BindInt64(2, id);
   return st.Step().status();
+}
+
+Result<int64_t> CountRecentSlots(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kCountRecentSql, "count recent slots"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  return row ? st.ColumnInt64(0) : 0;
+}
+
+Status MergeRecentSlots(Connection& c) {
+  return c.Exec(kMergeRecentSql, "merge recent fingerprint slots");
 }
 
 Result<int64_t> TakeIds(Connection& c, int64_t count) {

@@ -7,13 +7,21 @@
 //    format-preserving tokens and random tokens stored before v3. Random
 //    tokens minted by TokenCodec are found by their id instead, which is why
 //    storing a card no longer inserts into a B-tree keyed by random tokens.
-//  * fingerprint_slots (63-bit fingerprint prefix -> id) holds the first card
+//  * fingerprint slots (63-bit fingerprint prefix -> id) hold the first card
 //    stored per prefix; fingerprint_overflow ((fingerprint, id)) holds every
 //    other card: prefix clashes (about one in 10^6 at 10^7 cards) and the
-//    further cards of a PAN stored without de-duplication. The slots table is
+//    further cards of a PAN stored without de-duplication. A slot table is
 //    an integer-keyed B-tree with small entries, several times cheaper to
 //    insert into than an index of 32-byte fingerprints; the overflow table
 //    stays tiny, so probing it on a miss costs one cached page.
+//  * The slots live in two tables: new ones go to fingerprint_recent, which
+//    stays small, and are moved to fingerprint_slots in one sorted pass
+//    (MergeRecentSlots) once it holds SqliteCardStoreOptions::
+//    recent_slots_merge_at entries (a million by default). With
+//    random prefixes, every commit that inserted straight into a large slot
+//    table would rewrite most of its pages (a 50,000-card batch touched more
+//    than half of them at 10^7 cards); the merge rewrites them once per
+//    that many cards. A prefix has a slot in at most one table.
 //
 // "The" card of a fingerprint is its slot's card if that one has it, else
 // the overflow's lowest id. That is the first-stored card with this
@@ -78,6 +86,11 @@ Result<int64_t> LookUpToken(sqlite::Connection& c, std::string_view token);
 // Removes every index entry of card (`id`, `token`, `fingerprint`).
 Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
                    std::string_view fingerprint);
+
+// Entries of fingerprint_recent, and the move of all of them into
+// fingerprint_slots (one sorted pass).
+Result<int64_t> CountRecentSlots(sqlite::Connection& c);
+Status MergeRecentSlots(sqlite::Connection& c);
 
 // Takes `count` ids from id_sequence and returns the first.
 Result<int64_t> TakeIds(sqlite::Connection& c, int64_t count);

@@ -134,6 +134,7 @@ Status BuildLookUpTables(Connection& c) {
     ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
     RETURN_IF_ERROR(IndexFingerprint(c, fingerprint, id, probe).status());
   }
+  RETURN_IF_ERROR(MergeRecentSlots(c));  // migrated slots go straight to the large table
   return c.Exec("INSERT INTO id_sequence (next) SELECT COALESCE(MAX(id), 0) + 1 FROM cards",
                 "migrate: start id sequence");
 }

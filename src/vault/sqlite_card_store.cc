@@ -251,6 +251,8 @@ struct IndexState {
   // fingerprint_overflow held nothing when the operation began and nothing
   // was added since (then a card's probe skips it).
   bool overflow_empty = false;
+  // Counts new entries of fingerprint_recent (SqliteCardStore::recent_slots_).
+  int64_t* recent_slots = nullptr;
 };
 
 // Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
@@ -287,7 +289,11 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
     RETURN_IF_ERROR(step.status());
   }
   ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
-  if (overflow) state.overflow_empty = false;
+  if (overflow) {
+    state.overflow_empty = false;
+  } else if (state.recent_slots != nullptr) {
+    ++*state.recent_slots;
+  }
   return id;
 }
 
@@ -323,8 +329,11 @@ struct SqliteCardStore::PendingOp {
 Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
     const SqliteCardStoreOptions& options) {
   if (options.path.empty()) return InvalidArgumentError("card store: path is empty");
-  if (options.max_batch == 0 || options.max_readers == 0) {
-    return InvalidArgumentError("card store: max_batch and max_readers must be positive");
+  if (options.max_batch == 0 || options.max_readers == 0 || options.checkpoint_pages <= 0 ||
+      options.recent_slots_merge_at <= 0) {
+    return InvalidArgumentError(
+        "card store: max_batch, max_readers, checkpoint_pages and recent_slots_merge_at must be "
+        "positive");
   }
   RETURN_IF_ERROR(MakePrivate(options.path, /*create=*/true, "create database file"));
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
@@ -343,7 +352,9 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
                    Connection::Open(options.path, options.busy_timeout_ms));
   RETURN_IF_ERROR(ConfigureConnection(*checkpointer, /*reader=*/false));
 
+  ASSIGN_OR_RETURN(const int64_t recent_slots, CountRecentSlots(*writer));
   std::unique_ptr<SqliteCardStore> store(new SqliteCardStore(options, std::move(writer)));
+  store->recent_slots_ = recent_slots;
   store->checkpointer_ = std::move(checkpointer);
   sqlite3_wal_hook(store->writer_->raw(), &SqliteCardStore::OnWalCommit, store.get());
   try {
@@ -592,11 +603,12 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
   };
   auto job = std::make_shared<Job>(Job{record, std::move(fingerprint).value(), {}});
   SubmitAsync(
-      [job, dedup](Connection& c) -> Status {
+      [this, job, dedup](Connection& c) -> Status {
         IndexState state;  // a single card: probe the overflow as well
+        state.recent_slots = &recent_slots_;
         ASSIGN_OR_RETURN(job->outcome,
                          InsertOrFind(c, job->record, job->fingerprint, dedup, state));
-        return OkStatus();
+        return MaybeMergeRecentSlots(c);
       },
       /*scrub=*/false,
       [job, done = std::move(done)](Status s) {
@@ -637,7 +649,7 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
             [&fingerprints](size_t a, size_t b) { return fingerprints[a] < fingerprints[b]; });
   order.insert(order.end(), in_order.begin(), in_order.end());
   const Status s = Submit(
-      [&items, &fingerprints, &order, &out](Connection& c) -> Status {
+      [this, &items, &fingerprints, &order, &out](Connection& c) -> Status {
         // A batch touches far more pages than the normal page cache holds;
         // a larger cache for its duration saves re-reading them.
         RETURN_IF_ERROR(Run(c, "PRAGMA cache_size=-" + std::to_string(kBatchPageCacheKib),
@@ -658,6 +670,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out) {
   IndexState state;
+  state.recent_slots = &recent_slots_;
   ASSIGN_OR_RETURN(state.overflow_empty, OverflowIsEmpty(c));
   for (size_t i : order) {
     // Earlier items of this batch are visible to the look-up (same
@@ -674,6 +687,15 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
     }
     out[i] = std::move(r);
   }
+  return MaybeMergeRecentSlots(c);
+}
+
+Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
+  if (recent_slots_ < options_.recent_slots_merge_at) return OkStatus();
+  ASSIGN_OR_RETURN(recent_slots_, CountRecentSlots(c));
+  if (recent_slots_ < options_.recent_slots_merge_at) return OkStatus();
+  RETURN_IF_ERROR(MergeRecentSlots(c));
+  recent_slots_ = 0;
   return OkStatus();
 }
 

@@ -77,6 +77,8 @@ inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
 // 4,096 pages of 2 KiB: 8 MiB of WAL between checkpoints.
 inline constexpr int kDefaultCheckpointPages = 4096;
+// New fingerprint slots merged at once into the large slot table.
+inline constexpr int64_t kDefaultRecentSlotsMergeAt = 1'000'000;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
@@ -96,6 +98,9 @@ struct SqliteCardStoreOptions {
   int busy_timeout_ms = kDefaultBusyTimeoutMs;
   // WAL pages after a commit that wake the checkpoint thread.
   int checkpoint_pages = kDefaultCheckpointPages;
+  // New fingerprint slots gathered before they are merged into the large
+  // slot table (sqlite_card_index.h); tests make it small.
+  int64_t recent_slots_merge_at = kDefaultRecentSlotsMergeAt;
 };
 
 class SqliteCardStore final : public CardStore {
@@ -175,10 +180,12 @@ class SqliteCardStore final : public CardStore {
   void TryScrubWal();
   // InsertBatch's work on the writer: items[order[k]] for each k (with
   // fingerprints[order[k]], its stored bytes), results in `out`. Errors: a storage failure (the whole operation fails).
-  static Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
-                            const std::vector<std::string>& fingerprints,
-                            const std::vector<size_t>& order,
-                            std::vector<Result<InsertOutcome>>& out);
+  Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
+                     const std::vector<std::string>& fingerprints, const std::vector<size_t>& order,
+                     std::vector<Result<InsertOutcome>>& out);
+  // Writer thread, inside an operation: merges fingerprint_recent into the
+  // slot table once it holds options_.recent_slots_merge_at entries.
+  Status MaybeMergeRecentSlots(sqlite::Connection& c);
 
   Result<std::unique_ptr<sqlite::Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Connection> conn);
@@ -191,6 +198,10 @@ class SqliteCardStore final : public CardStore {
   // Used only by the writer thread after construction.
   const std::unique_ptr<sqlite::Connection> writer_;
   bool scrub_pending_ = false;
+  // Estimated entries of fingerprint_recent (exact at open and after each
+  // merge check; a rolled-back insert may leave it high, which only brings
+  // the next exact count forward).
+  int64_t recent_slots_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;

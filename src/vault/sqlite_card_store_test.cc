@@ -209,6 +209,68 @@ TEST_F(SqliteCardStoreTest, FingerprintPrefixClashesAreExact) {
   EXPECT_EQ(*store->Count(), 5);  // b, c, d, e, g
 }
 
+int64_t CountRows(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, ("SELECT COUNT(*) FROM " + table).c_str(), -1, &st, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+// New fingerprint slots gather in a small table and move to the large one in
+// one pass once there are enough; look-ups, de-duplication, prefix clashes
+// and deletes work wherever a slot is, also across a reopen.
+TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  options.recent_slots_merge_at = 10;
+  {
+    Result<std::unique_ptr<SqliteCardStore>> opened = SqliteCardStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    SqliteCardStore& store = **opened;
+    for (int i = 0; i < 7; ++i) {  // single inserts: below the threshold
+      ASSERT_TRUE(store.InsertOrGetByFingerprint(
+          MakeRecord("tok_s" + std::to_string(i), "single" + std::to_string(i)))->inserted);
+    }
+    EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 7);
+    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+    std::vector<BatchInsertItem> batch;
+    for (int i = 0; i < 5; ++i) {
+      batch.push_back({MakeRecord("tok_b" + std::to_string(i), "batch-" + std::to_string(i)), true});
+    }
+    batch.push_back({MakeRecord("tok_b5", "mergepfxA"), true});
+    batch.push_back({MakeRecord("tok_dup", "single3"), true});  // a repeat of a recent one
+    Result<std::vector<Result<InsertOutcome>>> out = store.InsertBatch(batch);
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ((*out)[6]->record.token, "tok_s3");
+    EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);  // 13 >= 10: merged
+    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 13);
+    // A repeat of a merged one, and a prefix clash with one (the same
+    // first 8 bytes, "mergepfx"): it goes to the overflow.
+    EXPECT_FALSE(store.InsertOrGetByFingerprint(MakeRecord("tok_x", "batch-4"))->inserted);
+    ASSERT_TRUE(store.InsertOrGetByFingerprint(MakeRecord("tok_c", "mergepfxB"))->inserted);
+    EXPECT_EQ(CountRows(path_, "fingerprint_overflow"), 1);
+    ASSERT_TRUE(store.Delete("tok_b4", 0).ok());
+  }
+  Result<std::unique_ptr<SqliteCardStore>> reopened = SqliteCardStore::Open(options);
+  ASSERT_TRUE(reopened.ok());
+  SqliteCardStore& store = **reopened;
+  EXPECT_EQ(store.GetByFingerprint(Fp("batch-4")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store.GetByFingerprint(Fp("mergepfxB"))->token, "tok_c");
+  EXPECT_EQ(store.GetByFingerprint(Fp("mergepfxA"))->token, "tok_b5");
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(store.GetByFingerprint(Fp("single" + std::to_string(i)))->token,
+              "tok_s" + std::to_string(i));
+  }
+  EXPECT_EQ(store.GetByFingerprint(Fp("batch-3"))->token, "tok_b3");
+  EXPECT_EQ(*store.Count(), 13);  // 7 singles + 6 of the batch + tok_c - tok_b4
+}
+
 // Checkpoints run on the store's own thread once the WAL passes the
 // threshold, and copy the commits into the database file: the WAL is then
 // restarted from the top instead of growing with every commit.
