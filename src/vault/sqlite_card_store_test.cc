@@ -307,6 +307,53 @@ TEST_F(SqliteCardStoreTest, CheckpointsRunInTheBackgroundAndKeepTheWalSmall) {
   EXPECT_GT(db_size, 20u * 500 * 100);  // the cards are in the database file itself
 }
 
+// Two stores on one file (as two processes would be: separate connections)
+// reserving ids at the same time get disjoint ranges, so records they insert
+// under reserved ids never clash.
+TEST_F(SqliteCardStoreTest, ReservedIdsAreUniqueAcrossStoresOnOneFile) {
+  auto a = OpenStore();
+  auto b = OpenStore();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (SqliteCardStore* store : {a.get(), b.get()}) {
+    threads.emplace_back([store, &ranges, &mu] {
+      for (int i = 0; i < 50; ++i) {
+        const int64_t n = 1 + i % 7;
+        Result<int64_t> first = store->ReserveIds(n);
+        ASSERT_TRUE(first.ok()) << first.status().ToString();
+        std::lock_guard<std::mutex> lock(mu);
+        ranges.emplace_back(*first, *first + n);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::sort(ranges.begin(), ranges.end());
+  ASSERT_EQ(ranges.size(), 100u);
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    EXPECT_LE(ranges[i - 1].second, ranges[i].first) << "ranges overlap";
+  }
+  // A record under a reserved id from each store; and a taken id is refused.
+  CardRecord ra = MakeRecord("tok_ra", "fp_ra");
+  ra.id = ranges[0].first;
+  CardRecord rb = MakeRecord("tok_rb", "fp_rb");
+  rb.id = ranges[1].first;
+  ASSERT_TRUE(a->Insert(ra).ok());
+  ASSERT_TRUE(b->Insert(rb).ok());
+  EXPECT_EQ(a->Get("tok_rb", rb.id)->id, rb.id);
+  CardRecord clash = MakeRecord("tok_clash", "fp_clash");
+  clash.id = ra.id;
+  EXPECT_EQ(b->Insert(clash).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(b->ReserveIds(0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(b->ReserveIds(kMaxReservedIds + 1).status().code(), StatusCode::kInvalidArgument);
+  // Ids the store assigns itself (records with id 0) come from the same
+  // sequence.
+  ASSERT_TRUE(a->Insert(MakeRecord("tok_own", "fp_own")).ok());
+  EXPECT_GE(a->Get("tok_own", 0)->id, ranges.back().second);
+}
+
 TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
