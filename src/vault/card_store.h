@@ -43,7 +43,9 @@ struct CardRecord {
   // The record's row id, set on every record a store returns. On insert:
   // 0 = the store assigns an id and indexes the token, whatever its form;
   // > 0 = an id from ReserveIds that the token itself carries (TokenCodec),
-  // so the store keeps no index entry for it and finds it by this id.
+  // so the store keeps no index entry for it and finds it by this id; the
+  // store then relies on that for the token's uniqueness (distinct ids give
+  // distinct tokens) and refuses ids that were never reserved.
   int64_t id = 0;
   std::string token;        // unique
   std::string fingerprint;  // lower-case hex HMAC of the PAN, for de-duplication
@@ -84,9 +86,16 @@ class CardStore {
   // kInvalidArgument if count < 1 or beyond kMaxReservedIds; storage errors.
   virtual Result<int64_t> ReserveIds(int64_t count) = 0;
 
+  // ReserveIds without waiting: `done` gets what ReserveIds would return,
+  // once — from the store's commit thread for stores that group commits
+  // (SqliteCardStore), so keep it short and do not wait on the store in it.
+  // This default calls ReserveIds and then `done` on the calling thread.
+  using ReserveDone = std::function<void(Result<int64_t>)>;
+  virtual void ReserveIdsAsync(int64_t count, ReserveDone done) { done(ReserveIds(count)); }
+
   // Stores a new record (see CardRecord::id). Errors: kAlreadyExists if the
   // token or the id is taken (callers draw a new one and retry);
-  // kInvalidArgument if the token is empty
+  // kInvalidArgument if the id was not reserved, the token is empty
   // or too long, the fingerprint is not lower-case hex of even length (at
   // most kMaxFingerprintLength characters), or sealed is empty or too large;
   // kUnavailable / kResourceExhausted / kInternal / kDataLoss on storage
@@ -94,7 +103,8 @@ class CardStore {
   virtual Status Insert(const CardRecord& record) = 0;
 
   // De-duplicating insert: if a record with record.fingerprint exists, returns
-  // it unchanged (the first one stored, if Insert created several) with inserted =
+  // it unchanged (the first one stored if Insert created several; once that
+  // one is deleted, the earliest created) with inserted =
   // false; otherwise stores `record` and returns it with inserted = true. The
   // look-up and the insert are one atomic step, so concurrent calls with the
   // same fingerprint insert exactly once and all return the same token.

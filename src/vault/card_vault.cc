@@ -64,8 +64,13 @@ Result<std::unique_ptr<CardVault>> CardVault::Create(CardStore& store, keyring::
                                                      CardVaultOptions options) {
   ASSIGN_OR_RETURN(const SecretBytes key, keyring.LookupKey(kTokenIdKeyPurpose));
   ASSIGN_OR_RETURN(TokenCodec codec, TokenCodec::Create(key));
-  return std::unique_ptr<CardVault>(
+  // The first block now, while waiting is fine; later ones in the background.
+  ASSIGN_OR_RETURN(const int64_t first, store.ReserveIds(kIdBlockSize));
+  std::unique_ptr<CardVault> vault(
       new CardVault(store, keyring, random, clock, std::move(options), std::move(codec)));
+  vault->ids_->next = first;
+  vault->ids_->end = first + kIdBlockSize;
+  return vault;
 }
 
 CardVault::CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
@@ -73,13 +78,26 @@ CardVault::CardVault(CardStore& store, keyring::Keyring& keyring, Random& random
     : store_(store), keyring_(keyring), random_(random), clock_(clock),
       options_(std::move(options)), codec_(std::move(codec)) {}
 
-Result<int64_t> CardVault::NextId() {
-  std::lock_guard<std::mutex> lock(ids_mu_);
-  if (next_id_ == ids_end_) {
-    ASSIGN_OR_RETURN(next_id_, store_.ReserveIds(kIdBlockSize));
-    ids_end_ = next_id_ + kIdBlockSize;
+int64_t CardVault::TakeId() {
+  std::unique_lock<std::mutex> lock(ids_->mu);
+  if (ids_->next == ids_->end && ids_->spare != 0) {
+    ids_->next = ids_->spare;
+    ids_->end = ids_->spare + kIdBlockSize;
+    ids_->spare = 0;
   }
-  return next_id_++;
+  const int64_t id = ids_->next < ids_->end ? ids_->next++ : 0;
+  const bool refill =
+      ids_->spare == 0 && !ids_->requesting && ids_->end - ids_->next <= kIdBlockSize / 2;
+  if (refill) ids_->requesting = true;
+  lock.unlock();
+  if (refill) {
+    store_.ReserveIdsAsync(kIdBlockSize, [ids = ids_](Result<int64_t> first) {
+      std::lock_guard<std::mutex> done(ids->mu);
+      ids->requesting = false;
+      if (first.ok()) ids->spare = *first;  // else: asked again by the next TakeId
+    });
+  }
+  return id;
 }
 
 Result<std::string> CardVault::Seal(const std::string& token, int dek_version,
@@ -134,12 +152,7 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
       !s.ok()) {
     return done(s);
   }
-  int64_t id = 0;
-  if (input.token_format == TokenFormat::kRandom) {
-    Result<int64_t> next = NextId();
-    if (!next.ok()) return done(next.status());
-    id = *next;
-  }
+  const int64_t id = input.token_format == TokenFormat::kRandom ? TakeId() : 0;
   if (Status s = DrawTokenAndSeal(job->format, job->plain, job->dek_version, *job->sealer,
                                   random_, id, job->rec);
       !s.ok()) {

@@ -98,7 +98,10 @@ struct ReencryptReport {
 };
 
 // Row ids a vault reserves at a time for single stores (StoreAsync); unused
-// ones are skipped when the process ends.
+// ones are skipped when the process ends. The next block is reserved in the
+// background once half of the current one is used, so StoreAsync never waits
+// for a reservation; if it runs out anyway, the card gets a random token the
+// store indexes (as FPT tokens are).
 inline constexpr int64_t kIdBlockSize = 1024;
 
 class CardVault {
@@ -178,10 +181,9 @@ class CardVault {
   Status DrawTokenAndSeal(const CardInput& input, const CardInput& plain, int dek_version,
                           crypto::AesGcmSealer& sealer, Random& random, int64_t id,
                           CardRecord& rec);
-  // The next id of this vault's reserved block, reserving a new block of
-  // kIdBlockSize when it is used up (a store write; never call it on the
-  // store's commit thread).
-  Result<int64_t> NextId();
+  // The next id of this vault's reserved block, or 0 if none is ready
+  // (see kIdBlockSize). Never waits; may queue the next block's reservation.
+  int64_t TakeId();
   // The id `token` carries (TokenCodec::IdOf), for the store's look-up.
   int64_t IdOf(std::string_view token) const { return codec_.IdOf(token); }
   // One StoreAsync call in flight (card_vault.cc).
@@ -196,9 +198,16 @@ class CardVault {
   const CardVaultOptions options_;
   const TokenCodec codec_;
 
-  std::mutex ids_mu_;
-  int64_t next_id_ = 0;  // GUARDED_BY(ids_mu_); [next_id_, ids_end_) is reserved
-  int64_t ids_end_ = 0;  // GUARDED_BY(ids_mu_)
+  // The reserved ids; shared with a reservation in flight, whose answer may
+  // come after the vault is gone.
+  struct IdBlocks {
+    std::mutex mu;
+    int64_t next = 0;         // GUARDED_BY(mu); [next, end) is reserved
+    int64_t end = 0;          // GUARDED_BY(mu)
+    int64_t spare = 0;        // GUARDED_BY(mu); first id of the next block, or 0
+    bool requesting = false;  // GUARDED_BY(mu)
+  };
+  const std::shared_ptr<IdBlocks> ids_ = std::make_shared<IdBlocks>();
 };
 
 // True if `token` has the shape of a token this vault issues (random or FPT).

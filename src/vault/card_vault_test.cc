@@ -313,6 +313,46 @@ TEST_F(CardVaultTest, StoreAsyncAnswersAfterTheCommitFromTheWriterThread) {
   EXPECT_EQ(refused_on, std::this_thread::get_id());
 }
 
+// StoreAsync never waits for an id reservation — not even when called from
+// a completion, on the store's commit thread, which a waiting reservation
+// would deadlock: here each store is started from the previous one's
+// completion, past the end of the first id block.
+TEST_F(CardVaultTest, StoreAsyncChainedFromCompletionsOutlastsTheIdBlock) {
+  constexpr int kCards = static_cast<int>(kIdBlockSize) + 200;
+  std::vector<std::string> pans;
+  for (int i = 0; i < kCards; ++i) {
+    std::string p = "400000" + std::to_string(100000000 + i);
+    p += pan::LuhnCheckDigit(p);
+    pans.push_back(p);
+  }
+  std::promise<void> finished;
+  std::vector<std::string> tokens;
+  int failures = 0;
+  std::function<void(int)> store_next = [&](int i) {
+    if (i == kCards) return finished.set_value();
+    vault_->StoreAsync(Card(pans[i]), [&, i](Result<StoreOutcome> r) {
+      if (r.ok()) {
+        tokens.push_back(r->card.token);
+      } else {
+        ++failures;
+      }
+      store_next(i + 1);
+    });
+  };
+  store_next(0);
+  ASSERT_EQ(finished.get_future().wait_for(std::chrono::seconds(120)), std::future_status::ready);
+  EXPECT_EQ(failures, 0);
+  ASSERT_EQ(tokens.size(), static_cast<size_t>(kCards));
+  EXPECT_EQ(*store_->Count(), kCards);
+  for (int i : {0, 1023, 1024, 1025, kCards - 1}) {
+    Result<RevealedCard> r = vault_->Reveal(tokens[i]);
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().ToString();
+    EXPECT_EQ(r->pan.view(), pans[i]);
+  }
+  std::sort(tokens.begin(), tokens.end());
+  EXPECT_EQ(std::unique(tokens.begin(), tokens.end()), tokens.end());
+}
+
 // Random tokens carry their row id and cannot clash, but FPT tokens keep
 // most of the PAN and can: a taken one is drawn again (and the card sealed
 // again for the new token); the first card keeps its own.

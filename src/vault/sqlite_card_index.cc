@@ -33,8 +33,11 @@ constexpr std::string_view kRecentSlotSql =
 constexpr std::string_view kSlotSql =
     "SELECT s.id, c.fingerprint FROM fingerprint_slots s JOIN cards c ON c.id = s.id"
     " WHERE s.prefix = ?1";
+// Ids need not follow the order cards were stored in (each process takes
+// blocks of them), so the first stored is the earliest created.
 constexpr std::string_view kOverflowSql =
-    "SELECT id FROM fingerprint_overflow WHERE fingerprint = ?1 ORDER BY id LIMIT 1";
+    "SELECT o.id FROM fingerprint_overflow o JOIN cards c ON c.id = o.id"
+    " WHERE o.fingerprint = ?1 ORDER BY c.created_ms, o.id LIMIT 1";
 constexpr std::string_view kAnyOverflowSql = "SELECT 1 FROM fingerprint_overflow LIMIT 1";
 constexpr std::string_view kInsertSlotSql =
     "INSERT INTO fingerprint_recent (prefix, id) VALUES (?1, ?2)";
@@ -154,6 +157,13 @@ Result<int64_t> CountRecentSlots(Connection& c) {
 
 Status MergeRecentSlots(Connection& c) {
   return c.Exec(kMergeRecentSql, "merge recent fingerprint slots");
+}
+
+Result<int64_t> FirstUnreservedId(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare("SELECT next FROM id_sequence", "read id sequence"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return DataLossError("card store: the id sequence is missing");
+  return st.ColumnInt64(0);
 }
 
 Result<int64_t> TakeIds(Connection& c, int64_t count) {

@@ -24,7 +24,7 @@
 //    that many cards. A prefix has a slot in at most one table.
 //
 // "The" card of a fingerprint is its slot's card if that one has it, else
-// the overflow's lowest id. That is the first-stored card with this
+// the overflow's earliest created (then lowest id). That is the first-stored card with this
 // fingerprint as long as it exists: a card goes to a slot only if the slot
 // is free and no card with its fingerprint is in the overflow.
 //
@@ -91,6 +91,10 @@ Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
 // fingerprint_slots (one sorted pass).
 Result<int64_t> CountRecentSlots(sqlite::Connection& c);
 Status MergeRecentSlots(sqlite::Connection& c);
+
+// The first id id_sequence has not handed out: every id below it was
+// reserved (or assigned) already.
+Result<int64_t> FirstUnreservedId(sqlite::Connection& c);
 
 // Takes `count` ids from id_sequence and returns the first.
 Result<int64_t> TakeIds(sqlite::Connection& c, int64_t count);

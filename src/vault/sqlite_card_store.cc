@@ -253,6 +253,9 @@ struct IndexState {
   bool overflow_empty = false;
   // Counts new entries of fingerprint_recent (SqliteCardStore::recent_slots_).
   int64_t* recent_slots = nullptr;
+  // FirstUnreservedId when the operation began (0 = not read yet): a record
+  // may only bring an id below it.
+  int64_t id_limit = 0;
 };
 
 // Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
@@ -262,6 +265,14 @@ struct IndexState {
 Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint,
                           const FingerprintProbe& probe, IndexState& state) {
   int64_t id = r.id;
+  if (id > 0) {
+    if (state.id_limit == 0) {
+      ASSIGN_OR_RETURN(state.id_limit, FirstUnreservedId(c));
+    }
+    if (id >= state.id_limit) {
+      return InvalidArgumentError("card store: insert card: the id was not reserved");
+    }
+  }
   if (id == 0) {
     // A token that does not carry its id: indexed, under a fresh id.
     ASSIGN_OR_RETURN(id, TakeIds(c, 1));
@@ -397,6 +408,7 @@ SqliteCardStore::Stats SqliteCardStore::GetStats() const {
 
 int SqliteCardStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
   auto* store = static_cast<SqliteCardStore*>(self);
+  store->wal_frames_ = frames;  // on the writer thread, inside its commit
   if (frames >= store->options_.checkpoint_pages) {
     {
       std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
@@ -416,6 +428,7 @@ void SqliteCardStore::CheckpointLoop() {
       checkpoint_due_ = false;
     }
     // PASSIVE never waits: frames a reader still needs are copied next time.
+    std::lock_guard<std::mutex> run(checkpoint_run_mu_);
     const int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr,
                                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc == SQLITE_OK) checkpoints_.fetch_add(1);
@@ -514,6 +527,9 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   // Before waking callers, so that a returned Delete has left no old page
   // images in the WAL whenever no reader pinned them.
   if (txn.ok() && (scrub || scrub_pending_)) TryScrubWal();
+  if (wal_frames_ >= kWalRestartFactor * static_cast<int64_t>(options_.checkpoint_pages)) {
+    CheckpointOnWriter();
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     std::unique_ptr<PendingOp> op(batch[i]);
     try {
@@ -526,12 +542,26 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
 
 void SqliteCardStore::TryScrubWal() {
   // No busy waiting: a reader on an old snapshot makes TRUNCATE return BUSY,
-  // and we retry after the next batch instead of stalling every writer.
+  // and we retry after the next batch instead of stalling every writer. The
+  // checkpoint thread is kept out meanwhile (it would make TRUNCATE BUSY).
+  std::lock_guard<std::mutex> lock(checkpoint_run_mu_);
   sqlite3_busy_timeout(writer_->raw(), 0);
   const int rc =
       sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   sqlite3_busy_timeout(writer_->raw(), options_.busy_timeout_ms);
   scrub_pending_ = (rc != SQLITE_OK);
+  if (rc == SQLITE_OK) wal_frames_ = 0;
+}
+
+void SqliteCardStore::CheckpointOnWriter() {
+  // Between two of the writer's transactions: once this has copied every
+  // frame, the writer's next transaction restarts the WAL from the top —
+  // which a checkpoint on the other thread, racing with back-to-back
+  // commits, may never let happen.
+  std::lock_guard<std::mutex> lock(checkpoint_run_mu_);
+  sqlite3_busy_timeout(writer_->raw(), 0);
+  sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  sqlite3_busy_timeout(writer_->raw(), options_.busy_timeout_ms);
 }
 
 Result<std::unique_ptr<Connection>> SqliteCardStore::AcquireReader() {
@@ -700,18 +730,28 @@ Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
 }
 
 Result<int64_t> SqliteCardStore::ReserveIds(int64_t count) {
+  std::promise<Result<int64_t>> done;
+  std::future<Result<int64_t>> result = done.get_future();
+  ReserveIdsAsync(count, [&done](Result<int64_t> r) { done.set_value(std::move(r)); });
+  return result.get();
+}
+
+void SqliteCardStore::ReserveIdsAsync(int64_t count, ReserveDone done) {
   if (count < 1 || count > kMaxReservedIds) {
-    return InvalidArgumentError("card store: reserve ids: count must be 1 to " +
-                                std::to_string(kMaxReservedIds));
+    return done(InvalidArgumentError("card store: reserve ids: count must be 1 to " +
+                                     std::to_string(kMaxReservedIds)));
   }
-  int64_t first = 0;
-  RETURN_IF_ERROR(Submit(
-      [&](Connection& c) -> Status {
-        ASSIGN_OR_RETURN(first, TakeIds(c, count));
+  auto first = std::make_shared<int64_t>(0);
+  SubmitAsync(
+      [count, first](Connection& c) -> Status {
+        ASSIGN_OR_RETURN(*first, TakeIds(c, count));
         return OkStatus();
       },
-      /*scrub=*/false));
-  return first;
+      /*scrub=*/false,
+      [first, done = std::move(done)](Status s) {
+        if (!s.ok()) return done(s);
+        done(*first);
+      });
 }
 
 Result<CardRecord> SqliteCardStore::Get(std::string_view token, int64_t id) {

@@ -36,8 +36,12 @@
 // leaves more than `checkpoint_pages` pages in the WAL — not on the writer,
 // whose commits would otherwise wait for them (SQLite's automatic checkpoint
 // runs on the committing connection). They are PASSIVE: they never wait for
-// the writer or readers, and SQLite restarts the WAL from the top once a
-// checkpoint has copied all of it.
+// the writer or readers. SQLite restarts the WAL from the top only when the
+// writer begins a transaction after a checkpoint copied all of it, which
+// back-to-back commits racing the checkpoint thread may never allow; so once
+// a commit leaves kWalRestartFactor x checkpoint_pages pages, the writer runs
+// one PASSIVE checkpoint itself between transactions (mostly copied already),
+// which bounds the WAL.
 //
 // Thread safety: all CardStore methods may be called concurrently from any
 // number of threads. The store must not be destroyed while calls are in
@@ -77,6 +81,9 @@ inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
 // 4,096 pages of 2 KiB: 8 MiB of WAL between checkpoints.
 inline constexpr int kDefaultCheckpointPages = 4096;
+// WAL pages (in units of checkpoint_pages) at which the writer checkpoints
+// itself so the WAL restarts (see the header comment).
+inline constexpr int64_t kWalRestartFactor = 4;
 // New fingerprint slots merged at once into the large slot table.
 inline constexpr int64_t kDefaultRecentSlotsMergeAt = 1'000'000;
 
@@ -141,6 +148,8 @@ class SqliteCardStore final : public CardStore {
       const std::vector<BatchInsertItem>& items) override;
   // One write operation of its own (committed, fsynced) per call.
   Result<int64_t> ReserveIds(int64_t count) override;
+  // Queued like ReserveIds; `done` runs on the writer after the commit.
+  void ReserveIdsAsync(int64_t count, ReserveDone done) override;
   Result<CardRecord> Get(std::string_view token, int64_t id) override;
   Result<CardRecord> GetByFingerprint(std::string_view fingerprint) override;
   Status Delete(std::string_view token, int64_t id) override;
@@ -178,6 +187,7 @@ class SqliteCardStore final : public CardStore {
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();
+  void CheckpointOnWriter();
   // InsertBatch's work on the writer: items[order[k]] for each k (with
   // fingerprints[order[k]], its stored bytes), results in `out`. Errors: a storage failure (the whole operation fails).
   Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
@@ -198,6 +208,8 @@ class SqliteCardStore final : public CardStore {
   // Used only by the writer thread after construction.
   const std::unique_ptr<sqlite::Connection> writer_;
   bool scrub_pending_ = false;
+  // Pages in the WAL after the last commit (set by OnWalCommit).
+  int64_t wal_frames_ = 0;
   // Estimated entries of fingerprint_recent (exact at open and after each
   // merge check; a rolled-back insert may leave it high, which only brings
   // the next exact count forward).
@@ -221,6 +233,9 @@ class SqliteCardStore final : public CardStore {
   // The checkpoint thread's connection and wake-up.
   std::unique_ptr<sqlite::Connection> checkpointer_;
   std::mutex checkpoint_mu_;
+  // Held while any checkpoint runs, so the writer's own checkpoints (scrub,
+  // WAL restart) never find the checkpoint thread's in their way.
+  std::mutex checkpoint_run_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_due_ = false;        // guarded by checkpoint_mu_
   bool checkpoint_stopping_ = false;   // guarded by checkpoint_mu_
