@@ -118,11 +118,7 @@ Result<bool> IndexFingerprint(Connection& c, std::string_view fingerprint, int64
 Status IndexToken(Connection& c, std::string_view token, int64_t id) {
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertTokenSql, "index card token"));
   st.BindTextRef(1, token).BindInt64(2, id);
-  Result<bool> step = st.Step();
-  if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
-    return AlreadyExistsError("card store: insert card: token already exists");
-  }
-  return step.status();
+  return st.StepInsertUnique("card store: insert card: token already exists");
 }
 
 Result<int64_t> LookUpToken(Connection& c, std::string_view token) {

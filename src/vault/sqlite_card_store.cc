@@ -293,11 +293,7 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
         .BindTextRef(11, r.token_format)
         .BindInt64(12, r.created_ms)
         .BindInt64(13, id);
-    Result<bool> step = st.Step();
-    if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
-      return AlreadyExistsError("card store: insert card: id already taken");
-    }
-    RETURN_IF_ERROR(step.status());
+    RETURN_IF_ERROR(st.StepInsertUnique("card store: insert card: id already taken"));
   }
   ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
   if (overflow) {
@@ -850,11 +846,7 @@ Status SqliteCardStore::ConsumeNonce(std::string_view jti, int64_t expires_ms) {
       [&](Connection& c) -> Status {
         ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertNonceSql, "consume nonce"));
         st.BindText(1, jti).BindInt64(2, expires_ms);
-        Result<bool> step = st.Step();
-        if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
-          return AlreadyExistsError("card store: consume nonce: already used");
-        }
-        return step.status();
+        return st.StepInsertUnique("card store: consume nonce: already used");
       },
       /*scrub=*/false);
 }

@@ -95,6 +95,14 @@ class SqliteCardStoreTest : public ::testing::Test {
     fs::remove_all(dir_, ec);
   }
 
+  // A store on path_ with `options` (its path is set here).
+  std::unique_ptr<SqliteCardStore> OpenStoreWith(SqliteCardStoreOptions options) {
+    options.path = path_;
+    Result<std::unique_ptr<SqliteCardStore>> store = SqliteCardStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
   std::unique_ptr<SqliteCardStore> OpenStore(size_t max_batch = kDefaultMaxBatch) {
     SqliteCardStoreOptions options;
     options.path = path_;
@@ -227,12 +235,11 @@ int64_t CountRows(const std::string& path, const std::string& table) {
 // and deletes work wherever a slot is, also across a reopen.
 TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
   SqliteCardStoreOptions options;
-  options.path = path_;
   options.recent_slots_merge_at = 10;
   {
-    Result<std::unique_ptr<SqliteCardStore>> opened = SqliteCardStore::Open(options);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    SqliteCardStore& store = **opened;
+    std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
+    ASSERT_NE(opened, nullptr);
+    SqliteCardStore& store = *opened;
     for (int i = 0; i < 7; ++i) {  // single inserts: below the threshold
       ASSERT_TRUE(store.InsertOrGetByFingerprint(
           MakeRecord("tok_s" + std::to_string(i), "single" + std::to_string(i)))->inserted);
@@ -257,9 +264,9 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
     EXPECT_EQ(CountRows(path_, "fingerprint_overflow"), 1);
     ASSERT_TRUE(store.Delete("tok_b4", 0).ok());
   }
-  Result<std::unique_ptr<SqliteCardStore>> reopened = SqliteCardStore::Open(options);
-  ASSERT_TRUE(reopened.ok());
-  SqliteCardStore& store = **reopened;
+  std::unique_ptr<SqliteCardStore> reopened = OpenStoreWith(options);
+  ASSERT_NE(reopened, nullptr);
+  SqliteCardStore& store = *reopened;
   EXPECT_EQ(store.GetByFingerprint(Fp("batch-4")).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store.GetByFingerprint(Fp("mergepfxB"))->token, "tok_c");
   EXPECT_EQ(store.GetByFingerprint(Fp("mergepfxA"))->token, "tok_b5");
@@ -276,11 +283,10 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
 // restarted from the top instead of growing with every commit.
 TEST_F(SqliteCardStoreTest, CheckpointsRunInTheBackgroundAndKeepTheWalSmall) {
   SqliteCardStoreOptions options;
-  options.path = path_;
   options.checkpoint_pages = 8;
-  Result<std::unique_ptr<SqliteCardStore>> opened = SqliteCardStore::Open(options);
-  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-  SqliteCardStore& store = **opened;
+  std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
+  ASSERT_NE(opened, nullptr);
+  SqliteCardStore& store = *opened;
   std::vector<BatchInsertItem> batch;
   for (int i = 0; i < 500; ++i) {
     batch.push_back({MakeRecord("tok_" + std::to_string(i), "fp" + std::to_string(i)), true});
@@ -363,12 +369,11 @@ TEST_F(SqliteCardStoreTest, ReservedIdsAreUniqueAcrossStoresOnOneFile) {
 // must still restart instead of growing with every commit.
 TEST_F(SqliteCardStoreTest, WalStaysBoundedUnderBackToBackCommits) {
   SqliteCardStoreOptions options;
-  options.path = path_;
   options.checkpoint_pages = 8;
   options.max_batch = 4;  // many small commits
-  Result<std::unique_ptr<SqliteCardStore>> opened = SqliteCardStore::Open(options);
-  ASSERT_TRUE(opened.ok());
-  SqliteCardStore& store = **opened;
+  std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
+  ASSERT_NE(opened, nullptr);
+  SqliteCardStore& store = *opened;
   constexpr int kCards = 4000;
   std::mutex mu;
   std::condition_variable cv;
@@ -882,13 +887,18 @@ void ExecOrFail(sqlite3* db, const std::string& sql) {
   sqlite3_free(error);
 }
 
-std::string V1Insert(const CardRecord& r) {
-  // Test values only (no quotes in them); the blob as hex literal.
-  return "INSERT INTO cards VALUES ('" + r.token + "', '" + r.fingerprint + "', " +
-         std::to_string(r.dek_version) + ", x'" + Hex(r.sealed) + "', '" + r.bin +
-         "', '" + r.last4 + "', '" + r.masked_pan + "', " + std::to_string(r.exp_month) + ", " +
-         std::to_string(r.exp_year) + ", '" + r.brand + "', '" + r.token_format + "', " +
-         std::to_string(r.created_ms) + ");";
+// The SQL values of `r` in the column order of schemas v1 and v2 (after v2's
+// id), with `fingerprint_sql` for the fingerprint. Test values only (no
+// quotes in them); the blob as a hex literal.
+std::string CardValuesSql(const CardRecord& r, const std::string& fingerprint_sql) {
+  return "'" + r.token + "', " + fingerprint_sql + ", " + std::to_string(r.dek_version) + ", x'" +
+         Hex(r.sealed) + "', '" + r.bin + "', '" + r.last4 + "', '" + r.masked_pan + "', " +
+         std::to_string(r.exp_month) + ", " + std::to_string(r.exp_year) + ", '" + r.brand +
+         "', '" + r.token_format + "', " + std::to_string(r.created_ms);
+}
+
+std::string V1Insert(const CardRecord& r) {  // v1 stored the fingerprint as hex text
+  return "INSERT INTO cards VALUES (" + CardValuesSql(r, "'" + r.fingerprint + "'") + ");";
 }
 
 TEST_F(SqliteCardStoreTest, MigratesSchemaV1InPlace) {
@@ -954,12 +964,9 @@ constexpr const char* kSchemaV2Sql =
     " WITHOUT ROWID;"
     "CREATE INDEX reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
 
-std::string V2Insert(int64_t id, const CardRecord& r) {
-  return "INSERT INTO cards VALUES (" + std::to_string(id) + ", '" + r.token + "', x'" +
-         r.fingerprint + "', " + std::to_string(r.dek_version) + ", x'" + Hex(r.sealed) + "', '" +
-         r.bin + "', '" + r.last4 + "', '" + r.masked_pan + "', " + std::to_string(r.exp_month) +
-         ", " + std::to_string(r.exp_year) + ", '" + r.brand + "', '" + r.token_format + "', " +
-         std::to_string(r.created_ms) + ");";
+std::string V2Insert(int64_t id, const CardRecord& r) {  // v2: an id, binary fingerprints
+  return "INSERT INTO cards VALUES (" + std::to_string(id) + ", " +
+         CardValuesSql(r, "x'" + r.fingerprint + "'") + ");";
 }
 
 TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {

@@ -91,6 +91,14 @@ Result<bool> Statement::Step() {
   return ErrorFromCode(rc, operation_);
 }
 
+Status Statement::StepInsertUnique(std::string_view taken_message) {
+  Result<bool> step = Step();
+  if (!step.ok() && step.status().code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError(std::string(taken_message));
+  }
+  return step.status();
+}
+
 int64_t Statement::ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 std::string Statement::ColumnText(int column) const {

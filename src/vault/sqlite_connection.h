@@ -63,6 +63,9 @@ class Statement {
   // Runs one step: true if a row is available, false when done. Errors: a
   // remembered bind error, or ErrorFromCode of the step result.
   Result<bool> Step();
+  // Step for an INSERT into a unique key: a constraint violation becomes
+  // kAlreadyExists with `taken_message` (which must not name the value).
+  Status StepInsertUnique(std::string_view taken_message);
 
   // Column accessors for the current row (0-based). NULL reads as 0 / "".
   int64_t ColumnInt64(int column) const;

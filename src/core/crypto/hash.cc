@@ -29,8 +29,10 @@ Digest256 Sha256(std::span<const uint8_t> data) {
   return out;
 }
 
-Digest256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) {
-  Digest256 out{};
+namespace {
+
+// A new HMAC-SHA-256 context holding `key`.
+EVP_MAC_CTX* NewHmacContext(std::span<const uint8_t> key) {
   EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(internal::HmacMac());
   CheckOrDie(ctx != nullptr);
   char digest_name[] = "SHA256";
@@ -42,9 +44,17 @@ Digest256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data
   // key (legal for HMAC) gets a valid dummy pointer.
   static constexpr uint8_t kEmpty = 0;
   const uint8_t* key_ptr = key.empty() ? &kEmpty : key.data();
+  CheckOrDie(EVP_MAC_init(ctx, key_ptr, key.size(), params) == 1);
+  return ctx;
+}
+
+}  // namespace
+
+Digest256 HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data) {
+  Digest256 out{};
+  EVP_MAC_CTX* ctx = NewHmacContext(key);
   size_t len = 0;
-  const bool ok = EVP_MAC_init(ctx, key_ptr, key.size(), params) == 1 &&
-                  EVP_MAC_update(ctx, data.data(), data.size()) == 1 &&
+  const bool ok = EVP_MAC_update(ctx, data.data(), data.size()) == 1 &&
                   EVP_MAC_final(ctx, out.data(), &len, out.size()) == 1 && len == out.size();
   EVP_MAC_CTX_free(ctx);
   CheckOrDie(ok);
@@ -57,16 +67,7 @@ struct HmacSha256Keyed::Impl {
 };
 
 HmacSha256Keyed::HmacSha256Keyed(const SecretBytes& key) : impl_(std::make_unique<Impl>()) {
-  impl_->ctx = EVP_MAC_CTX_new(internal::HmacMac());
-  CheckOrDie(impl_->ctx != nullptr);
-  char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end(),
-  };
-  static constexpr uint8_t kEmpty = 0;
-  const uint8_t* key_ptr = key.empty() ? &kEmpty : key.data();
-  CheckOrDie(EVP_MAC_init(impl_->ctx, key_ptr, key.size(), params) == 1);
+  impl_->ctx = NewHmacContext(key.span());
 }
 
 HmacSha256Keyed::~HmacSha256Keyed() = default;
