@@ -253,9 +253,10 @@ struct IndexState {
   bool overflow_empty = false;
   // Counts new entries of fingerprint_recent (SqliteCardStore::recent_slots_).
   int64_t* recent_slots = nullptr;
-  // FirstUnreservedId when the operation began (0 = not read yet): a record
-  // may only bring an id below it.
-  int64_t id_limit = 0;
+  // FirstUnreservedId when the transaction began (0 = not read yet): a
+  // record may only bring an id below it. (Ids reserved inside the same
+  // transaction are handed out only after its commit.)
+  int64_t* id_limit = nullptr;
 };
 
 // Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
@@ -266,10 +267,10 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
                           const FingerprintProbe& probe, IndexState& state) {
   int64_t id = r.id;
   if (id > 0) {
-    if (state.id_limit == 0) {
-      ASSIGN_OR_RETURN(state.id_limit, FirstUnreservedId(c));
+    if (*state.id_limit == 0) {
+      ASSIGN_OR_RETURN(*state.id_limit, FirstUnreservedId(c));
     }
-    if (id >= state.id_limit) {
+    if (id >= *state.id_limit) {
       return InvalidArgumentError("card store: insert card: the id was not reserved");
     }
   }
@@ -485,6 +486,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   Connection& c = *writer_;
   std::vector<Status> results(batch.size());
   Status txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
+  txn_id_limit_ = 0;  // read again, lazily, in this transaction
   bool scrub = false;
   for (size_t i = 0; i < batch.size() && txn.ok(); ++i) {
     txn = Run(c, "SAVEPOINT op", "savepoint");
@@ -632,6 +634,7 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
       [this, job, dedup](Connection& c) -> Status {
         IndexState state;  // a single card: probe the overflow as well
         state.recent_slots = &recent_slots_;
+        state.id_limit = &txn_id_limit_;
         ASSIGN_OR_RETURN(job->outcome,
                          InsertOrFind(c, job->record, job->fingerprint, dedup, state));
         return MaybeMergeRecentSlots(c);
@@ -697,6 +700,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     std::vector<Result<InsertOutcome>>& out) {
   IndexState state;
   state.recent_slots = &recent_slots_;
+  state.id_limit = &txn_id_limit_;
   ASSIGN_OR_RETURN(state.overflow_empty, OverflowIsEmpty(c));
   for (size_t i : order) {
     // Earlier items of this batch are visible to the look-up (same

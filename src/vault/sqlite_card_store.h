@@ -210,6 +210,8 @@ class SqliteCardStore final : public CardStore {
   bool scrub_pending_ = false;
   // Pages in the WAL after the last commit (set by OnWalCommit).
   int64_t wal_frames_ = 0;
+  // FirstUnreservedId as read in the current transaction, or 0 (writer only).
+  int64_t txn_id_limit_ = 0;
   // Estimated entries of fingerprint_recent (exact at open and after each
   // merge check; a rolled-back insert may leave it high, which only brings
   // the next exact count forward).
