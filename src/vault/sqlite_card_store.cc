@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "vault/sqlite_card_index.h"
+#include "vault/sqlite_card_rows.h"
 #include "vault/sqlite_card_schema.h"
 #include "vault/sqlite_connection.h"
 
@@ -26,28 +27,7 @@ using sqlite::Statement;
 
 namespace {
 
-// Column list shared by every query that returns whole records; ReadRecord
-// depends on this order.
-// (The cards table is always aliased `c`.)
-#define KURA_CARD_COLUMNS                                                                  \
-  "c.id, c.token, c.fingerprint, c.dek_version, c.sealed, c.bin, c.last4, c.masked_pan, " \
-  "c.exp_month, c.exp_year, c.brand, c.token_format, c.created_ms"
-
-constexpr std::string_view kGetByIdSql =
-    "SELECT " KURA_CARD_COLUMNS " FROM cards c WHERE c.id = ?1";
-constexpr std::string_view kGetByIdAndTokenSql =
-    "SELECT " KURA_CARD_COLUMNS " FROM cards c WHERE c.id = ?1 AND c.token = ?2";
-constexpr std::string_view kGetByIndexedTokenSql =
-    "SELECT " KURA_CARD_COLUMNS
-    " FROM token_index t JOIN cards c ON c.id = t.id WHERE t.token = ?1";
 constexpr std::string_view kDeleteSql = "DELETE FROM cards WHERE id = ?1";
-constexpr std::string_view kListExpiredSql =
-    "SELECT " KURA_CARD_COLUMNS
-    " FROM cards c WHERE (c.exp_year, c.exp_month) < (?1, ?2)"
-    " ORDER BY c.exp_year, c.exp_month, c.id LIMIT ?3";
-constexpr std::string_view kListByDekSql =
-    "SELECT " KURA_CARD_COLUMNS
-    " FROM cards c WHERE c.dek_version = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3";
 constexpr std::string_view kUpdateSealedSql =
     "UPDATE cards SET dek_version = ?2, sealed = ?3 WHERE id = ?1";
 constexpr std::string_view kCountByDekSql = "SELECT COUNT(*) FROM cards WHERE dek_version = ?1";
@@ -55,8 +35,6 @@ constexpr std::string_view kCountSql = "SELECT COUNT(*) FROM cards";
 constexpr std::string_view kInsertNonceSql =
     "INSERT INTO reveal_nonces (jti, expires_ms) VALUES (?1, ?2)";
 constexpr std::string_view kPurgeNoncesSql = "DELETE FROM reveal_nonces WHERE expires_ms < ?1";
-
-#undef KURA_CARD_COLUMNS
 
 Status ErrnoError(int err, std::string_view operation) {
   std::string message = "card store: ";
@@ -177,152 +155,10 @@ Status ValidateLimit(size_t limit) {
 int64_t ClampLimit(size_t limit) { return static_cast<int64_t>(std::min(limit, kMaxListLimit)); }
 
 
-CardRecord ReadRecord(const Statement& st) {
-  CardRecord r;
-  r.id = st.ColumnInt64(0);
-  r.token = st.ColumnText(1);
-  r.fingerprint = FingerprintHex(st.ColumnBlob(2));
-  r.dek_version = static_cast<int>(st.ColumnInt64(3));
-  r.sealed = st.ColumnBlob(4);
-  r.bin = st.ColumnText(5);
-  r.last4 = st.ColumnText(6);
-  r.masked_pan = st.ColumnText(7);
-  r.exp_month = static_cast<int>(st.ColumnInt64(8));
-  r.exp_year = static_cast<int>(st.ColumnInt64(9));
-  r.brand = st.ColumnText(10);
-  r.token_format = st.ColumnText(11);
-  r.created_ms = st.ColumnInt64(12);
-  return r;
-}
-
-Result<std::vector<CardRecord>> ReadAll(Statement& st) {
-  std::vector<CardRecord> out;
-  for (;;) {
-    ASSIGN_OR_RETURN(const bool row, st.Step());
-    if (!row) return out;
-    out.push_back(ReadRecord(st));
-  }
-}
-
-// The record with row id `id`, or nullopt.
-Result<std::optional<CardRecord>> FindById(Connection& c, int64_t id, std::string_view operation) {
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIdSql, operation));
-  st.BindInt64(1, id);
-  ASSIGN_OR_RETURN(const bool row, st.Step());
-  if (!row) return std::optional<CardRecord>();
-  return std::optional<CardRecord>(ReadRecord(st));
-}
-
-// The record with `token`: by `id` (the id the token carries, if the caller
-// knows it) and then through token_index; nullopt if neither has it.
-Result<std::optional<CardRecord>> FindByToken(Connection& c, std::string_view token, int64_t id,
-                                              std::string_view operation) {
-  if (id > 0) {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIdAndTokenSql, operation));
-    st.BindInt64(1, id).BindText(2, token);
-    ASSIGN_OR_RETURN(const bool row, st.Step());
-    if (row) return std::optional<CardRecord>(ReadRecord(st));
-  }
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIndexedTokenSql, operation));
-  st.BindText(1, token);
-  ASSIGN_OR_RETURN(const bool row, st.Step());
-  if (!row) return std::optional<CardRecord>();
-  return std::optional<CardRecord>(ReadRecord(st));
-}
-
-// The first-stored record with this fingerprint (the stored bytes), or
-// nullopt. (No error for "none": de-duplicating batch inserts ask this for
-// every new card.)
-Result<std::optional<CardRecord>> FindByFingerprint(Connection& c, std::string_view fingerprint,
-                                                    std::string_view operation) {
-  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
-  if (probe.found_id == 0) return std::optional<CardRecord>();
-  return FindById(c, probe.found_id, operation);
-}
-
 Result<int64_t> ReadCount(Statement& st) {
   ASSIGN_OR_RETURN(const bool row, st.Step());
   if (!row) return InternalError("card store: count returned no row");
   return st.ColumnInt64(0);
-}
-
-// What the writer knows about the look-up tables during one operation.
-struct IndexState {
-  // fingerprint_overflow held nothing when the operation began and nothing
-  // was added since (then a card's probe skips it).
-  bool overflow_empty = false;
-  // Counts new entries of fingerprint_recent (SqliteCardStore::recent_slots_).
-  int64_t* recent_slots = nullptr;
-  // FirstUnreservedId when the transaction began (0 = not read yet): a
-  // record may only bring an id below it. (Ids reserved inside the same
-  // transaction are handed out only after its commit.)
-  int64_t* id_limit = nullptr;
-};
-
-// Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
-// `probe` (ProbeFingerprint of it, same transaction) and returns its id. A
-// failure leaves nothing of `r` behind (at most an id of the sequence is
-// skipped).
-Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint,
-                          const FingerprintProbe& probe, IndexState& state) {
-  int64_t id = r.id;
-  if (id > 0) {
-    if (*state.id_limit == 0) {
-      ASSIGN_OR_RETURN(*state.id_limit, FirstUnreservedId(c));
-    }
-    if (id >= *state.id_limit) {
-      return InvalidArgumentError("card store: insert card: the id was not reserved");
-    }
-  }
-  if (id == 0) {
-    // A token that does not carry its id: indexed, under a fresh id.
-    ASSIGN_OR_RETURN(id, TakeIds(c, 1));
-    RETURN_IF_ERROR(IndexToken(c, r.token, id));
-  }
-  {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
-    st.BindTextRef(1, r.token)
-        .BindBlobRef(2, fingerprint)
-        .BindInt64(3, r.dek_version)
-        .BindBlobRef(4, r.sealed)
-        .BindTextRef(5, r.bin)
-        .BindTextRef(6, r.last4)
-        .BindTextRef(7, r.masked_pan)
-        .BindInt64(8, r.exp_month)
-        .BindInt64(9, r.exp_year)
-        .BindTextRef(10, r.brand)
-        .BindTextRef(11, r.token_format)
-        .BindInt64(12, r.created_ms)
-        .BindInt64(13, id);
-    RETURN_IF_ERROR(st.StepInsertUnique("card store: insert card: id already taken"));
-  }
-  ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
-  if (overflow) {
-    state.overflow_empty = false;
-  } else if (state.recent_slots != nullptr) {
-    ++*state.recent_slots;
-  }
-  return id;
-}
-
-// With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
-// there is one; otherwise inserts `r`. Runs on the writer, inside its
-// transaction, so the look-up sees every earlier write: that makes the
-// dedup race-free.
-Result<InsertOutcome> InsertOrFind(Connection& c, const CardRecord& r, std::string_view fingerprint,
-                                   bool dedup, IndexState& state) {
-  ASSIGN_OR_RETURN(const FingerprintProbe probe,
-                   ProbeFingerprint(c, fingerprint, state.overflow_empty));
-  if (dedup && probe.found_id != 0) {
-    ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
-                     FindById(c, probe.found_id, "find card by fingerprint"));
-    if (!existing) return DataLossError("card store: a fingerprint entry names no card");
-    return InsertOutcome{std::move(*existing), false};
-  }
-  ASSIGN_OR_RETURN(const int64_t id, InsertRow(c, r, fingerprint, probe, state));
-  InsertOutcome out{r, true};
-  out.record.id = id;
-  return out;
 }
 
 }  // namespace
@@ -636,7 +472,7 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
         state.recent_slots = &recent_slots_;
         state.id_limit = &txn_id_limit_;
         ASSIGN_OR_RETURN(job->outcome,
-                         InsertOrFind(c, job->record, job->fingerprint, dedup, state));
+                         InsertOrFindCard(c, job->record, job->fingerprint, dedup, state));
         return MaybeMergeRecentSlots(c);
       },
       /*scrub=*/false,
@@ -706,7 +542,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
     // Earlier items of this batch are visible to the look-up (same
     // transaction).
     Result<InsertOutcome> r =
-        InsertOrFind(c, items[i].record, fingerprints[i], items[i].dedup, state);
+        InsertOrFindCard(c, items[i].record, fingerprints[i], items[i].dedup, state);
     const StatusCode code = r.status().code();
     if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
       // A constraint failure undoes only that statement; the transaction
@@ -757,7 +593,7 @@ void SqliteCardStore::ReserveIdsAsync(int64_t count, ReserveDone done) {
 Result<CardRecord> SqliteCardStore::Get(std::string_view token, int64_t id) {
   RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
   return WithReader<CardRecord>([token, id](Connection& c) -> Result<CardRecord> {
-    ASSIGN_OR_RETURN(std::optional<CardRecord> found, FindByToken(c, token, id, "get card"));
+    ASSIGN_OR_RETURN(std::optional<CardRecord> found, FindCardByToken(c, token, id, "get card"));
     if (!found) return NotFoundError("card store: get card: no such card");
     return std::move(*found);
   });
@@ -767,7 +603,7 @@ Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprin
   ASSIGN_OR_RETURN(const std::string key, FingerprintBytes(fingerprint));
   return WithReader<CardRecord>([&key](Connection& c) -> Result<CardRecord> {
     ASSIGN_OR_RETURN(std::optional<CardRecord> found,
-                     FindByFingerprint(c, key, "get card by fingerprint"));
+                     FindCardByFingerprint(c, key, "get card by fingerprint"));
     if (!found) return NotFoundError("card store: get card by fingerprint: no such card");
     return std::move(*found);
   });
@@ -778,7 +614,7 @@ Status SqliteCardStore::Delete(std::string_view token, int64_t id) {
   return Submit(
       [token, id](Connection& c) -> Status {
         ASSIGN_OR_RETURN(std::optional<CardRecord> found,
-                         FindByToken(c, token, id, "delete card"));
+                         FindCardByToken(c, token, id, "delete card"));
         if (!found) return NotFoundError("card store: delete card: no such card");
         ASSIGN_OR_RETURN(const std::string fingerprint, FingerprintBytes(found->fingerprint));
         RETURN_IF_ERROR(UnindexCard(c, found->id, found->token, fingerprint));
@@ -798,9 +634,7 @@ Result<std::vector<CardRecord>> SqliteCardStore::ListExpired(TimePoint before, s
   const int64_t month = static_cast<unsigned>(ymd.month());
   return WithReader<std::vector<CardRecord>>(
       [&](Connection& c) -> Result<std::vector<CardRecord>> {
-        ASSIGN_OR_RETURN(Statement st, c.Prepare(kListExpiredSql, "list expired cards"));
-        st.BindInt64(1, year).BindInt64(2, month).BindInt64(3, ClampLimit(limit));
-        return ReadAll(st);
+        return ListExpiredCards(c, year, month, ClampLimit(limit));
       });
 }
 
@@ -810,9 +644,7 @@ Result<std::vector<CardRecord>> SqliteCardStore::ListByDekVersion(int version, s
   if (after_id < 0) return InvalidArgumentError("card store: after_id must not be negative");
   return WithReader<std::vector<CardRecord>>(
       [&](Connection& c) -> Result<std::vector<CardRecord>> {
-        ASSIGN_OR_RETURN(Statement st, c.Prepare(kListByDekSql, "list cards by key version"));
-        st.BindInt64(1, version).BindInt64(2, after_id).BindInt64(3, ClampLimit(limit));
-        return ReadAll(st);
+        return ListCardsByDekVersion(c, version, after_id, ClampLimit(limit));
       });
 }
 

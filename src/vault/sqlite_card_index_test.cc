@@ -1,0 +1,267 @@
+#include "vault/sqlite_card_index.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "vault/sqlite_card_store_test_util.h"
+
+namespace kura::vault {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Fingerprints sharing their first 8 bytes (the slot key) but not the rest:
+// one takes the slot, the others go to the overflow, and every look-up is
+// exact — in single inserts and in a batch (which skips the overflow probe
+// only while the overflow is empty).
+TEST_F(SqliteCardStoreTest, FingerprintPrefixClashesAreExact) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // "samepref" is 8 bytes: these fingerprints differ only after it.
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "samepref-a"))->inserted);
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_b", "samepref-b"))->inserted);
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_x", "samepref-a"))->record.token,
+            "tok_a");
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_y", "samepref-b"))->record.token,
+            "tok_b");
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-c")).status().code(), StatusCode::kNotFound);
+
+  std::vector<BatchInsertItem> batch;
+  for (const auto& [token, label] : std::vector<std::pair<std::string, std::string>>{
+           {"tok_c", "samepref-c"},  // a third clash, new
+           {"tok_z", "samepref-b"},  // an existing one, in the overflow
+           {"tok_d", "otherpre-d"},  // an unrelated new one
+           {"tok_e", "otherpre-e"},  // clashes with the one before, same batch
+           {"tok_f", "otherpre-d"},  // a repeat within the batch
+       }) {
+    batch.push_back(BatchInsertItem{MakeRecord(token, label), true});
+  }
+  Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(batch);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->size(), 5u);
+  EXPECT_TRUE((*out)[0]->inserted);
+  EXPECT_EQ((*out)[1]->record.token, "tok_b");
+  EXPECT_FALSE((*out)[1]->inserted);
+  EXPECT_TRUE((*out)[2]->inserted);
+  EXPECT_TRUE((*out)[3]->inserted);
+  EXPECT_EQ((*out)[4]->record.token, "tok_d");
+  EXPECT_FALSE((*out)[4]->inserted);
+  for (const auto& [label, token] :
+       std::vector<std::pair<std::string, std::string>>{{"samepref-a", "tok_a"},
+                                                        {"samepref-b", "tok_b"},
+                                                        {"samepref-c", "tok_c"},
+                                                        {"otherpre-d", "tok_d"},
+                                                        {"otherpre-e", "tok_e"}}) {
+    EXPECT_EQ(store->GetByFingerprint(Fp(label))->token, token) << label;
+  }
+  // The slot's card goes; the others stay findable, and a new clash can take
+  // the free slot without hiding them.
+  ASSERT_TRUE(store->Delete("tok_a", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-a")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-b"))->token, "tok_b");
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_g", "samepref-g"))->inserted);
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-b"))->token, "tok_b");
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-c"))->token, "tok_c");
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-g"))->token, "tok_g");
+  EXPECT_EQ(*store->Count(), 5);  // b, c, d, e, g
+}
+
+int64_t CountRows(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, ("SELECT COUNT(*) FROM " + table).c_str(), -1, &st, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+// New fingerprint slots gather in a small table and move to the large one in
+// one pass once there are enough; look-ups, de-duplication, prefix clashes
+// and deletes work wherever a slot is, also across a reopen.
+TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
+  SqliteCardStoreOptions options;
+  options.recent_slots_merge_at = 10;
+  {
+    std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
+    ASSERT_NE(opened, nullptr);
+    SqliteCardStore& store = *opened;
+    for (int i = 0; i < 7; ++i) {  // single inserts: below the threshold
+      ASSERT_TRUE(store
+                      .InsertOrGetByFingerprint(
+                          MakeRecord("tok_s" + std::to_string(i), "single" + std::to_string(i)))
+                      ->inserted);
+    }
+    EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 7);
+    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+    std::vector<BatchInsertItem> batch;
+    for (int i = 0; i < 5; ++i) {
+      batch.push_back(
+          {MakeRecord("tok_b" + std::to_string(i), "batch-" + std::to_string(i)), true});
+    }
+    batch.push_back({MakeRecord("tok_b5", "mergepfxA"), true});
+    batch.push_back({MakeRecord("tok_dup", "single3"), true});  // a repeat of a recent one
+    Result<std::vector<Result<InsertOutcome>>> out = store.InsertBatch(batch);
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ((*out)[6]->record.token, "tok_s3");
+    EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);  // 13 >= 10: merged
+    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 13);
+    // A repeat of a merged one, and a prefix clash with one (the same
+    // first 8 bytes, "mergepfx"): it goes to the overflow.
+    EXPECT_FALSE(store.InsertOrGetByFingerprint(MakeRecord("tok_x", "batch-4"))->inserted);
+    ASSERT_TRUE(store.InsertOrGetByFingerprint(MakeRecord("tok_c", "mergepfxB"))->inserted);
+    EXPECT_EQ(CountRows(path_, "fingerprint_overflow"), 1);
+    ASSERT_TRUE(store.Delete("tok_b4", 0).ok());
+  }
+  std::unique_ptr<SqliteCardStore> reopened = OpenStoreWith(options);
+  ASSERT_NE(reopened, nullptr);
+  SqliteCardStore& store = *reopened;
+  EXPECT_EQ(store.GetByFingerprint(Fp("batch-4")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store.GetByFingerprint(Fp("mergepfxB"))->token, "tok_c");
+  EXPECT_EQ(store.GetByFingerprint(Fp("mergepfxA"))->token, "tok_b5");
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(store.GetByFingerprint(Fp("single" + std::to_string(i)))->token,
+              "tok_s" + std::to_string(i));
+  }
+  EXPECT_EQ(store.GetByFingerprint(Fp("batch-3"))->token, "tok_b3");
+  EXPECT_EQ(*store.Count(), 13);  // 7 singles + 6 of the batch + tok_c - tok_b4
+}
+
+// Checkpoints run on the store's own thread once the WAL passes the
+// threshold, and copy the commits into the database file: the WAL is then
+// restarted from the top instead of growing with every commit.
+TEST_F(SqliteCardStoreTest, CheckpointsRunInTheBackgroundAndKeepTheWalSmall) {
+  SqliteCardStoreOptions options;
+  options.checkpoint_pages = 8;
+  std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
+  ASSERT_NE(opened, nullptr);
+  SqliteCardStore& store = *opened;
+  std::vector<BatchInsertItem> batch;
+  for (int i = 0; i < 500; ++i) {
+    batch.push_back({MakeRecord("tok_" + std::to_string(i), "fp" + std::to_string(i)), true});
+  }
+  uintmax_t largest_wal = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (BatchInsertItem& item : batch) item.record.token += "x";
+    for (BatchInsertItem& item : batch) item.record.fingerprint += "ab";
+    ASSERT_TRUE(store.InsertBatch(batch).ok());
+    // Wait (bounded) for the checkpoint this commit asked for.
+    for (int i = 0; i < 10'000 && store.GetStats().checkpoints < static_cast<uint64_t>(round + 1);
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    std::error_code ec;
+    largest_wal = std::max(largest_wal, fs::file_size(path_ + "-wal", ec));
+  }
+  EXPECT_GE(store.GetStats().checkpoints, 20u);
+  EXPECT_EQ(*store.Count(), 20 * 500);
+  // 20 batches of ~500 cards would make a WAL of several MiB without
+  // checkpoints; restarted after each, it stays near one batch's pages.
+  const uintmax_t db_size = fs::file_size(path_);
+  EXPECT_LT(largest_wal, db_size);
+  EXPECT_GT(db_size, 20u * 500 * 100);  // the cards are in the database file itself
+}
+
+// Two stores on one file (as two processes would be: separate connections)
+// reserving ids at the same time get disjoint ranges, so records they insert
+// under reserved ids never clash.
+TEST_F(SqliteCardStoreTest, ReservedIdsAreUniqueAcrossStoresOnOneFile) {
+  auto a = OpenStore();
+  auto b = OpenStore();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  for (SqliteCardStore* store : {a.get(), b.get()}) {
+    threads.emplace_back([store, &ranges, &mu] {
+      for (int i = 0; i < 50; ++i) {
+        const int64_t n = 1 + i % 7;
+        Result<int64_t> first = store->ReserveIds(n);
+        ASSERT_TRUE(first.ok()) << first.status().ToString();
+        std::lock_guard<std::mutex> lock(mu);
+        ranges.emplace_back(*first, *first + n);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::sort(ranges.begin(), ranges.end());
+  ASSERT_EQ(ranges.size(), 100u);
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    EXPECT_LE(ranges[i - 1].second, ranges[i].first) << "ranges overlap";
+  }
+  // A record under a reserved id from each store; and a taken id is refused.
+  CardRecord ra = MakeRecord("tok_ra", "fp_ra");
+  ra.id = ranges[0].first;
+  CardRecord rb = MakeRecord("tok_rb", "fp_rb");
+  rb.id = ranges[1].first;
+  ASSERT_TRUE(a->Insert(ra).ok());
+  ASSERT_TRUE(b->Insert(rb).ok());
+  EXPECT_EQ(a->Get("tok_rb", rb.id)->id, rb.id);
+  CardRecord clash = MakeRecord("tok_clash", "fp_clash");
+  clash.id = ra.id;
+  EXPECT_EQ(b->Insert(clash).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(b->ReserveIds(0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(b->ReserveIds(kMaxReservedIds + 1).status().code(), StatusCode::kInvalidArgument);
+  // An id nobody reserved is refused: the store would hand it out later.
+  CardRecord unreserved = MakeRecord("tok_unreserved", "fp_unreserved");
+  unreserved.id = ranges.back().second + 1000;
+  EXPECT_EQ(a->Insert(unreserved).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(a->Get("tok_unreserved", unreserved.id).status().code(), StatusCode::kNotFound);
+  // Ids the store assigns itself (records with id 0) come from the same
+  // sequence.
+  ASSERT_TRUE(a->Insert(MakeRecord("tok_own", "fp_own")).ok());
+  EXPECT_GE(a->Get("tok_own", 0)->id, ranges.back().second);
+}
+
+// Commits back to back (a full queue) race the checkpoint thread; the WAL
+// must still restart instead of growing with every commit.
+TEST_F(SqliteCardStoreTest, WalStaysBoundedUnderBackToBackCommits) {
+  SqliteCardStoreOptions options;
+  options.checkpoint_pages = 8;
+  options.max_batch = 4;  // many small commits
+  std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
+  ASSERT_NE(opened, nullptr);
+  SqliteCardStore& store = *opened;
+  constexpr int kCards = 4000;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  int failed = 0;
+  for (int i = 0; i < kCards; ++i) {
+    store.InsertAsync(MakeRecord("tok_" + std::to_string(i), "fp" + std::to_string(i)), true,
+                      [&](Result<InsertOutcome> r) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        if (!r.ok()) ++failed;
+                        ++done;
+                        cv.notify_all();
+                      });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done == kCards; });
+  }
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(store.GetStats().commits, static_cast<uint64_t>(kCards / 4));
+  // Without restarts the WAL would hold every commit's pages (several MiB
+  // here); with them it stays within a few times the threshold.
+  const uintmax_t wal = fs::file_size(path_ + "-wal");
+  EXPECT_LT(wal, 1u << 20) << "WAL grew to " << wal << " bytes";
+  EXPECT_EQ(*store.Count(), kCards);
+}
+
+}  // namespace
+}  // namespace kura::vault

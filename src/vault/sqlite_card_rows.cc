@@ -1,0 +1,192 @@
+#include "vault/sqlite_card_rows.h"
+
+#include "vault/sqlite_card_index.h"
+#include "vault/sqlite_card_schema.h"
+
+namespace kura::vault {
+
+using sqlite::Connection;
+using sqlite::Statement;
+
+namespace {
+
+// Column list shared by every query that returns whole records; ReadRecord
+// depends on this order.
+// (The cards table is always aliased `c`.)
+#define KURA_CARD_COLUMNS                                                                 \
+  "c.id, c.token, c.fingerprint, c.dek_version, c.sealed, c.bin, c.last4, c.masked_pan, " \
+  "c.exp_month, c.exp_year, c.brand, c.token_format, c.created_ms"
+
+constexpr std::string_view kGetByIdSql =
+    "SELECT " KURA_CARD_COLUMNS " FROM cards c WHERE c.id = ?1";
+constexpr std::string_view kGetByIdAndTokenSql =
+    "SELECT " KURA_CARD_COLUMNS " FROM cards c WHERE c.id = ?1 AND c.token = ?2";
+constexpr std::string_view kGetByIndexedTokenSql =
+    "SELECT " KURA_CARD_COLUMNS
+    " FROM token_index t JOIN cards c ON c.id = t.id WHERE t.token = ?1";
+constexpr std::string_view kDeleteSql = "DELETE FROM cards WHERE id = ?1";
+constexpr std::string_view kListExpiredSql =
+    "SELECT " KURA_CARD_COLUMNS
+    " FROM cards c WHERE (c.exp_year, c.exp_month) < (?1, ?2)"
+    " ORDER BY c.exp_year, c.exp_month, c.id LIMIT ?3";
+constexpr std::string_view kListByDekSql =
+    "SELECT " KURA_CARD_COLUMNS
+    " FROM cards c WHERE c.dek_version = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3";
+constexpr std::string_view kUpdateSealedSql =
+    "UPDATE cards SET dek_version = ?2, sealed = ?3 WHERE id = ?1";
+constexpr std::string_view kCountByDekSql = "SELECT COUNT(*) FROM cards WHERE dek_version = ?1";
+constexpr std::string_view kCountSql = "SELECT COUNT(*) FROM cards";
+constexpr std::string_view kInsertNonceSql =
+    "INSERT INTO reveal_nonces (jti, expires_ms) VALUES (?1, ?2)";
+constexpr std::string_view kPurgeNoncesSql = "DELETE FROM reveal_nonces WHERE expires_ms < ?1";
+
+#undef KURA_CARD_COLUMNS
+
+CardRecord ReadRecord(const Statement& st) {
+  CardRecord r;
+  r.id = st.ColumnInt64(0);
+  r.token = st.ColumnText(1);
+  r.fingerprint = FingerprintHex(st.ColumnBlob(2));
+  r.dek_version = static_cast<int>(st.ColumnInt64(3));
+  r.sealed = st.ColumnBlob(4);
+  r.bin = st.ColumnText(5);
+  r.last4 = st.ColumnText(6);
+  r.masked_pan = st.ColumnText(7);
+  r.exp_month = static_cast<int>(st.ColumnInt64(8));
+  r.exp_year = static_cast<int>(st.ColumnInt64(9));
+  r.brand = st.ColumnText(10);
+  r.token_format = st.ColumnText(11);
+  r.created_ms = st.ColumnInt64(12);
+  return r;
+}
+
+Result<std::vector<CardRecord>> ReadAll(Statement& st) {
+  std::vector<CardRecord> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (!row) return out;
+    out.push_back(ReadRecord(st));
+  }
+}
+
+// Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
+// `probe` (ProbeFingerprint of it, same transaction) and returns its id. A
+// failure leaves nothing of `r` behind (at most an id of the sequence is
+// skipped).
+Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint,
+                          const FingerprintProbe& probe, IndexState& state) {
+  int64_t id = r.id;
+  if (id > 0) {
+    if (*state.id_limit == 0) {
+      ASSIGN_OR_RETURN(*state.id_limit, FirstUnreservedId(c));
+    }
+    if (id >= *state.id_limit) {
+      return InvalidArgumentError("card store: insert card: the id was not reserved");
+    }
+  }
+  if (id == 0) {
+    // A token that does not carry its id: indexed, under a fresh id.
+    ASSIGN_OR_RETURN(id, TakeIds(c, 1));
+    RETURN_IF_ERROR(IndexToken(c, r.token, id));
+  }
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
+    st.BindTextRef(1, r.token)
+        .BindBlobRef(2, fingerprint)
+        .BindInt64(3, r.dek_version)
+        .BindBlobRef(4, r.sealed)
+        .BindTextRef(5, r.bin)
+        .BindTextRef(6, r.last4)
+        .BindTextRef(7, r.masked_pan)
+        .BindInt64(8, r.exp_month)
+        .BindInt64(9, r.exp_year)
+        .BindTextRef(10, r.brand)
+        .BindTextRef(11, r.token_format)
+        .BindInt64(12, r.created_ms)
+        .BindInt64(13, id);
+    RETURN_IF_ERROR(st.StepInsertUnique("card store: insert card: id already taken"));
+  }
+  ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
+  if (overflow) {
+    state.overflow_empty = false;
+  } else if (state.recent_slots != nullptr) {
+    ++*state.recent_slots;
+  }
+  return id;
+}
+
+}  // namespace
+
+// The record with row id `id`, or nullopt.
+Result<std::optional<CardRecord>> FindCardById(Connection& c, int64_t id,
+                                               std::string_view operation) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIdSql, operation));
+  st.BindInt64(1, id);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<CardRecord>();
+  return std::optional<CardRecord>(ReadRecord(st));
+}
+
+// The record with `token`: by `id` (the id the token carries, if the caller
+// knows it) and then through token_index; nullopt if neither has it.
+Result<std::optional<CardRecord>> FindCardByToken(Connection& c, std::string_view token, int64_t id,
+                                                  std::string_view operation) {
+  if (id > 0) {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIdAndTokenSql, operation));
+    st.BindInt64(1, id).BindText(2, token);
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (row) return std::optional<CardRecord>(ReadRecord(st));
+  }
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kGetByIndexedTokenSql, operation));
+  st.BindText(1, token);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return std::optional<CardRecord>();
+  return std::optional<CardRecord>(ReadRecord(st));
+}
+
+// The first-stored record with this fingerprint (the stored bytes), or
+// nullopt. (No error for "none": de-duplicating batch inserts ask this for
+// every new card.)
+Result<std::optional<CardRecord>> FindCardByFingerprint(Connection& c, std::string_view fingerprint,
+                                                        std::string_view operation) {
+  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
+  if (probe.found_id == 0) return std::optional<CardRecord>();
+  return FindCardById(c, probe.found_id, operation);
+}
+
+// With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
+// there is one; otherwise inserts `r`. Runs on the writer, inside its
+// transaction, so the look-up sees every earlier write: that makes the
+// dedup race-free.
+Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
+                                       std::string_view fingerprint, bool dedup,
+                                       IndexState& state) {
+  ASSIGN_OR_RETURN(const FingerprintProbe probe,
+                   ProbeFingerprint(c, fingerprint, state.overflow_empty));
+  if (dedup && probe.found_id != 0) {
+    ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
+                     FindCardById(c, probe.found_id, "find card by fingerprint"));
+    if (!existing) return DataLossError("card store: a fingerprint entry names no card");
+    return InsertOutcome{std::move(*existing), false};
+  }
+  ASSIGN_OR_RETURN(const int64_t id, InsertRow(c, r, fingerprint, probe, state));
+  InsertOutcome out{r, true};
+  out.record.id = id;
+  return out;
+}
+
+Result<std::vector<CardRecord>> ListExpiredCards(Connection& c, int64_t year, int64_t month,
+                                                 int64_t limit) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kListExpiredSql, "list expired cards"));
+  st.BindInt64(1, year).BindInt64(2, month).BindInt64(3, limit);
+  return ReadAll(st);
+}
+
+Result<std::vector<CardRecord>> ListCardsByDekVersion(Connection& c, int version, int64_t after_id,
+                                                      int64_t limit) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kListByDekSql, "list cards by key version"));
+  st.BindInt64(1, version).BindInt64(2, after_id).BindInt64(3, limit);
+  return ReadAll(st);
+}
+
+}  // namespace kura::vault

@@ -1,0 +1,71 @@
+// The card store's row-level SQL on one connection (schema v3): reading
+// whole card records by id, token or fingerprint, listing them, and the
+// de-duplicating insert with its look-up table entries
+// (sqlite_card_index.h). SqliteCardStore runs these on its writer and
+// reader connections; they know nothing of threads or queues.
+//
+// Internal to src/vault. Errors: storage errors (sqlite::ErrorFromCode) and
+// those documented per function; messages never contain card data.
+//
+// Thread safety: as the connection (one thread at a time).
+#ifndef KURA_VAULT_SQLITE_CARD_ROWS_H_
+#define KURA_VAULT_SQLITE_CARD_ROWS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/base/status.h"
+#include "vault/card_store.h"
+#include "vault/sqlite_connection.h"
+
+namespace kura::vault {
+
+// What the writer knows about the look-up tables during one operation.
+struct IndexState {
+  // fingerprint_overflow held nothing when the operation began and nothing
+  // was added since (then a card's probe skips it).
+  bool overflow_empty = false;
+  // Counts new entries of fingerprint_recent (SqliteCardStore::recent_slots_).
+  int64_t* recent_slots = nullptr;
+  // FirstUnreservedId when the transaction began (0 = not read yet): a
+  // record may only bring an id below it. (Ids reserved inside the same
+  // transaction are handed out only after its commit.)
+  int64_t* id_limit = nullptr;
+};
+
+// The record with row id `id`, or nullopt.
+Result<std::optional<CardRecord>> FindCardById(sqlite::Connection& c, int64_t id,
+                                               std::string_view operation);
+
+// The record with `token`: by `id` (the id the token carries, if the caller
+// knows it) and then through token_index; nullopt if neither has it.
+Result<std::optional<CardRecord>> FindCardByToken(sqlite::Connection& c, std::string_view token,
+                                                  int64_t id, std::string_view operation);
+
+// The first-stored record with this fingerprint (the stored bytes), or
+// nullopt. (No error for "none": de-duplicating batch inserts ask this for
+// every new card.)
+Result<std::optional<CardRecord>> FindCardByFingerprint(sqlite::Connection& c,
+                                                        std::string_view fingerprint,
+                                                        std::string_view operation);
+
+// With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
+// there is one; otherwise inserts `r`. Runs on the writer, inside its
+// transaction, so the look-up sees every earlier write: that makes the
+// dedup race-free.
+Result<InsertOutcome> InsertOrFindCard(sqlite::Connection& c, const CardRecord& r,
+                                       std::string_view fingerprint, bool dedup, IndexState& state);
+
+// Cards that expired before (year, month), oldest expiry first; and cards
+// sealed with DEK `version` with an id above `after_id`, in id order. At most
+// `limit` each.
+Result<std::vector<CardRecord>> ListExpiredCards(sqlite::Connection& c, int64_t year, int64_t month,
+                                                 int64_t limit);
+Result<std::vector<CardRecord>> ListCardsByDekVersion(sqlite::Connection& c, int version,
+                                                      int64_t after_id, int64_t limit);
+
+}  // namespace kura::vault
+
+#endif  // KURA_VAULT_SQLITE_CARD_ROWS_H_

@@ -1,0 +1,229 @@
+#include "vault/sqlite_card_schema.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "vault/sqlite_card_store_test_util.h"
+
+namespace kura::vault {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST_F(SqliteCardStoreTest, RefusesNewerSchema) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_version (version) VALUES (99)", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  Result<std::unique_ptr<SqliteCardStore>> store = SqliteCardStore::Open(options);
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+}
+
+// The schema-1 layout exactly as earlier releases created it.
+constexpr const char* kSchemaV1Sql =
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    "INSERT INTO schema_version (version) VALUES (1);"
+    "CREATE TABLE cards (token TEXT PRIMARY KEY NOT NULL, fingerprint TEXT NOT NULL,"
+    " dek_version INTEGER NOT NULL, sealed BLOB NOT NULL, bin TEXT NOT NULL, last4 TEXT NOT NULL,"
+    " masked_pan TEXT NOT NULL, exp_month INTEGER NOT NULL CHECK (exp_month BETWEEN 1 AND 12),"
+    " exp_year INTEGER NOT NULL, brand TEXT NOT NULL, token_format TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX cards_by_fingerprint ON cards (fingerprint, created_ms);"
+    "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
+    "CREATE TABLE reveal_nonces (jti TEXT PRIMARY KEY NOT NULL, expires_ms INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE INDEX reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+void ExecOrFail(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  ASSERT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+  sqlite3_free(error);
+}
+
+// The SQL values of `r` in the column order of schemas v1 and v2 (after v2's
+// id), with `fingerprint_sql` for the fingerprint. Test values only (no
+// quotes in them); the blob as a hex literal.
+std::string CardValuesSql(const CardRecord& r, const std::string& fingerprint_sql) {
+  return "'" + r.token + "', " + fingerprint_sql + ", " + std::to_string(r.dek_version) + ", x'" +
+         Hex(r.sealed) + "', '" + r.bin + "', '" + r.last4 + "', '" + r.masked_pan + "', " +
+         std::to_string(r.exp_month) + ", " + std::to_string(r.exp_year) + ", '" + r.brand +
+         "', '" + r.token_format + "', " + std::to_string(r.created_ms);
+}
+
+std::string V1Insert(const CardRecord& r) {  // v1 stored the fingerprint as hex text
+  return "INSERT INTO cards VALUES (" + CardValuesSql(r, "'" + r.fingerprint + "'") + ");";
+}
+
+TEST_F(SqliteCardStoreTest, MigratesSchemaV1InPlace) {
+  CardRecord a = MakeRecord("tok_a", "same");
+  CardRecord b = MakeRecord("tok_b", "same");
+  b.created_ms = a.created_ms - 1;  // the older card of the fingerprint
+  CardRecord c = MakeRecord("tok_c", "other");
+  c.exp_year = 2020;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, std::string(kSchemaV1Sql) + V1Insert(a) + V1Insert(b) + V1Insert(c) +
+                       "INSERT INTO reveal_nonces VALUES ('jti-1', 4102444800000);");
+    sqlite3_close(db);
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Count(), 3);
+  EXPECT_EQ(*store->Get("tok_a", 0), WithId(a, store->Get("tok_a", 0)->id));
+  EXPECT_EQ(*store->Get("tok_c", 0), WithId(c, store->Get("tok_c", 0)->id));
+  EXPECT_EQ(store->GetByFingerprint(Fp("same"))->token, "tok_b");
+  // The nonce table is kept: a consumed grant stays consumed.
+  EXPECT_EQ(store->ConsumeNonce("jti-1", 4102444800000).code(), StatusCode::kAlreadyExists);
+  // Migrated rows keep their constraints: the token is still unique.
+  EXPECT_EQ(store->Insert(MakeRecord("tok_a", "new")).code(), StatusCode::kAlreadyExists);
+  Result<std::vector<CardRecord>> expired =
+      store->ListExpired(TimePoint(std::chrono::milliseconds(kJan1st2026)), 10);
+  ASSERT_TRUE(expired.ok()) << expired.status().message();
+  ASSERT_EQ(expired->size(), 1u);
+  EXPECT_EQ((*expired)[0].token, "tok_c");
+  store.reset();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'cards_v1'", -1,
+                               &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);  // the old table is gone
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT MAX(version) FROM schema_version", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kCardStoreSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+// Schema v2 as that version created it (indexes on the cards table).
+constexpr const char* kSchemaV2Sql =
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+    "INSERT INTO schema_version VALUES (2);"
+    "CREATE TABLE cards (id INTEGER PRIMARY KEY, token TEXT NOT NULL, fingerprint BLOB NOT NULL,"
+    " dek_version INTEGER NOT NULL, sealed BLOB NOT NULL, bin TEXT NOT NULL, last4 TEXT NOT NULL,"
+    " masked_pan TEXT NOT NULL, exp_month INTEGER NOT NULL CHECK (exp_month BETWEEN 1 AND 12),"
+    " exp_year INTEGER NOT NULL, brand TEXT NOT NULL, token_format TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX cards_by_token ON cards (token);"
+    "CREATE INDEX cards_by_fingerprint ON cards (fingerprint, created_ms);"
+    "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
+    "CREATE TABLE reveal_nonces (jti TEXT PRIMARY KEY NOT NULL, expires_ms INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE INDEX reveal_nonces_by_expiry ON reveal_nonces (expires_ms);";
+
+std::string V2Insert(int64_t id, const CardRecord& r) {  // v2: an id, binary fingerprints
+  return "INSERT INTO cards VALUES (" + std::to_string(id) + ", " +
+         CardValuesSql(r, "x'" + r.fingerprint + "'") + ");";
+}
+
+TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {
+  CardRecord a = MakeRecord("tok_a", "same");
+  CardRecord b = MakeRecord("tok_b", "same");
+  b.created_ms = a.created_ms - 1;  // the older card of the fingerprint
+  CardRecord c = MakeRecord("tok_c", "other");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, std::string(kSchemaV2Sql) + V2Insert(3, a) + V2Insert(7, b) + V2Insert(40, c) +
+                       "INSERT INTO reveal_nonces VALUES ('jti-1', 4102444800000);");
+    sqlite3_close(db);
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->Count(), 3);
+  // Old random tokens carry no id: found through the token index.
+  EXPECT_EQ(*store->Get("tok_a", 0), WithId(a, 3));
+  EXPECT_EQ(*store->Get("tok_c", 0), WithId(c, 40));
+  EXPECT_EQ(*store->Get("tok_c", 999), WithId(c, 40));  // a wrong id hint is harmless
+  // "First stored" was the oldest by creation time in v2; kept.
+  EXPECT_EQ(store->GetByFingerprint(Fp("same"))->token, "tok_b");
+  EXPECT_FALSE(store->InsertOrGetByFingerprint(MakeRecord("tok_d", "same"))->inserted);
+  EXPECT_EQ(store->ConsumeNonce("jti-1", 4102444800000).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->Insert(MakeRecord("tok_a", "new")).code(), StatusCode::kAlreadyExists);
+  // New ids continue after the highest old one.
+  Result<int64_t> first = store->ReserveIds(10);
+  ASSERT_TRUE(first.ok());
+  EXPECT_GT(*first, 40);
+  ASSERT_TRUE(store->Delete("tok_b", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("same"))->token, "tok_a");
+  store.reset();
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
+                               " ('cards_by_token', 'cards_by_fingerprint')",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);  // the v2 indexes are gone
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteCardStoreTest, RefusesToMigrateV1WithMalformedFingerprint) {
+  CardRecord a = MakeRecord("tok_a", "fp");
+  a.fingerprint = "NOT-HEX";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, std::string(kSchemaV1Sql) + V1Insert(a));
+    sqlite3_close(db);
+  }
+  SqliteCardStoreOptions options;
+  options.path = path_;
+  EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kDataLoss);
+  // Nothing changed: the v1 table and its row are still there.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT token, fingerprint FROM cards", -1, &st, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "tok_a");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), "NOT-HEX");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteCardStoreTest, SchemaVersionRecordedOnce) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  { ASSERT_NE(OpenStore(), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_version", -1, &st, nullptr),
+      SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1);
+  EXPECT_EQ(sqlite3_column_int(st, 1), kCardStoreSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace kura::vault
