@@ -24,7 +24,6 @@ constexpr std::string_view kGetByIdAndTokenSql =
 constexpr std::string_view kGetByIndexedTokenSql =
     "SELECT " KURA_CARD_COLUMNS
     " FROM token_index t JOIN cards c ON c.id = t.id WHERE t.token = ?1";
-constexpr std::string_view kDeleteSql = "DELETE FROM cards WHERE id = ?1";
 constexpr std::string_view kListExpiredSql =
     "SELECT " KURA_CARD_COLUMNS
     " FROM cards c WHERE (c.exp_year, c.exp_month) < (?1, ?2)"
@@ -32,13 +31,6 @@ constexpr std::string_view kListExpiredSql =
 constexpr std::string_view kListByDekSql =
     "SELECT " KURA_CARD_COLUMNS
     " FROM cards c WHERE c.dek_version = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3";
-constexpr std::string_view kUpdateSealedSql =
-    "UPDATE cards SET dek_version = ?2, sealed = ?3 WHERE id = ?1";
-constexpr std::string_view kCountByDekSql = "SELECT COUNT(*) FROM cards WHERE dek_version = ?1";
-constexpr std::string_view kCountSql = "SELECT COUNT(*) FROM cards";
-constexpr std::string_view kInsertNonceSql =
-    "INSERT INTO reveal_nonces (jti, expires_ms) VALUES (?1, ?2)";
-constexpr std::string_view kPurgeNoncesSql = "DELETE FROM reveal_nonces WHERE expires_ms < ?1";
 
 #undef KURA_CARD_COLUMNS
 
