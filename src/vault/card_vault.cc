@@ -1,9 +1,9 @@
 #include "vault/card_vault.h"
 
 #include <algorithm>
-#include <future>
 #include <utility>
 
+#include "core/base/await.h"
 #include "core/crypto/aead.h"
 #include "core/crypto/encoding.h"
 #include "vault/card.h"
@@ -121,7 +121,8 @@ CardView CardVault::ViewOf(const CardRecord& rec) {
 }
 
 struct CardVault::StoreJob {
-  CardInput format;  // only token_format and dedup: what a redraw needs
+  TokenFormat token_format = TokenFormat::kRandom;
+  bool dedup = false;
   CardInput plain;   // the normalised PAN and name, for re-sealing
   int dek_version = 0;
   std::optional<crypto::AesGcmSealer> sealer;  // under that DEK
@@ -131,10 +132,7 @@ struct CardVault::StoreJob {
 };
 
 Result<StoreOutcome> CardVault::Store(const CardInput& input) {
-  std::promise<Result<StoreOutcome>> result;
-  std::future<Result<StoreOutcome>> answer = result.get_future();
-  StoreAsync(input, [&result](Result<StoreOutcome> r) { result.set_value(std::move(r)); });
-  return answer.get();
+  return Await<Result<StoreOutcome>>([&](auto done) { StoreAsync(input, std::move(done)); });
 }
 
 void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
@@ -145,15 +143,15 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
   Result<crypto::AesGcmSealer> sealer = crypto::AesGcmSealer::Create(active->second);
   if (!sealer.ok()) return done(sealer.status());
   job->sealer.emplace(std::move(sealer).value());
-  job->format.token_format = input.token_format;
-  job->format.dedup = input.dedup;
+  job->token_format = input.token_format;
+  job->dedup = input.dedup;
   if (Status s = PrepareRecord(input, job->dek_version, *keyring_.NewFingerprinter(), job->rec,
                                job->plain);
       !s.ok()) {
     return done(s);
   }
   const int64_t id = input.token_format == TokenFormat::kRandom ? TakeId() : 0;
-  if (Status s = DrawTokenAndSeal(job->format, job->plain, job->dek_version, *job->sealer,
+  if (Status s = DrawTokenAndSeal(job->token_format, job->plain, job->dek_version, *job->sealer,
                                   random_, id, job->rec);
       !s.ok()) {
     return done(s);
@@ -163,8 +161,7 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
 }
 
 void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
-  const bool dedup = job->format.dedup;
-  store_.InsertAsync(job->rec, dedup, [this, job](Result<InsertOutcome> r) {
+  store_.InsertAsync(job->rec, job->dedup, [this, job](Result<InsertOutcome> r) {
     if (!r.ok() && r.status().code() == StatusCode::kAlreadyExists) {
       // Token (or id) clash: draw again, up to kMaxTokenAttempts in all.
       // This runs on the store's commit thread, which must not wait for a
@@ -173,8 +170,8 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
         return job->done(ResourceExhaustedError("could not find an unused token after " +
                                                 std::to_string(kMaxTokenAttempts) + " attempts"));
       }
-      if (Status s = DrawTokenAndSeal(job->format, job->plain, job->dek_version, *job->sealer,
-                                      random_, /*id=*/0, job->rec);
+      if (Status s = DrawTokenAndSeal(job->token_format, job->plain, job->dek_version,
+                                      *job->sealer, random_, /*id=*/0, job->rec);
           !s.ok()) {
         return job->done(s);
       }
@@ -189,11 +186,11 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
   });
 }
 
-Status CardVault::DrawTokenAndSeal(const CardInput& input, const CardInput& plain,
-                                   int dek_version, crypto::AesGcmSealer& sealer, Random& random,
-                                   int64_t id, CardRecord& rec) {
+Status CardVault::DrawTokenAndSeal(TokenFormat format, const CardInput& plain, int dek_version,
+                                   crypto::AesGcmSealer& sealer, Random& random, int64_t id,
+                                   CardRecord& rec) {
   rec.id = 0;
-  if (input.token_format == TokenFormat::kFpt) {
+  if (format == TokenFormat::kFpt) {
     ASSIGN_OR_RETURN(rec.token, GenerateFptToken(plain.pan.view(), options_.fpt_keep_bin,
                                                  options_.bin_length, random));
   } else if (id > 0) {
@@ -279,8 +276,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   }
   for (size_t k : by_fingerprint) {
     const int64_t id = inputs[input_of[k]].token_format == TokenFormat::kRandom ? next_id++ : 0;
-    RETURN_IF_ERROR(DrawTokenAndSeal(inputs[input_of[k]], plains[k], dek_version, sealer, random,
-                                     id, items[k].record));
+    RETURN_IF_ERROR(DrawTokenAndSeal(inputs[input_of[k]].token_format, plains[k], dek_version,
+                                     sealer, random, id, items[k].record));
   }
   for (int attempt = 0; attempt < kMaxTokenAttempts && !items.empty(); ++attempt) {
     ASSIGN_OR_RETURN(std::vector<Result<InsertOutcome>> stored, store_.InsertBatch(items));
@@ -299,8 +296,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
         // A clash again draws a random token the store indexes (rare).
-        RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i], plains[k], dek_version, sealer, random,
-                                         /*id=*/0, items[k].record));
+        RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i].token_format, plains[k], dek_version, sealer,
+                                         random, /*id=*/0, items[k].record));
         again.push_back(std::move(items[k]));
         again_input.push_back(i);
         again_plain.push_back(std::move(plains[k]));

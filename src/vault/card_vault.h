@@ -178,7 +178,7 @@ class CardVault {
   // left for the store to index (rec.id = 0); FPT tokens are always indexed.
   // `sealer` holds the DEK of `dek_version`; `random` draws token digits,
   // token bits and the nonce.
-  Status DrawTokenAndSeal(const CardInput& input, const CardInput& plain, int dek_version,
+  Status DrawTokenAndSeal(TokenFormat format, const CardInput& plain, int dek_version,
                           crypto::AesGcmSealer& sealer, Random& random, int64_t id,
                           CardRecord& rec);
   // The next id of this vault's reserved block, or 0 if none is ready

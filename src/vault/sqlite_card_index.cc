@@ -55,7 +55,6 @@ constexpr std::string_view kCountRecentSql = "SELECT COUNT(*) FROM fingerprint_r
 constexpr std::string_view kDeleteOverflowSql =
     "DELETE FROM fingerprint_overflow WHERE fingerprint = ?1 AND id = ?2";
 constexpr std::string_view kInsertTokenSql = "INSERT INTO token_index (token, id) VALUES (?1, ?2)";
-constexpr std::string_view kLookUpTokenSql = "SELECT id FROM token_index WHERE token = ?1";
 constexpr std::string_view kDeleteTokenSql =
     "DELETE FROM token_index WHERE token = ?1 AND id = ?2";
 constexpr std::string_view kTakeIdsSql =
@@ -119,13 +118,6 @@ Status IndexToken(Connection& c, std::string_view token, int64_t id) {
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertTokenSql, "index card token"));
   st.BindTextRef(1, token).BindInt64(2, id);
   return st.StepInsertUnique("card store: insert card: token already exists");
-}
-
-Result<int64_t> LookUpToken(Connection& c, std::string_view token) {
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(kLookUpTokenSql, "find card by token"));
-  st.BindText(1, token);
-  ASSIGN_OR_RETURN(const bool row, st.Step());
-  return row ? st.ColumnInt64(0) : 0;
 }
 
 Status UnindexCard(Connection& c, int64_t id, std::string_view token,

@@ -80,9 +80,6 @@ Result<bool> IndexFingerprint(sqlite::Connection& c, std::string_view fingerprin
 // indexed already.
 Status IndexToken(sqlite::Connection& c, std::string_view token, int64_t id);
 
-// The id token_index holds for `token`, or 0.
-Result<int64_t> LookUpToken(sqlite::Connection& c, std::string_view token);
-
 // Removes every index entry of card (`id`, `token`, `fingerprint`).
 Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
                    std::string_view fingerprint);

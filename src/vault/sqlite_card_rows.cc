@@ -69,10 +69,10 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
                           const FingerprintProbe& probe, IndexState& state) {
   int64_t id = r.id;
   if (id > 0) {
-    if (*state.id_limit == 0) {
-      ASSIGN_OR_RETURN(*state.id_limit, FirstUnreservedId(c));
+    if (state.id_limit == 0) {
+      ASSIGN_OR_RETURN(state.id_limit, FirstUnreservedId(c));
     }
-    if (id >= *state.id_limit) {
+    if (id >= state.id_limit) {
       return InvalidArgumentError("card store: insert card: the id was not reserved");
     }
   }
@@ -101,8 +101,8 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
   ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
   if (overflow) {
     state.overflow_empty = false;
-  } else if (state.recent_slots != nullptr) {
-    ++*state.recent_slots;
+  } else {
+    ++state.recent_slots;
   }
   return id;
 }

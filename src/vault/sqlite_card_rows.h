@@ -22,17 +22,19 @@
 
 namespace kura::vault {
 
-// What the writer knows about the look-up tables during one operation.
+// What the writer knows about the look-up tables (SqliteCardStore keeps one).
 struct IndexState {
   // fingerprint_overflow held nothing when the operation began and nothing
-  // was added since (then a card's probe skips it).
+  // was added since (then a card's probe skips it). Set per operation.
   bool overflow_empty = false;
-  // Counts new entries of fingerprint_recent (SqliteCardStore::recent_slots_).
-  int64_t* recent_slots = nullptr;
+  // Estimated entries of fingerprint_recent: exact at open and after each
+  // merge check; a rolled-back insert may leave it high, which only brings
+  // the next exact count forward.
+  int64_t recent_slots = 0;
   // FirstUnreservedId when the transaction began (0 = not read yet): a
   // record may only bring an id below it. (Ids reserved inside the same
-  // transaction are handed out only after its commit.)
-  int64_t* id_limit = nullptr;
+  // transaction are handed out only after its commit.) Reset per transaction.
+  int64_t id_limit = 0;
 };
 
 // The record with row id `id`, or nullopt.

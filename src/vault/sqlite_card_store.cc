@@ -9,12 +9,12 @@
 #include <cerrno>
 #include <chrono>
 #include <exception>
-#include <future>
 #include <optional>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
 
+#include "core/base/await.h"
 #include "vault/sqlite_card_index.h"
 #include "vault/sqlite_card_rows.h"
 #include "vault/sqlite_card_schema.h"
@@ -198,7 +198,7 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
 
   ASSIGN_OR_RETURN(const int64_t recent_slots, CountRecentSlots(*writer));
   std::unique_ptr<SqliteCardStore> store(new SqliteCardStore(options, std::move(writer)));
-  store->recent_slots_ = recent_slots;
+  store->index_.recent_slots = recent_slots;
   store->checkpointer_ = std::move(checkpointer);
   sqlite3_wal_hook(store->writer_->raw(), &SqliteCardStore::OnWalCommit, store.get());
   try {
@@ -269,10 +269,7 @@ void SqliteCardStore::CheckpointLoop() {
 }
 
 Status SqliteCardStore::Submit(WriteFn fn, bool scrub) {
-  std::promise<Status> done;
-  std::future<Status> result = done.get_future();
-  SubmitAsync(std::move(fn), scrub, [&done](Status s) { done.set_value(std::move(s)); });
-  return result.get();
+  return Await<Status>([&](auto done) { SubmitAsync(std::move(fn), scrub, std::move(done)); });
 }
 
 void SqliteCardStore::SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done) {
@@ -322,7 +319,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   Connection& c = *writer_;
   std::vector<Status> results(batch.size());
   Status txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
-  txn_id_limit_ = 0;  // read again, lazily, in this transaction
+  index_.id_limit = 0;  // read again, lazily, in this transaction
   bool scrub = false;
   for (size_t i = 0; i < batch.size() && txn.ok(); ++i) {
     txn = Run(c, "SAVEPOINT op", "savepoint");
@@ -362,7 +359,11 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   // images in the WAL whenever no reader pinned them.
   if (txn.ok() && (scrub || scrub_pending_)) TryScrubWal();
   if (wal_frames_ >= kWalRestartFactor * static_cast<int64_t>(options_.checkpoint_pages)) {
-    CheckpointOnWriter();
+    // Between two of the writer's transactions: once this has copied every
+    // frame, the writer's next transaction restarts the WAL from the top —
+    // which the checkpoint thread, racing back-to-back commits, may never
+    // let happen.
+    CheckpointOnWriter(SQLITE_CHECKPOINT_PASSIVE);
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     std::unique_ptr<PendingOp> op(batch[i]);
@@ -375,27 +376,21 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
 }
 
 void SqliteCardStore::TryScrubWal() {
-  // No busy waiting: a reader on an old snapshot makes TRUNCATE return BUSY,
-  // and we retry after the next batch instead of stalling every writer. The
-  // checkpoint thread is kept out meanwhile (it would make TRUNCATE BUSY).
-  std::lock_guard<std::mutex> lock(checkpoint_run_mu_);
-  sqlite3_busy_timeout(writer_->raw(), 0);
-  const int rc =
-      sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-  sqlite3_busy_timeout(writer_->raw(), options_.busy_timeout_ms);
+  // A reader on an old snapshot makes TRUNCATE return BUSY, and we retry
+  // after the next batch instead of stalling every writer.
+  const int rc = CheckpointOnWriter(SQLITE_CHECKPOINT_TRUNCATE);
   scrub_pending_ = (rc != SQLITE_OK);
   if (rc == SQLITE_OK) wal_frames_ = 0;
 }
 
-void SqliteCardStore::CheckpointOnWriter() {
-  // Between two of the writer's transactions: once this has copied every
-  // frame, the writer's next transaction restarts the WAL from the top —
-  // which a checkpoint on the other thread, racing with back-to-back
-  // commits, may never let happen.
+int SqliteCardStore::CheckpointOnWriter(int mode) {
+  // No busy waiting; the checkpoint thread is kept out meanwhile (it would
+  // make this one BUSY).
   std::lock_guard<std::mutex> lock(checkpoint_run_mu_);
   sqlite3_busy_timeout(writer_->raw(), 0);
-  sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  const int rc = sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, mode, nullptr, nullptr);
   sqlite3_busy_timeout(writer_->raw(), options_.busy_timeout_ms);
+  return rc;
 }
 
 Result<std::unique_ptr<Connection>> SqliteCardStore::AcquireReader() {
@@ -443,18 +438,12 @@ Result<T> SqliteCardStore::WithReader(const std::function<Result<T>(Connection&)
 }
 
 Status SqliteCardStore::Insert(const CardRecord& record) {
-  return WaitForInsert(record, /*dedup=*/false).status();
+  return Await<Result<InsertOutcome>>([&](auto done) { InsertAsync(record, false, done); })
+      .status();
 }
 
 Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord& record) {
-  return WaitForInsert(record, /*dedup=*/true);
-}
-
-Result<InsertOutcome> SqliteCardStore::WaitForInsert(const CardRecord& record, bool dedup) {
-  std::promise<Result<InsertOutcome>> done;
-  std::future<Result<InsertOutcome>> result = done.get_future();
-  InsertAsync(record, dedup, [&done](Result<InsertOutcome> r) { done.set_value(std::move(r)); });
-  return result.get();
+  return Await<Result<InsertOutcome>>([&](auto done) { InsertAsync(record, true, done); });
 }
 
 void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDone done) {
@@ -468,11 +457,9 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
   auto job = std::make_shared<Job>(Job{record, std::move(fingerprint).value(), {}});
   SubmitAsync(
       [this, job, dedup](Connection& c) -> Status {
-        IndexState state;  // a single card: probe the overflow as well
-        state.recent_slots = &recent_slots_;
-        state.id_limit = &txn_id_limit_;
+        index_.overflow_empty = false;  // a single card: probe the overflow as well
         ASSIGN_OR_RETURN(job->outcome,
-                         InsertOrFindCard(c, job->record, job->fingerprint, dedup, state));
+                         InsertOrFindCard(c, job->record, job->fingerprint, dedup, index_));
         return MaybeMergeRecentSlots(c);
       },
       /*scrub=*/false,
@@ -534,15 +521,12 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     const std::vector<std::string>& fingerprints,
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out) {
-  IndexState state;
-  state.recent_slots = &recent_slots_;
-  state.id_limit = &txn_id_limit_;
-  ASSIGN_OR_RETURN(state.overflow_empty, OverflowIsEmpty(c));
+  ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
   for (size_t i : order) {
     // Earlier items of this batch are visible to the look-up (same
     // transaction).
     Result<InsertOutcome> r =
-        InsertOrFindCard(c, items[i].record, fingerprints[i], items[i].dedup, state);
+        InsertOrFindCard(c, items[i].record, fingerprints[i], items[i].dedup, index_);
     const StatusCode code = r.status().code();
     if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
       // A constraint failure undoes only that statement; the transaction
@@ -557,19 +541,16 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
 }
 
 Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
-  if (recent_slots_ < options_.recent_slots_merge_at) return OkStatus();
-  ASSIGN_OR_RETURN(recent_slots_, CountRecentSlots(c));
-  if (recent_slots_ < options_.recent_slots_merge_at) return OkStatus();
+  if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
+  ASSIGN_OR_RETURN(index_.recent_slots, CountRecentSlots(c));
+  if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
   RETURN_IF_ERROR(MergeRecentSlots(c));
-  recent_slots_ = 0;
+  index_.recent_slots = 0;
   return OkStatus();
 }
 
 Result<int64_t> SqliteCardStore::ReserveIds(int64_t count) {
-  std::promise<Result<int64_t>> done;
-  std::future<Result<int64_t>> result = done.get_future();
-  ReserveIdsAsync(count, [&done](Result<int64_t> r) { done.set_value(std::move(r)); });
-  return result.get();
+  return Await<Result<int64_t>>([&](auto done) { ReserveIdsAsync(count, std::move(done)); });
 }
 
 void SqliteCardStore::ReserveIdsAsync(int64_t count, ReserveDone done) {

@@ -64,6 +64,7 @@
 
 #include "core/base/status.h"
 #include "vault/card_store.h"
+#include "vault/sqlite_card_rows.h"
 
 struct sqlite3;
 
@@ -178,8 +179,6 @@ class SqliteCardStore final : public CardStore {
   // the batch's commit (at once if the store is closing). Submit is this
   // plus a wait.
   void SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done);
-  // InsertAsync plus a wait: Insert and InsertOrGetByFingerprint.
-  Result<InsertOutcome> WaitForInsert(const CardRecord& record, bool dedup);
   void WriterLoop();
   void CheckpointLoop();
   // sqlite3_wal_hook callback of the writer connection: after each commit,
@@ -187,7 +186,9 @@ class SqliteCardStore final : public CardStore {
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();
-  void CheckpointOnWriter();
+  // A checkpoint of `mode` on the writer's connection, between transactions;
+  // returns SQLite's result code.
+  int CheckpointOnWriter(int mode);
   // InsertBatch's work on the writer: items[order[k]] for each k (with
   // fingerprints[order[k]], its stored bytes), results in `out`. Errors: a storage failure (the whole operation fails).
   Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
@@ -210,12 +211,9 @@ class SqliteCardStore final : public CardStore {
   bool scrub_pending_ = false;
   // Pages in the WAL after the last commit (set by OnWalCommit).
   int64_t wal_frames_ = 0;
-  // FirstUnreservedId as read in the current transaction, or 0 (writer only).
-  int64_t txn_id_limit_ = 0;
-  // Estimated entries of fingerprint_recent (exact at open and after each
-  // merge check; a rolled-back insert may leave it high, which only brings
-  // the next exact count forward).
-  int64_t recent_slots_ = 0;
+
+  // What the writer knows of the look-up tables (sqlite_card_rows.h).
+  IndexState index_;
 
   std::mutex mu_;
   std::condition_variable cv_;
