@@ -94,7 +94,7 @@ class PendingAnswer {
       return build();
     } catch (...) {
       // The exception text may mention request data; it is not forwarded.
-      return JsonError(500, "internal", "internal error");
+      return InternalErrorResponse();
     }
   }
 
@@ -346,7 +346,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       // Beast throws for oversized header fields and inconsistent bodies;
       // the handler's response cannot be sent as is.
       keep_alive_ = false;
-      BuildResponse(JsonError(500, "internal", "internal error"), request_id);
+      BuildResponse(InternalErrorResponse(), request_id);
     }
     beast::get_lowest_layer(stream_).expires_after(server_.options.request_timeout);
     bhttp::async_write(stream_, response_,
@@ -504,7 +504,7 @@ HttpResponse HttpServer::Impl::RunHandler(const HttpRequest& request) const {
     return handler(request);
   } catch (...) {
     // The exception text may mention request data; it is not forwarded.
-    return JsonError(500, "internal", "internal error");
+    return InternalErrorResponse();
   }
 }
 

@@ -26,7 +26,7 @@ struct Responder::State {
   explicit State(Deliver d) : deliver(std::move(d)) {}
   ~State() {
     if (!sent.exchange(true) && deliver) {
-      deliver([] { return JsonError(500, "internal", "internal error"); });
+      deliver([] { return InternalErrorResponse(); });
     }
   }
   const Deliver deliver;

@@ -13,6 +13,8 @@ HttpResponse JsonError(int status, std::string_view code, std::string_view messa
   return HttpResponse::Json(status, boost::json::serialize(root));
 }
 
+HttpResponse InternalErrorResponse() { return JsonError(500, "internal", "internal error"); }
+
 int HttpStatusFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kInvalidArgument:

@@ -21,6 +21,11 @@ namespace kura::http {
 // {"error":{"code":<code>,"message":<message>}} (JSON-escaped by Boost.JSON).
 HttpResponse JsonError(int status, std::string_view code, std::string_view message);
 
+// The 500 answer for a failure the caller must not see the details of (a
+// throwing handler, an answer that never came): JsonError(500, "internal",
+// "internal error").
+HttpResponse InternalErrorResponse();
+
 // The HTTP status for a non-OK Status:
 //   invalid_argument, out_of_range   -> 400
 //   unauthenticated                  -> 401

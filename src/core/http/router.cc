@@ -164,9 +164,8 @@ InlinePolicy Router::AsInlinePolicy() const {
 }
 
 DeferredHandler Router::AsDeferredHandler() const {
-  return [this](const HttpRequest& request, Responder responder) {
-    HttpRequest copy = request;
-    DispatchDeferred(copy, std::move(responder));
+  return [this](HttpRequest& request, Responder responder) {
+    DispatchDeferred(request, std::move(responder));
   };
 }
 

@@ -68,8 +68,8 @@ class Router {
   // For a request that does not go to one (IsDeferred false), answers
   // through `responder` what Dispatch would.
   void DispatchDeferred(HttpRequest& request, Responder responder) const;
-  // For HttpServer: a DeferredHandler that copies the request and calls
-  // DispatchDeferred, and a DeferredPolicy that calls IsDeferred. The
+  // For HttpServer: a DeferredHandler that calls DispatchDeferred, and a
+  // DeferredPolicy that calls IsDeferred. The
   // Router must outlive every use of them.
   DeferredHandler AsDeferredHandler() const;
   DeferredPolicy AsDeferredPolicy() const;

@@ -53,15 +53,16 @@ Status Wal::Recover(const ChainPosition& tail) {
   // next file is removed, or a later recovery would take them for records.
   struct Previous {
     std::string path;
-    size_t valid_bytes = 0;
-    size_t size = 0;
+    std::optional<std::string> kept;  // its bytes without that tail, if it has one
   };
   std::optional<Previous> previous;
-  auto cut_previous_tail = [&]() -> Status {
-    if (!previous || previous->valid_bytes >= previous->size) return OkStatus();
-    ASSIGN_OR_RETURN(std::string bytes, fs_.ReadFile(previous->path));
-    return fs_.WriteFileAtomic(previous->path,
-                               std::string_view(bytes).substr(0, previous->valid_bytes));
+  // Removes the newest file, which held nothing acknowledged, and the
+  // superseded tail of the file before it.
+  auto remove_newest = [&](const std::string& path) -> Status {
+    RETURN_IF_ERROR(fs_.RemoveFile(path));
+    changed_dir = true;
+    if (!previous || !previous->kept) return OkStatus();
+    return fs_.WriteFileAtomic(previous->path, *previous->kept);
   };
   for (size_t i = 0; i < found.size(); ++i) {
     const auto& [first, name] = found[i];
@@ -73,9 +74,7 @@ Status Wal::Recover(const ChainPosition& tail) {
     if (last_file && scan.header_cut_short) {
       // Killed between creating the file and its first write: nothing in it
       // was acknowledged.
-      RETURN_IF_ERROR(fs_.RemoveFile(path));
-      RETURN_IF_ERROR(cut_previous_tail());
-      changed_dir = true;
+      RETURN_IF_ERROR(remove_newest(path));
       continue;
     }
     if (!scan.header_ok) return DataLossError("WAL " + name + " has a damaged header");
@@ -87,20 +86,18 @@ Status Wal::Recover(const ChainPosition& tail) {
       return DataLossError("WAL " + name + " breaks off before seq " + std::to_string(file_end) +
                            ", but the next file starts at seq " + std::to_string(limit + 1));
     }
-    if (last_file && (scan.torn || scan.record_count == 0)) {
+    if (last_file && scan.record_count == 0) {
+      // Its header went out, its first group did not: it goes, or the next
+      // file created under its name would append a second header to it.
+      RETURN_IF_ERROR(remove_newest(path));
+      continue;
+    }
+    if (last_file && scan.torn) {
       // Only a write that was never acknowledged can be torn: cut it off so
-      // the file is clean for readers. A file without a record (its header
-      // went out, its first group did not) goes, or the next file created
-      // under its name would append a second header to it.
-      if (scan.record_count == 0) {
-        RETURN_IF_ERROR(fs_.RemoveFile(path));
-        RETURN_IF_ERROR(cut_previous_tail());
-      } else {
-        RETURN_IF_ERROR(fs_.WriteFileAtomic(path, std::string_view(data).substr(0, scan.valid_bytes)));
-      }
+      // the file is clean for readers.
+      RETURN_IF_ERROR(fs_.WriteFileAtomic(path, std::string_view(data).substr(0, scan.valid_bytes)));
       changed_dir = true;
     }
-    if (scan.record_count == 0 && last_file) continue;  // a header-only file, removed above
     if (!have) {
       if (first > tail.last_seq + 1) {
         return DataLossError("WAL starts at seq " + std::to_string(first) +
@@ -134,7 +131,11 @@ Status Wal::Recover(const ChainPosition& tail) {
       if (oldest_unsealed == 0 && first > tail.last_seq) oldest_unsealed = scan.first_received_ms;
     }
     files_.push_back(FileInfo{first, end.last_seq, name});
-    previous = Previous{path, scan.valid_bytes, data.size()};
+    previous = Previous{path, std::nullopt};
+    if (scan.valid_bytes < data.size()) {
+      data.resize(scan.valid_bytes);
+      previous->kept = std::move(data);
+    }
   }
   if (have && end.last_seq >= tail.last_seq && !tail_link_checked) {
     return DataLossError("WAL does not join the archive's chain at seq " +

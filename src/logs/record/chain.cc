@@ -19,10 +19,7 @@ ChainHash NextChainHash(const ChainHash& prev, std::string_view record_bytes) {
     std::memcpy(buf.data() + prev.size(), record_bytes.data(), record_bytes.size());
     return crypto::Sha256(std::span<const uint8_t>(buf.data(), prev.size() + record_bytes.size()));
   }
-  crypto::Sha256Hasher hasher;
-  hasher.Update(std::span<const uint8_t>(prev.data(), prev.size()));
-  hasher.Update(record_bytes);
-  return hasher.Finish();
+  return ChainHasher().Next(prev, record_bytes);
 }
 
 ChainHash ChainHasher::Next(const ChainHash& prev, std::string_view record_bytes) {
