@@ -100,6 +100,50 @@ int64_t CardVault::TakeId() {
   return id;
 }
 
+Result<int64_t> CardVault::TakeBatchIds(int64_t count) {
+  BatchIds& b = *batch_ids_;
+  std::unique_lock<std::mutex> lock(b.mu);
+  int64_t first = 0;
+  while (first == 0) {
+    if (b.end - b.next >= count) {
+      first = b.next;
+      b.next += count;
+    } else if (b.spare != 0 && b.spare_count >= count) {
+      // The range ahead replaces what is left of this one (too short).
+      b.next = b.spare;
+      b.end = b.spare + b.spare_count;
+      b.spare = 0;
+      b.spare_count = 0;
+    } else if (b.requesting) {
+      b.answered.wait(lock, [&b] { return !b.requesting; });
+    } else {
+      b.requesting = true;
+      lock.unlock();
+      Result<int64_t> now = store_.ReserveIds(count);
+      lock.lock();
+      b.requesting = false;
+      b.answered.notify_all();
+      if (!now.ok()) return now.status();
+      first = *now;
+    }
+  }
+  const bool ahead = !b.requesting && b.spare == 0 && b.end - b.next < count;
+  if (ahead) b.requesting = true;
+  lock.unlock();
+  if (ahead) {
+    store_.ReserveIdsAsync(count, [ids = batch_ids_, count](Result<int64_t> r) {
+      std::lock_guard<std::mutex> done(ids->mu);
+      ids->requesting = false;
+      if (r.ok()) {  // else: the next TakeBatchIds reserves (and reports) itself
+        ids->spare = *r;
+        ids->spare_count = count;
+      }
+      ids->answered.notify_all();
+    });
+  }
+  return first;
+}
+
 Result<std::string> CardVault::Seal(const std::string& token, int dek_version,
                                     crypto::AesGcmSealer& sealer, Random& random,
                                     const CardInput& input) {
@@ -272,7 +316,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   });
   int64_t next_id = 0;
   if (!items.empty()) {
-    ASSIGN_OR_RETURN(next_id, store_.ReserveIds(static_cast<int64_t>(items.size())));
+    ASSIGN_OR_RETURN(next_id, TakeBatchIds(static_cast<int64_t>(items.size())));
   }
   for (size_t k : by_fingerprint) {
     const int64_t id = inputs[input_of[k]].token_format == TokenFormat::kRandom ? next_id++ : 0;

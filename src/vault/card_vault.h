@@ -20,6 +20,7 @@
 #ifndef KURA_VAULT_CARD_VAULT_H_
 #define KURA_VAULT_CARD_VAULT_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -140,7 +141,11 @@ class CardVault {
   // reports is durable. Errors (storage, keyring, crypto) fail the call;
   // with SqliteCardStore no card of the failing InsertBatch was stored.
   // Row ids are reserved for the whole batch and handed out in fingerprint
-  // order, the order the store inserts in, so new rows are appended.
+  // order, the order the store inserts in, so new rows are appended. The
+  // ids of the next batch of the same size are then reserved in the
+  // background (TakeBatchIds), so a batch whose cards are sealed while the
+  // previous one is being inserted does not wait behind that insert for its
+  // ids; unused ones are skipped when the process ends.
   Result<std::vector<Result<StoreOutcome>>> StoreBatch(const std::vector<CardInput>& inputs);
 
   // kNotFound for an unknown token; kInvalidArgument for a malformed one.
@@ -184,6 +189,13 @@ class CardVault {
   // The next id of this vault's reserved block, or 0 if none is ready
   // (see kIdBlockSize). Never waits; may queue the next block's reservation.
   int64_t TakeId();
+  // The first of `count` consecutive reserved ids for a StoreBatch: from the
+  // range reserved ahead if it covers them (a shorter remainder is skipped),
+  // else reserved now (waits for the store's writer). Then, unless a range
+  // is ready or on its way, asks in the background for `count` more for the
+  // next batch. Errors: those of CardStore::ReserveIds (a failed background
+  // reservation is only asked again, never reported).
+  Result<int64_t> TakeBatchIds(int64_t count);
   // The id `token` carries (TokenCodec::IdOf), for the store's look-up.
   int64_t IdOf(std::string_view token) const { return codec_.IdOf(token); }
   // One StoreAsync call in flight (card_vault.cc).
@@ -208,6 +220,19 @@ class CardVault {
     bool requesting = false;  // GUARDED_BY(mu)
   };
   const std::shared_ptr<IdBlocks> ids_ = std::make_shared<IdBlocks>();
+
+  // StoreBatch's ids (TakeBatchIds); shared like IdBlocks. At most one
+  // reservation (background or not) is in flight at a time.
+  struct BatchIds {
+    std::mutex mu;
+    std::condition_variable answered;  // a reservation in flight ended
+    int64_t next = 0;                  // GUARDED_BY(mu); [next, end) is reserved
+    int64_t end = 0;                   // GUARDED_BY(mu)
+    int64_t spare = 0;                 // GUARDED_BY(mu); first id of the range ahead, or 0
+    int64_t spare_count = 0;           // GUARDED_BY(mu)
+    bool requesting = false;           // GUARDED_BY(mu)
+  };
+  const std::shared_ptr<BatchIds> batch_ids_ = std::make_shared<BatchIds>();
 };
 
 // True if `token` has the shape of a token this vault issues (random or FPT).

@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <utility>
 
 #include "core/fs/memory_file_system.h"
 #include "core/pan/luhn.h"
@@ -228,6 +231,163 @@ TEST_F(CardVaultTest, StoreBatchHandsOutIdsInFingerprintOrder) {
   for (size_t i = 1; i < by_fingerprint.size(); ++i) {
     EXPECT_EQ(by_fingerprint[i].second, by_fingerprint[i - 1].second + 1);
   }
+}
+
+// A SqliteCardStore seen through a forwarder that counts id reservations
+// (waiting ones and background ones) and can fail the next of either kind.
+class ReservationCountingStore final : public CardStore {
+ public:
+  explicit ReservationCountingStore(CardStore& inner) : inner_(inner) {}
+
+  Result<int64_t> ReserveIds(int64_t count) override {
+    ++waiting_;
+    if (!fail_waiting_.ok()) return std::exchange(fail_waiting_, OkStatus());
+    return inner_.ReserveIds(count);
+  }
+  void ReserveIdsAsync(int64_t count, ReserveDone done) override {
+    ++background_;
+    if (!fail_background_.ok()) return done(std::exchange(fail_background_, OkStatus()));
+    inner_.ReserveIdsAsync(count, std::move(done));
+  }
+  Status Insert(const CardRecord& r) override { return inner_.Insert(r); }
+  Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& r) override {
+    return inner_.InsertOrGetByFingerprint(r);
+  }
+  void InsertAsync(const CardRecord& r, bool dedup, InsertDone done) override {
+    inner_.InsertAsync(r, dedup, std::move(done));
+  }
+  Result<std::vector<Result<InsertOutcome>>> InsertBatch(
+      const std::vector<BatchInsertItem>& items) override {
+    return inner_.InsertBatch(items);
+  }
+  Result<CardRecord> Get(std::string_view token, int64_t id) override {
+    return inner_.Get(token, id);
+  }
+  Result<CardRecord> GetByFingerprint(std::string_view f) override {
+    return inner_.GetByFingerprint(f);
+  }
+  Status Delete(std::string_view token, int64_t id) override { return inner_.Delete(token, id); }
+  Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) override {
+    return inner_.ListExpired(before, limit);
+  }
+  Result<std::vector<CardRecord>> ListByDekVersion(int version, size_t limit,
+                                                   int64_t after_id) override {
+    return inner_.ListByDekVersion(version, limit, after_id);
+  }
+  Status UpdateSealed(int64_t id, int version, std::string_view sealed) override {
+    return inner_.UpdateSealed(id, version, sealed);
+  }
+  Result<int64_t> CountByDekVersion(int version) override {
+    return inner_.CountByDekVersion(version);
+  }
+  Result<int64_t> Count() override { return inner_.Count(); }
+  Status ConsumeNonce(std::string_view jti, int64_t expires_ms) override {
+    return inner_.ConsumeNonce(jti, expires_ms);
+  }
+  Result<int64_t> PurgeNonces(int64_t now_ms) override { return inner_.PurgeNonces(now_ms); }
+
+  CardStore& inner_;
+  std::atomic<int> waiting_{0};
+  std::atomic<int> background_{0};
+  Status fail_waiting_;     // returned by the next ReserveIds
+  Status fail_background_;  // given to the next ReserveIdsAsync's callback
+};
+
+// Each batch's ids, as the store's rows carry them, in fingerprint order.
+std::vector<int64_t> BatchIds(CardStore& store, const std::vector<Result<StoreOutcome>>& out) {
+  std::vector<std::pair<std::string, int64_t>> by_fingerprint;
+  for (const Result<StoreOutcome>& o : out) {
+    EXPECT_TRUE(o.ok()) << o.status().ToString();
+    if (!o.ok()) continue;
+    Result<CardRecord> rec = store.GetByFingerprint(o->fingerprint);
+    EXPECT_TRUE(rec.ok()) << rec.status().ToString();
+    if (rec.ok()) by_fingerprint.emplace_back(o->fingerprint, rec->id);
+  }
+  std::sort(by_fingerprint.begin(), by_fingerprint.end());
+  std::vector<int64_t> ids;
+  for (const auto& [f, id] : by_fingerprint) ids.push_back(id);
+  return ids;
+}
+
+std::vector<CardInput> NewCards(int first, int count) {
+  std::vector<CardInput> cards;
+  for (int i = first; i < first + count; ++i) {
+    char payload[16];
+    std::snprintf(payload, sizeof(payload), "400000%09d", i);
+    std::string pan = payload;
+    pan += pan::LuhnCheckDigit(pan);
+    CardInput in;
+    in.pan = SecretBytes::FromString(pan);
+    in.exp_month = 12;
+    in.exp_year = 2030;
+    cards.push_back(std::move(in));
+  }
+  return cards;
+}
+
+TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
+  ReservationCountingStore counting(*store_);
+  auto vault = CardVault::Create(counting, *keyring_, random_, clock_, CardVaultOptions{});
+  ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+  const int after_create = counting.waiting_.load();  // the single-store block
+
+  // The first batch waits for its ids and asks for the next batch's.
+  auto first = (*vault)->StoreBatch(NewCards(1, 6));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 1);
+  EXPECT_EQ(counting.background_.load(), 1);
+  // Same size: its ids were reserved ahead, nothing waits.
+  auto second = (*vault)->StoreBatch(NewCards(101, 6));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 1);
+  EXPECT_EQ(counting.background_.load(), 2);
+  // Smaller: from the range ahead too (its rest is kept for a batch it fits).
+  auto third = (*vault)->StoreBatch(NewCards(201, 4));
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 1);
+  // Larger than anything reserved: waits again.
+  auto fourth = (*vault)->StoreBatch(NewCards(301, 9));
+  ASSERT_TRUE(fourth.ok()) << fourth.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 2);
+
+  // Every batch's ids are consecutive in fingerprint order (rows appended)
+  // and no id is handed out twice.
+  std::vector<int64_t> all;
+  for (const auto* out : {&*first, &*second, &*third, &*fourth}) {
+    const std::vector<int64_t> ids = BatchIds(*store_, *out);
+    ASSERT_EQ(ids.size(), out->size());
+    for (size_t i = 1; i < ids.size(); ++i) EXPECT_EQ(ids[i], ids[i - 1] + 1);
+    all.insert(all.end(), ids.begin(), ids.end());
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+  EXPECT_EQ(all.size(), 25u);
+}
+
+TEST_F(CardVaultTest, StoreBatchAsksAgainAfterAFailedReservationAhead) {
+  ReservationCountingStore counting(*store_);
+  auto vault = CardVault::Create(counting, *keyring_, random_, clock_, CardVaultOptions{});
+  ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+  const int after_create = counting.waiting_.load();
+  counting.fail_background_ = UnavailableError("disk gone");
+  auto first = (*vault)->StoreBatch(NewCards(1, 5));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // Nothing was reserved ahead: the next batch reserves (and waits) itself.
+  auto second = (*vault)->StoreBatch(NewCards(101, 5));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 2);
+  for (const Result<StoreOutcome>& o : *second) {
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    EXPECT_EQ((*vault)->Get(o->card.token)->token, o->card.token);
+  }
+  // A reservation the batch waits for fails the batch, and nothing is stored.
+  counting.fail_waiting_ = UnavailableError("disk gone");
+  ASSERT_TRUE(counting.Count().ok());
+  const int64_t before = *counting.Count();
+  auto third = (*vault)->StoreBatch(NewCards(201, 50));
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(*counting.Count(), before);
 }
 
 TEST_F(CardVaultTest, DeleteRemovesCard) {
