@@ -167,8 +167,12 @@ TEST_F(CardVaultTest, StoreBatchDedupsWithinTheBatchAndAgainstTheVault) {
   EXPECT_EQ((*r)[5].status().code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE((*r)[6].ok());
   EXPECT_NE((*r)[6]->card.token, (*r)[4]->card.token);  // dedup off
-  // One commit reserves the batch's ids, one stores the batch.
-  EXPECT_EQ(store_->GetStats().commits, commits + 2);
+  // One commit reserves the batch's ids and one stores the whole batch; the
+  // background reservation of the next batch's ids is a third, unless the
+  // writer took it in the same group commit as the batch.
+  const uint64_t used = store_->GetStats().commits - commits;
+  EXPECT_GE(used, 2u);
+  EXPECT_LE(used, 3u);
   EXPECT_EQ(*store_->Count(), 4);
   // Same sealing as Store: the PAN comes back.
   Result<RevealedCard> rev = vault_->Reveal((*r)[0]->card.token);
