@@ -161,9 +161,9 @@ Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
     if (!existing) return DataLossError("card store: a fingerprint entry names no card");
     return InsertOutcome{std::move(*existing), false};
   }
-  ASSIGN_OR_RETURN(const int64_t id, InsertRow(c, r, fingerprint, probe, state));
-  InsertOutcome out{r, true};
-  out.record.id = id;
+  InsertOutcome out;
+  ASSIGN_OR_RETURN(out.record.id, InsertRow(c, r, fingerprint, probe, state));
+  out.inserted = true;
   return out;
 }
 

@@ -56,7 +56,8 @@ Result<std::optional<CardRecord>> FindCardByFingerprint(sqlite::Connection& c,
 // With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
 // there is one; otherwise inserts `r`. Runs on the writer, inside its
 // transaction, so the look-up sees every earlier write: that makes the
-// dedup race-free.
+// dedup race-free. When `r` is inserted the outcome's record holds only its
+// id (the caller has `r`; copying it here would cost the writer thread).
 Result<InsertOutcome> InsertOrFindCard(sqlite::Connection& c, const CardRecord& r,
                                        std::string_view fingerprint, bool dedup, IndexState& state);
 

@@ -460,6 +460,11 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
         index_.overflow_empty = false;  // a single card: probe the overflow as well
         ASSIGN_OR_RETURN(job->outcome,
                          InsertOrFindCard(c, job->record, job->fingerprint, dedup, index_));
+        if (job->outcome.inserted) {
+          const int64_t id = job->outcome.record.id;
+          job->outcome.record = std::move(job->record);
+          job->outcome.record.id = id;
+        }
         return MaybeMergeRecentSlots(c);
       },
       /*scrub=*/false,
@@ -514,6 +519,13 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
       },
       /*scrub=*/false);
   if (!s.ok()) return s;
+  // The inserted records, copied here rather than on the writer.
+  for (size_t i : order) {
+    if (!out[i].ok() || !out[i]->inserted) continue;
+    const int64_t id = out[i]->record.id;
+    out[i]->record = items[i].record;
+    out[i]->record.id = id;
+  }
   return out;
 }
 
