@@ -307,18 +307,36 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     input_of.push_back(i);
     plains.push_back(std::move(plain));
   }
-  // Ids in fingerprint order: the store inserts a batch in that order, so
-  // the new rows are appended one after the other.
+  // Fingerprint order: the store inserts a batch in that order, so ids
+  // handed out in it make the new rows append one after the other, and with
+  // the items themselves in that order the store's writer walks them front
+  // to back instead of hopping around a batch that can be megabytes.
   std::vector<size_t> by_fingerprint(items.size());
   for (size_t k = 0; k < items.size(); ++k) by_fingerprint[k] = k;
   std::sort(by_fingerprint.begin(), by_fingerprint.end(), [&items](size_t a, size_t b) {
     return items[a].record.fingerprint < items[b].record.fingerprint;
   });
+  {
+    std::vector<BatchInsertItem> sorted_items;
+    std::vector<size_t> sorted_input_of;
+    std::vector<CardInput> sorted_plains;
+    sorted_items.reserve(items.size());
+    sorted_input_of.reserve(items.size());
+    sorted_plains.reserve(items.size());
+    for (size_t k : by_fingerprint) {
+      sorted_items.push_back(std::move(items[k]));
+      sorted_input_of.push_back(input_of[k]);
+      sorted_plains.push_back(std::move(plains[k]));
+    }
+    items = std::move(sorted_items);
+    input_of = std::move(sorted_input_of);
+    plains = std::move(sorted_plains);
+  }
   int64_t next_id = 0;
   if (!items.empty()) {
     ASSIGN_OR_RETURN(next_id, TakeBatchIds(static_cast<int64_t>(items.size())));
   }
-  for (size_t k : by_fingerprint) {
+  for (size_t k = 0; k < items.size(); ++k) {
     const int64_t id = inputs[input_of[k]].token_format == TokenFormat::kRandom ? next_id++ : 0;
     RETURN_IF_ERROR(DrawTokenAndSeal(inputs[input_of[k]].token_format, plains[k], dek_version,
                                      sealer, random, id, items[k].record));
