@@ -89,12 +89,44 @@ int64_t CountRows(const std::string& path, const std::string& table) {
   return n;
 }
 
+// The merge threshold grows with the square root of the card count:
+// max(10, sqrt(50 × cards)) first merges at about 50 cards, not at 10
+// (cards estimated by the reserved ids).
+TEST_F(SqliteCardStoreTest, RecentSlotsMergeThresholdGrowsWithTheVault) {
+  SqliteCardStoreOptions options;
+  options.recent_slots_merge_at = 10;
+  options.recent_slots_merge_scale = 50;
+  std::unique_ptr<SqliteCardStore> store = OpenStoreWith(options);
+  ASSERT_NE(store, nullptr);
+  auto insert = [&store](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      Result<InsertOutcome> r = store->InsertOrGetByFingerprint(
+          MakeRecord("tok_g" + std::to_string(i), "grow" + std::to_string(i)));
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_TRUE(r->inserted);
+    }
+  };
+  insert(0, 40);  // sqrt(50 × 40) ≈ 45 > 40: no merge yet
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 40);
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+  insert(40, 60);  // merged once, at about 50
+  const int64_t merged = CountRows(path_, "fingerprint_slots");
+  EXPECT_GE(merged, 45);
+  EXPECT_LE(merged, 55);
+  EXPECT_EQ(merged + CountRows(path_, "fingerprint_recent"), 60);
+  for (int i = 0; i < 60; ++i) {
+    EXPECT_EQ(store->GetByFingerprint(Fp("grow" + std::to_string(i)))->token,
+              "tok_g" + std::to_string(i));
+  }
+}
+
 // New fingerprint slots gather in a small table and move to the large one in
 // one pass once there are enough; look-ups, de-duplication, prefix clashes
 // and deletes work wherever a slot is, also across a reopen.
 TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
   SqliteCardStoreOptions options;
   options.recent_slots_merge_at = 10;
+  options.recent_slots_merge_scale = 0;  // a fixed threshold
   {
     std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
     ASSERT_NE(opened, nullptr);

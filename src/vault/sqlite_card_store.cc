@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <optional>
 #include <system_error>
@@ -174,10 +175,10 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
     const SqliteCardStoreOptions& options) {
   if (options.path.empty()) return InvalidArgumentError("card store: path is empty");
   if (options.max_batch == 0 || options.max_readers == 0 || options.checkpoint_pages <= 0 ||
-      options.recent_slots_merge_at <= 0) {
+      options.recent_slots_merge_at <= 0 || options.recent_slots_merge_scale < 0) {
     return InvalidArgumentError(
         "card store: max_batch, max_readers, checkpoint_pages and recent_slots_merge_at must be "
-        "positive");
+        "positive, recent_slots_merge_scale not negative");
   }
   RETURN_IF_ERROR(MakePrivate(options.path, /*create=*/true, "create database file"));
   ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
@@ -554,11 +555,24 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
 
 Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
   if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
+  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
+  if (index_.recent_slots < threshold) return OkStatus();
   ASSIGN_OR_RETURN(index_.recent_slots, CountRecentSlots(c));
-  if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
+  if (index_.recent_slots < threshold) return OkStatus();
   RETURN_IF_ERROR(MergeRecentSlots(c));
   index_.recent_slots = 0;
   return OkStatus();
+}
+
+Result<int64_t> SqliteCardStore::RecentSlotsMergeThreshold(Connection& c) const {
+  const int64_t floor = options_.recent_slots_merge_at;
+  if (options_.recent_slots_merge_scale <= 0) return floor;
+  // Every card took an id, so the ids reserved so far bound the card count
+  // from above (unused reserved ids and deleted cards make it an estimate).
+  ASSIGN_OR_RETURN(const int64_t ids, FirstUnreservedId(c));
+  const double scaled = std::sqrt(static_cast<double>(options_.recent_slots_merge_scale) *
+                                  static_cast<double>(std::max<int64_t>(ids - 1, 0)));
+  return std::max(floor, static_cast<int64_t>(scaled));
 }
 
 Result<int64_t> SqliteCardStore::ReserveIds(int64_t count) {

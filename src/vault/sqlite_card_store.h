@@ -85,8 +85,16 @@ inline constexpr int kDefaultCheckpointPages = 4096;
 // WAL pages (in units of checkpoint_pages) at which the writer checkpoints
 // itself so the WAL restarts (see the header comment).
 inline constexpr int64_t kWalRestartFactor = 4;
-// New fingerprint slots merged at once into the large slot table.
-inline constexpr int64_t kDefaultRecentSlotsMergeAt = 1'000'000;
+// New fingerprint slots merged at once into the large slot table: at least
+// this many, and more as the vault grows (kDefaultRecentSlotsMergeScale).
+inline constexpr int64_t kDefaultRecentSlotsMergeAt = 250'000;
+// The merge threshold is sqrt(scale × cards) when that is larger. A batch of
+// B new cards rewrites the recent table (on average half the threshold M)
+// and a merge rewrites the large one (N entries) every M cards, so per card
+// the cost is about M / 2B + N / M, smallest at M = sqrt(2BN): the scale is
+// 2B for tokenize-file's 50,000-card batches. (1 M cards: 316,000; 10 M:
+// 1,000,000.)
+inline constexpr int64_t kDefaultRecentSlotsMergeScale = 100'000;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
@@ -107,8 +115,12 @@ struct SqliteCardStoreOptions {
   // WAL pages after a commit that wake the checkpoint thread.
   int checkpoint_pages = kDefaultCheckpointPages;
   // New fingerprint slots gathered before they are merged into the large
-  // slot table (sqlite_card_index.h); tests make it small.
+  // slot table (sqlite_card_index.h): at least recent_slots_merge_at, and
+  // sqrt(recent_slots_merge_scale × cards) if larger (cards estimated by the
+  // ids reserved so far); scale 0 keeps the threshold fixed. Tests make
+  // them small.
   int64_t recent_slots_merge_at = kDefaultRecentSlotsMergeAt;
+  int64_t recent_slots_merge_scale = kDefaultRecentSlotsMergeScale;
 };
 
 class SqliteCardStore final : public CardStore {
@@ -195,8 +207,10 @@ class SqliteCardStore final : public CardStore {
                      const std::vector<std::string>& fingerprints, const std::vector<size_t>& order,
                      std::vector<Result<InsertOutcome>>& out);
   // Writer thread, inside an operation: merges fingerprint_recent into the
-  // slot table once it holds options_.recent_slots_merge_at entries.
+  // slot table once it holds RecentSlotsMergeThreshold entries.
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
+  // The current merge threshold (see SqliteCardStoreOptions).
+  Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c) const;
 
   Result<std::unique_ptr<sqlite::Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Connection> conn);
