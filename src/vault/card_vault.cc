@@ -1,6 +1,7 @@
 #include "vault/card_vault.h"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 
 #include "core/base/await.h"
@@ -117,9 +118,18 @@ Result<int64_t> CardVault::TakeBatchIds(int64_t count) {
     } else if (b.requesting) {
       b.answered.wait(lock, [&b] { return !b.requesting; });
     } else {
+      // Nothing reserved covers the batch: a range ahead that is too small
+      // is skipped too, so the one asked for below fits batches this size.
+      b.spare = 0;
+      b.spare_count = 0;
       b.requesting = true;
       lock.unlock();
-      Result<int64_t> now = store_.ReserveIds(count);
+      Result<int64_t> now = ResourceExhaustedError("card vault: out of memory reserving ids");
+      try {
+        now = store_.ReserveIds(count);
+      } catch (const std::exception&) {
+        // `now` keeps the error; `requesting` is reset below all the same.
+      }
       lock.lock();
       b.requesting = false;
       b.answered.notify_all();
@@ -131,15 +141,22 @@ Result<int64_t> CardVault::TakeBatchIds(int64_t count) {
   if (ahead) b.requesting = true;
   lock.unlock();
   if (ahead) {
-    store_.ReserveIdsAsync(count, [ids = batch_ids_, count](Result<int64_t> r) {
-      std::lock_guard<std::mutex> done(ids->mu);
-      ids->requesting = false;
-      if (r.ok()) {  // else: the next TakeBatchIds reserves (and reports) itself
-        ids->spare = *r;
-        ids->spare_count = count;
-      }
-      ids->answered.notify_all();
-    });
+    try {
+      store_.ReserveIdsAsync(count, [ids = batch_ids_, count](Result<int64_t> r) {
+        std::lock_guard<std::mutex> done(ids->mu);
+        ids->requesting = false;
+        if (r.ok()) {  // else: the next TakeBatchIds reserves (and reports) itself
+          ids->spare = *r;
+          ids->spare_count = count;
+        }
+        ids->answered.notify_all();
+      });
+    } catch (const std::exception&) {
+      // Not queued (out of memory): the next batch reserves its own ids.
+      std::lock_guard<std::mutex> relock(b.mu);
+      b.requesting = false;
+      b.answered.notify_all();
+    }
   }
   return first;
 }
@@ -313,7 +330,9 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   // to back instead of hopping around a batch that can be megabytes.
   std::vector<size_t> by_fingerprint(items.size());
   for (size_t k = 0; k < items.size(); ++k) by_fingerprint[k] = k;
-  std::sort(by_fingerprint.begin(), by_fingerprint.end(), [&items](size_t a, size_t b) {
+  // Stable: inputs with the same card keep their order (the store applies
+  // them one after the other, so the earlier one is the one stored).
+  std::stable_sort(by_fingerprint.begin(), by_fingerprint.end(), [&items](size_t a, size_t b) {
     return items[a].record.fingerprint < items[b].record.fingerprint;
   });
   {

@@ -141,9 +141,11 @@ class CardVault {
   // reports is durable. Errors (storage, keyring, crypto) fail the call;
   // with SqliteCardStore no card of the failing InsertBatch was stored.
   // Row ids are reserved for the whole batch and handed out in fingerprint
-  // order, the order the store inserts in, so new rows are appended. The
-  // ids of the next batch of the same size are then reserved in the
-  // background (TakeBatchIds), so a batch whose cards are sealed while the
+  // order, the order the store inserts in, so new rows are appended (inputs
+  // with the same card keep their input order). The ids of the next batch of
+  // the same size are then reserved with CardStore::ReserveIdsAsync
+  // (TakeBatchIds) — in the background with SqliteCardStore, right away with
+  // stores that do not queue — so a batch whose cards are sealed while the
   // previous one is being inserted does not wait behind that insert for its
   // ids; unused ones are skipped when the process ends.
   Result<std::vector<Result<StoreOutcome>>> StoreBatch(const std::vector<CardInput>& inputs);
@@ -191,10 +193,11 @@ class CardVault {
   int64_t TakeId();
   // The first of `count` consecutive reserved ids for a StoreBatch: from the
   // range reserved ahead if it covers them (a shorter remainder is skipped),
-  // else reserved now (waits for the store's writer). Then, unless a range
-  // is ready or on its way, asks in the background for `count` more for the
-  // next batch. Errors: those of CardStore::ReserveIds (a failed background
-  // reservation is only asked again, never reported).
+  // else reserved now (waits for the store's writer; a range ahead too small
+  // for `count` is skipped as well). Then, unless a range is ready or on its
+  // way, asks (ReserveIdsAsync) for `count` more for the next batch. Errors:
+  // those of CardStore::ReserveIds (a failed reservation ahead is only asked
+  // again, never reported).
   Result<int64_t> TakeBatchIds(int64_t count);
   // The id `token` carries (TokenCodec::IdOf), for the store's look-up.
   int64_t IdOf(std::string_view token) const { return codec_.IdOf(token); }

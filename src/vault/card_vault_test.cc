@@ -349,15 +349,20 @@ TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
   auto third = (*vault)->StoreBatch(NewCards(201, 4));
   ASSERT_TRUE(third.ok()) << third.status().ToString();
   EXPECT_EQ(counting.waiting_.load(), after_create + 1);
-  // Larger than anything reserved: waits again.
+  // Larger than anything reserved: waits again, skips the range ahead that
+  // is too small and asks for one of its own size.
   auto fourth = (*vault)->StoreBatch(NewCards(301, 9));
   ASSERT_TRUE(fourth.ok()) << fourth.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 2);
+  EXPECT_EQ(counting.background_.load(), 4);
+  auto fifth = (*vault)->StoreBatch(NewCards(401, 9));
+  ASSERT_TRUE(fifth.ok()) << fifth.status().ToString();
   EXPECT_EQ(counting.waiting_.load(), after_create + 2);
 
   // Every batch's ids are consecutive in fingerprint order (rows appended)
   // and no id is handed out twice.
   std::vector<int64_t> all;
-  for (const auto* out : {&*first, &*second, &*third, &*fourth}) {
+  for (const auto* out : {&*first, &*second, &*third, &*fourth, &*fifth}) {
     const std::vector<int64_t> ids = BatchIds(*store_, *out);
     ASSERT_EQ(ids.size(), out->size());
     for (size_t i = 1; i < ids.size(); ++i) EXPECT_EQ(ids[i], ids[i - 1] + 1);
@@ -365,7 +370,51 @@ TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
   }
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
-  EXPECT_EQ(all.size(), 25u);
+  EXPECT_EQ(all.size(), 34u);
+}
+
+// Inputs with the same card keep their input order through StoreBatch's
+// fingerprint ordering, also in batches long enough that an unstable sort
+// would swap them: the first de-duplicating input of a card is stored, a
+// later de-duplicating one is its duplicate, and one without dedup is
+// stored as well.
+TEST_F(CardVaultTest, StoreBatchKeepsTheInputOrderOfTheSameCard) {
+  constexpr int kCards = 60;
+  std::vector<CardInput> first = NewCards(1, kCards);
+  std::vector<CardInput> again = NewCards(1, kCards);
+  std::vector<CardInput> batch;
+  std::vector<int> card_of;
+  for (int i = 0; i < kCards; ++i) {  // every card once, dedup on
+    first[i].dedup = true;
+    batch.push_back(std::move(first[i]));
+    card_of.push_back(i);
+  }
+  for (int i = kCards - 1; i >= 0; --i) {  // again, reversed: odd ones without dedup
+    again[i].dedup = i % 2 == 0;
+    batch.push_back(std::move(again[i]));
+    card_of.push_back(i);
+  }
+  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(batch);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->size(), batch.size());
+  std::vector<std::string> token_of(kCards);
+  for (size_t k = 0; k < kCards; ++k) {
+    ASSERT_TRUE((*out)[k].ok()) << (*out)[k].status().ToString();
+    EXPECT_FALSE((*out)[k]->duplicate) << "input " << k;
+    token_of[card_of[k]] = (*out)[k]->card.token;
+  }
+  for (size_t k = kCards; k < batch.size(); ++k) {
+    ASSERT_TRUE((*out)[k].ok()) << (*out)[k].status().ToString();
+    const int card = card_of[k];
+    if (card % 2 == 0) {
+      EXPECT_TRUE((*out)[k]->duplicate) << "input " << k;
+      EXPECT_EQ((*out)[k]->card.token, token_of[card]) << "input " << k;
+    } else {
+      EXPECT_FALSE((*out)[k]->duplicate) << "input " << k;
+      EXPECT_NE((*out)[k]->card.token, token_of[card]) << "input " << k;
+    }
+  }
+  EXPECT_EQ(*store_->Count(), kCards + kCards / 2);
 }
 
 TEST_F(CardVaultTest, StoreBatchAsksAgainAfterAFailedReservationAhead) {
@@ -376,14 +425,19 @@ TEST_F(CardVaultTest, StoreBatchAsksAgainAfterAFailedReservationAhead) {
   counting.fail_background_ = UnavailableError("disk gone");
   auto first = (*vault)->StoreBatch(NewCards(1, 5));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  // Nothing was reserved ahead: the next batch reserves (and waits) itself.
+  // Nothing was reserved ahead: the next batch reserves (and waits) itself,
+  // and asks again for the batch after it.
   auto second = (*vault)->StoreBatch(NewCards(101, 5));
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(counting.waiting_.load(), after_create + 2);
+  EXPECT_EQ(counting.background_.load(), 2);
   for (const Result<StoreOutcome>& o : *second) {
     ASSERT_TRUE(o.ok()) << o.status().ToString();
     EXPECT_EQ((*vault)->Get(o->card.token)->token, o->card.token);
   }
+  auto after = (*vault)->StoreBatch(NewCards(151, 5));  // found its ids ready
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 2);
   // A reservation the batch waits for fails the batch, and nothing is stored.
   counting.fail_waiting_ = UnavailableError("disk gone");
   ASSERT_TRUE(counting.Count().ok());
