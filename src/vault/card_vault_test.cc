@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <new>
 #include <thread>
 #include <utility>
 
@@ -250,6 +251,7 @@ class ReservationCountingStore final : public CardStore {
   }
   void ReserveIdsAsync(int64_t count, ReserveDone done) override {
     ++background_;
+    if (std::exchange(throw_background_, false)) throw std::bad_alloc();
     if (!fail_background_.ok()) return done(std::exchange(fail_background_, OkStatus()));
     inner_.ReserveIdsAsync(count, std::move(done));
   }
@@ -295,6 +297,7 @@ class ReservationCountingStore final : public CardStore {
   std::atomic<int> background_{0};
   Status fail_waiting_;     // returned by the next ReserveIds
   Status fail_background_;  // given to the next ReserveIdsAsync's callback
+  bool throw_background_ = false;  // the next ReserveIdsAsync throws bad_alloc
 };
 
 // Each batch's ids, as the store's rows carry them, in fingerprint order.
@@ -438,6 +441,14 @@ TEST_F(CardVaultTest, StoreBatchAsksAgainAfterAFailedReservationAhead) {
   auto after = (*vault)->StoreBatch(NewCards(151, 5));  // found its ids ready
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(counting.waiting_.load(), after_create + 2);
+  // A reservation ahead that could not even be queued (it threw) leaves
+  // nothing waiting for it: the next batch reserves itself.
+  counting.throw_background_ = true;
+  auto threw = (*vault)->StoreBatch(NewCards(171, 7));
+  ASSERT_TRUE(threw.ok()) << threw.status().ToString();
+  auto next = (*vault)->StoreBatch(NewCards(181, 7));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(counting.waiting_.load(), after_create + 4);
   // A reservation the batch waits for fails the batch, and nothing is stored.
   counting.fail_waiting_ = UnavailableError("disk gone");
   ASSERT_TRUE(counting.Count().ok());
