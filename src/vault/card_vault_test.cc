@@ -338,36 +338,30 @@ TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
   ASSERT_TRUE(vault.ok()) << vault.status().ToString();
   const int after_create = counting.waiting_.load();  // the single-store block
 
-  // The first batch waits for its ids and asks for the next batch's.
-  auto first = (*vault)->StoreBatch(NewCards(1, 6));
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  EXPECT_EQ(counting.waiting_.load(), after_create + 1);
-  EXPECT_EQ(counting.background_.load(), 1);
-  // Same size: its ids were reserved ahead, nothing waits.
-  auto second = (*vault)->StoreBatch(NewCards(101, 6));
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
-  EXPECT_EQ(counting.waiting_.load(), after_create + 1);
-  EXPECT_EQ(counting.background_.load(), 2);
-  // Smaller: from the range ahead too (its rest is kept for a batch it fits).
-  auto third = (*vault)->StoreBatch(NewCards(201, 4));
-  ASSERT_TRUE(third.ok()) << third.status().ToString();
-  EXPECT_EQ(counting.waiting_.load(), after_create + 1);
-  // Larger than anything reserved: waits again, skips the range ahead that
-  // is too small and asks for one of its own size.
-  auto fourth = (*vault)->StoreBatch(NewCards(301, 9));
-  ASSERT_TRUE(fourth.ok()) << fourth.status().ToString();
-  EXPECT_EQ(counting.waiting_.load(), after_create + 2);
-  EXPECT_EQ(counting.background_.load(), 4);
-  auto fifth = (*vault)->StoreBatch(NewCards(401, 9));
-  ASSERT_TRUE(fifth.ok()) << fifth.status().ToString();
-  EXPECT_EQ(counting.waiting_.load(), after_create + 2);
+  // Stores `count` new cards from `first` on; then checks how many
+  // reservations were waited for (beyond Create's) and made ahead so far.
+  std::vector<std::vector<Result<StoreOutcome>>> batches;
+  auto store_batch = [&](int first, int count, int waited, int ahead) {
+    SCOPED_TRACE("batch of " + std::to_string(count) + " from " + std::to_string(first));
+    auto out = (*vault)->StoreBatch(NewCards(first, count));
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ(counting.waiting_.load(), after_create + waited);
+    EXPECT_EQ(counting.background_.load(), ahead);
+    batches.push_back(std::move(out).value());
+  };
+  store_batch(1, 6, 1, 1);    // waits for its ids, asks for the next batch's
+  store_batch(101, 6, 1, 2);  // same size: reserved ahead, nothing waits
+  store_batch(201, 4, 1, 3);  // smaller: from the range ahead (its rest is kept)
+  store_batch(301, 9, 2, 4);  // larger than anything reserved: waits, and the
+                              // range ahead (too small) is replaced by one of 9
+  store_batch(401, 9, 2, 5);  // found it ready
 
   // Every batch's ids are consecutive in fingerprint order (rows appended)
   // and no id is handed out twice.
   std::vector<int64_t> all;
-  for (const auto* out : {&*first, &*second, &*third, &*fourth, &*fifth}) {
-    const std::vector<int64_t> ids = BatchIds(*store_, *out);
-    ASSERT_EQ(ids.size(), out->size());
+  for (const std::vector<Result<StoreOutcome>>& out : batches) {
+    const std::vector<int64_t> ids = BatchIds(*store_, out);
+    ASSERT_EQ(ids.size(), out.size());
     for (size_t i = 1; i < ids.size(); ++i) EXPECT_EQ(ids[i], ids[i - 1] + 1);
     all.insert(all.end(), ids.begin(), ids.end());
   }
