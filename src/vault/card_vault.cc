@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <utility>
+#include <vector>
 
 #include "core/base/await.h"
 #include "core/crypto/aead.h"
@@ -16,8 +17,19 @@ namespace {
 constexpr uint8_t kSealedFormatV1 = 1;
 
 // Random bytes a batch card draws: 8 for a minted token, 12 for the nonce.
-// (FPT tokens draw a few more; those come from the generator directly.)
+// (FPT tokens draw a few more, from the same buffer; what a batch draws
+// beyond it comes from the generator directly: BufferedRandom.)
 constexpr size_t kRandomBytesPerCard = 8 + crypto::kGcmNonceSize;
+
+// `v` rearranged so that its element k is the old v[order[k]] (`order` a
+// permutation of v's indexes).
+template <typename T>
+void Permute(std::vector<T>& v, const std::vector<size_t>& order) {
+  std::vector<T> out;
+  out.reserve(v.size());
+  for (size_t k : order) out.push_back(std::move(v[k]));
+  v = std::move(out);
+}
 
 std::string Aad(const std::string& token, int dek_version) {
   return "kura.card.v1|" + token + "|" + std::to_string(dek_version);
@@ -335,22 +347,9 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   std::stable_sort(by_fingerprint.begin(), by_fingerprint.end(), [&items](size_t a, size_t b) {
     return items[a].record.fingerprint < items[b].record.fingerprint;
   });
-  {
-    std::vector<BatchInsertItem> sorted_items;
-    std::vector<size_t> sorted_input_of;
-    std::vector<CardInput> sorted_plains;
-    sorted_items.reserve(items.size());
-    sorted_input_of.reserve(items.size());
-    sorted_plains.reserve(items.size());
-    for (size_t k : by_fingerprint) {
-      sorted_items.push_back(std::move(items[k]));
-      sorted_input_of.push_back(input_of[k]);
-      sorted_plains.push_back(std::move(plains[k]));
-    }
-    items = std::move(sorted_items);
-    input_of = std::move(sorted_input_of);
-    plains = std::move(sorted_plains);
-  }
+  Permute(items, by_fingerprint);
+  Permute(input_of, by_fingerprint);
+  Permute(plains, by_fingerprint);
   int64_t next_id = 0;
   if (!items.empty()) {
     ASSIGN_OR_RETURN(next_id, TakeBatchIds(static_cast<int64_t>(items.size())));

@@ -39,7 +39,7 @@ constexpr std::string_view kOverflowSql =
     "SELECT o.id FROM fingerprint_overflow o JOIN cards c ON c.id = o.id"
     " WHERE o.fingerprint = ?1 ORDER BY c.created_ms, o.id LIMIT 1";
 constexpr std::string_view kAnyOverflowSql = "SELECT 1 FROM fingerprint_overflow LIMIT 1";
-constexpr std::string_view kInsertSlotSql =
+constexpr std::string_view kInsertRecentSlotSql =
     "INSERT INTO fingerprint_recent (prefix, id) VALUES (?1, ?2)";
 constexpr std::string_view kInsertOverflowSql =
     "INSERT INTO fingerprint_overflow (fingerprint, id) VALUES (?1, ?2)";
@@ -102,7 +102,7 @@ Result<bool> OverflowIsEmpty(Connection& c) {
 Result<bool> IndexFingerprint(Connection& c, std::string_view fingerprint, int64_t id,
                               const FingerprintProbe& probe) {
   const bool slot = !probe.slot_taken && probe.found_id == 0;
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(slot ? kInsertSlotSql : kInsertOverflowSql,
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(slot ? kInsertRecentSlotSql : kInsertOverflowSql,
                                            "index card fingerprint"));
   if (slot) {
     st.BindInt64(1, FingerprintPrefix(fingerprint));

@@ -145,9 +145,7 @@ Status BuildLookUpTables(Connection& c) {
     ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
     if (overflow) overflow_empty = false;
   }
-  RETURN_IF_ERROR(MergeRecentSlots(c));  // migrated slots go straight to the large table
-  return c.Exec("INSERT INTO id_sequence (next) SELECT COALESCE(MAX(id), 0) + 1 FROM cards",
-                "migrate: start id sequence");
+  return MergeRecentSlots(c);  // migrated slots go straight to the large table
 }
 
 Status CreateSchemaInTransaction(Connection& c) {
@@ -169,7 +167,7 @@ Status CreateSchemaInTransaction(Connection& c) {
   // After the fill, which reads through them.
   if (version == 2) RETURN_IF_ERROR(c.Exec(kMigrateV2DropSql, "migrate schema v2"));
   RETURN_IF_ERROR(CreateTables(c));
-  // A new database: start the id sequence (a migrated one has it already).
+  // A new or migrated database: start the id sequence after its cards.
   RETURN_IF_ERROR(c.Exec("INSERT INTO id_sequence (next)"
                          " SELECT n FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM cards)"
                          " WHERE NOT EXISTS (SELECT 1 FROM id_sequence)",

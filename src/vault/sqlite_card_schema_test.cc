@@ -61,9 +61,10 @@ void ExecOrFail(sqlite3* db, const std::string& sql) {
 // quotes in them); the blob as a hex literal.
 std::string CardValuesSql(const CardRecord& r, const std::string& fingerprint_sql) {
   return "'" + r.token + "', " + fingerprint_sql + ", " + std::to_string(r.dek_version) + ", x'" +
-         Hex(r.sealed) + "', '" + r.bin + "', '" + r.last4 + "', '" + r.masked_pan + "', " +
-         std::to_string(r.exp_month) + ", " + std::to_string(r.exp_year) + ", '" + r.brand +
-         "', '" + r.token_format + "', " + std::to_string(r.created_ms);
+         crypto::HexEncode(r.sealed) + "', '" + r.bin + "', '" + r.last4 + "', '" +
+         r.masked_pan + "', " + std::to_string(r.exp_month) + ", " +
+         std::to_string(r.exp_year) + ", '" + r.brand + "', '" + r.token_format + "', " +
+         std::to_string(r.created_ms);
 }
 
 std::string V1Insert(const CardRecord& r) {  // v1 stored the fingerprint as hex text

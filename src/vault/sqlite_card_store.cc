@@ -564,12 +564,16 @@ Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
   return OkStatus();
 }
 
-Result<int64_t> SqliteCardStore::RecentSlotsMergeThreshold(Connection& c) const {
+Result<int64_t> SqliteCardStore::RecentSlotsMergeThreshold(Connection& c) {
   const int64_t floor = options_.recent_slots_merge_at;
   if (options_.recent_slots_merge_scale <= 0) return floor;
   // Every card took an id, so the ids reserved so far bound the card count
   // from above (unused reserved ids and deleted cards make it an estimate).
-  ASSIGN_OR_RETURN(const int64_t ids, FirstUnreservedId(c));
+  // The transaction's id limit is that number, if it was read already.
+  if (index_.id_limit == 0) {
+    ASSIGN_OR_RETURN(index_.id_limit, FirstUnreservedId(c));
+  }
+  const int64_t ids = index_.id_limit;
   const double scaled = std::sqrt(static_cast<double>(options_.recent_slots_merge_scale) *
                                   static_cast<double>(std::max<int64_t>(ids - 1, 0)));
   return std::max(floor, static_cast<int64_t>(scaled));

@@ -210,7 +210,7 @@ class SqliteCardStore final : public CardStore {
   // slot table once it holds RecentSlotsMergeThreshold entries.
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
   // The current merge threshold (see SqliteCardStoreOptions).
-  Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c) const;
+  Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c);
 
   Result<std::unique_ptr<sqlite::Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<sqlite::Connection> conn);

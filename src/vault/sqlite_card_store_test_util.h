@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/crypto/encoding.h"
 #include "vault/card_store.h"
 #include "vault/sqlite_card_store.h"
 
@@ -23,16 +24,7 @@ inline constexpr int64_t kJan1st2026 = 1'767'225'600'000;  // 2026-01-01T00:00:0
 
 // A fingerprint as the vault produces it (lower-case hex), made from a
 // readable label.
-inline std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (const char c : bytes) {
-    out.push_back(kDigits[static_cast<unsigned char>(c) >> 4]);
-    out.push_back(kDigits[static_cast<unsigned char>(c) & 0x0f]);
-  }
-  return out;
-}
-inline std::string Fp(std::string_view label) { return Hex(label); }
+inline std::string Fp(std::string_view label) { return crypto::HexEncode(label); }
 
 inline CardRecord MakeRecord(const std::string& token, const std::string& fingerprint_label) {
   CardRecord r;
@@ -99,11 +91,8 @@ class SqliteCardStoreTest : public ::testing::Test {
 
   std::unique_ptr<SqliteCardStore> OpenStore(size_t max_batch = kDefaultMaxBatch) {
     SqliteCardStoreOptions options;
-    options.path = path_;
     options.max_batch = max_batch;
-    Result<std::unique_ptr<SqliteCardStore>> store = SqliteCardStore::Open(options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    return store.ok() ? std::move(store).value() : nullptr;
+    return OpenStoreWith(options);
   }
 
   std::string dir_;

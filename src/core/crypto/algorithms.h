@@ -9,13 +9,23 @@
 // process lifetime (never freed). If fetching fails (no default provider),
 // the process aborts: no crypto would work.
 //
+// Also the owning handle of a cipher context, shared by the files that
+// make one.
+//
 // Internal to core/crypto.
 #ifndef KURA_CORE_CRYPTO_ALGORITHMS_H_
 #define KURA_CORE_CRYPTO_ALGORITHMS_H_
 
 #include <openssl/evp.h>
 
+#include <memory>
+
 namespace kura::crypto::internal {
+
+struct CipherCtxFree {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
 
 const EVP_MD* Sha256Md();
 EVP_MAC* HmacMac();

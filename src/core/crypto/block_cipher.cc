@@ -1,32 +1,34 @@
 #include "core/crypto/block_cipher.h"
 
+#include "core/crypto/aead.h"
+#include "core/crypto/algorithms.h"
+
 #include <openssl/evp.h>
 
 #include <mutex>
+#include <string>
 
 namespace kura::crypto {
+
+using internal::CipherCtx;
 
 struct Aes256Block::Impl {
   // An EVP context must not be used by two threads at once; one block is a
   // few dozen nanoseconds, so a lock is cheaper than a context per call.
   std::mutex mu;
-  EVP_CIPHER_CTX* enc = nullptr;  // GUARDED_BY(mu)
-  EVP_CIPHER_CTX* dec = nullptr;  // GUARDED_BY(mu)
-  ~Impl() {
-    EVP_CIPHER_CTX_free(enc);
-    EVP_CIPHER_CTX_free(dec);
-  }
+  CipherCtx enc;  // GUARDED_BY(mu)
+  CipherCtx dec;  // GUARDED_BY(mu)
 };
 
 namespace {
 
-EVP_CIPHER_CTX* Prepare(const SecretBytes& key, bool encrypt) {
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  if (ctx == nullptr) return nullptr;
-  if (EVP_CipherInit_ex(ctx, EVP_aes_256_ecb(), nullptr, key.data(), nullptr, encrypt ? 1 : 0) !=
-          1 ||
-      EVP_CIPHER_CTX_set_padding(ctx, 0) != 1) {
-    EVP_CIPHER_CTX_free(ctx);
+// A context for `key` in one direction, or null.
+CipherCtx Prepare(const SecretBytes& key, bool encrypt) {
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (ctx == nullptr ||
+      EVP_CipherInit_ex(ctx.get(), EVP_aes_256_ecb(), nullptr, key.data(), nullptr,
+                        encrypt ? 1 : 0) != 1 ||
+      EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1) {
     return nullptr;
   }
   return ctx;
@@ -46,7 +48,10 @@ Result<Block128> Apply(EVP_CIPHER_CTX* ctx, const Block128& in) {
 }  // namespace
 
 Result<Aes256Block> Aes256Block::Create(const SecretBytes& key) {
-  if (key.size() != 32) return InvalidArgumentError("aes block: key must be 32 bytes");
+  if (key.size() != kAes256KeySize) {
+    return InvalidArgumentError("aes block: key must be " + std::to_string(kAes256KeySize) +
+                                " bytes");
+  }
   auto impl = std::make_unique<Impl>();
   impl->enc = Prepare(key, true);
   impl->dec = Prepare(key, false);
@@ -63,12 +68,12 @@ Aes256Block::~Aes256Block() = default;
 
 Result<Block128> Aes256Block::Encrypt(const Block128& in) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return Apply(impl_->enc, in);
+  return Apply(impl_->enc.get(), in);
 }
 
 Result<Block128> Aes256Block::Decrypt(const Block128& in) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return Apply(impl_->dec, in);
+  return Apply(impl_->dec.get(), in);
 }
 
 }  // namespace kura::crypto

@@ -1,5 +1,7 @@
 #include "core/crypto/key_wrap.h"
 
+#include "core/crypto/algorithms.h"
+
 #include <openssl/evp.h>
 
 #include <memory>
@@ -14,10 +16,7 @@ constexpr size_t kKekSize = 32;
 // block, and always a multiple of 8 bytes.
 constexpr size_t kMinWrappedSize = 16;
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+using internal::CipherCtx;
 
 struct CipherFree {
   void operator()(EVP_CIPHER* c) const { EVP_CIPHER_free(c); }
