@@ -7,6 +7,8 @@
 #include <openssl/params.h>
 
 #include <cstdlib>
+#include <memory>
+#include <utility>
 
 namespace kura::crypto {
 namespace {
@@ -70,7 +72,16 @@ HmacSha256Keyed::HmacSha256Keyed(const SecretBytes& key) : impl_(std::make_uniqu
   impl_->ctx = NewHmacContext(key.span());
 }
 
+HmacSha256Keyed::HmacSha256Keyed(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
 HmacSha256Keyed::~HmacSha256Keyed() = default;
+
+std::unique_ptr<HmacSha256Keyed> HmacSha256Keyed::Clone() const {
+  auto impl = std::make_unique<Impl>();
+  impl->ctx = EVP_MAC_CTX_dup(impl_->ctx);
+  CheckOrDie(impl->ctx != nullptr);
+  return std::unique_ptr<HmacSha256Keyed>(new HmacSha256Keyed(std::move(impl)));
+}
 
 Digest256 HmacSha256Keyed::Mac(std::string_view data) {
   Digest256 out{};

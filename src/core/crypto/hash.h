@@ -39,7 +39,9 @@ inline Digest256 HmacSha256(const SecretBytes& key, std::string_view data) {
 // HMAC-SHA-256 under one key for many messages: the key is set up once and
 // the context re-initialised per message (cheaper than HmacSha256 per call).
 // The key is held by OpenSSL and wiped when this object is destroyed.
-// Not thread-safe: one per thread or batch.
+// Not thread-safe: one per thread or batch. Clone only reads this object, but
+// OpenSSL does not promise that concurrent reads of one context are safe, so
+// callers serialise every use of an object, Clone included.
 class HmacSha256Keyed {
  public:
   explicit HmacSha256Keyed(const SecretBytes& key);
@@ -49,8 +51,14 @@ class HmacSha256Keyed {
 
   Digest256 Mac(std::string_view data);
 
+  // An independent context under the same key (EVP_MAC_CTX_dup). Several
+  // times cheaper than constructing one: no algorithm look-up in OpenSSL's
+  // provider store (which takes a global lock) and no key set-up.
+  std::unique_ptr<HmacSha256Keyed> Clone() const;
+
  private:
   struct Impl;
+  explicit HmacSha256Keyed(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "core/crypto/encoding.h"
@@ -68,6 +69,26 @@ TEST(HmacSha256Test, KeyedContextMatchesTheOneShotFunctionOverManyMessages) {
   }
   HmacSha256Keyed empty_key{SecretBytes()};
   EXPECT_EQ(empty_key.Mac("x"), HmacSha256(SecretBytes(), "x"));
+}
+
+TEST(HmacSha256Test, CloneComputesTheSameMacsIndependentlyOfItsOrigin) {
+  const SecretBytes key = SecretBytes::FromString("a fingerprint key of 32 bytes!!!");
+  std::unique_ptr<HmacSha256Keyed> grandchild;
+  {
+    HmacSha256Keyed original(key);
+    // Clone after the original has been used, then interleave: neither
+    // context may disturb the other's state (the key pads are copied).
+    EXPECT_EQ(original.Mac("first"), HmacSha256(key, "first"));
+    const std::unique_ptr<HmacSha256Keyed> clone = original.Clone();
+    ASSERT_NE(clone, nullptr);
+    EXPECT_EQ(clone->Mac("4111111111111111"), HmacSha256(key, "4111111111111111"));
+    EXPECT_EQ(original.Mac("second"), HmacSha256(key, "second"));
+    EXPECT_EQ(clone->Mac(""), HmacSha256(key, ""));
+    grandchild = clone->Clone();
+  }
+  // A clone of a clone outlives both.
+  EXPECT_EQ(grandchild->Mac("third"), HmacSha256(key, "third"));
+  EXPECT_NE(grandchild->Mac("third"), HmacSha256(SecretBytes::FromString("other"), "third"));
 }
 
 TEST(HmacSha256Test, EmptyKeyIsAllowedAndDiffersFromNonEmpty) {

@@ -97,7 +97,8 @@ Keyring::Keyring(FileSystem& fs, std::string path, const Clock& clock, Random& r
       kek_kcv_(std::move(kek_kcv)),
       kek_(std::move(kek)),
       fp_wrapped_(std::move(fp_wrapped)),
-      fp_key_(std::move(fp_key)) {}
+      fp_key_(std::move(fp_key)),
+      fp_prototype_(std::make_unique<crypto::HmacSha256Keyed>(fp_key_)) {}
 
 Keyring::~Keyring() = default;
 
@@ -297,7 +298,8 @@ crypto::Digest256 Keyring::Fingerprint(std::string_view data) const {
 }
 
 std::unique_ptr<crypto::HmacSha256Keyed> Keyring::NewFingerprinter() const {
-  return std::make_unique<crypto::HmacSha256Keyed>(fp_key_);
+  std::lock_guard<std::mutex> lock(fp_mu_);
+  return fp_prototype_->Clone();
 }
 
 Result<SecretBytes> Keyring::LookupKey(std::string_view purpose) const {

@@ -135,6 +135,9 @@ class Keyring {
 
   // An HMAC context under the fingerprint key, for many Fingerprint-equal
   // results on one thread (a batch) without setting the key up each time.
+  // A copy of one context made when the keyring opened (no key set-up and no
+  // OpenSSL algorithm look-up per call: every store asks for one).
+  // Thread-safe.
   std::unique_ptr<crypto::HmacSha256Keyed> NewFingerprinter() const;
 
   // A 32-byte key for one `purpose` of deterministic look-up (e.g. the
@@ -199,6 +202,10 @@ class Keyring {
   const SecretBytes kek_;
   const std::string fp_wrapped_;
   const SecretBytes fp_key_;
+  // The context NewFingerprinter copies; guarded by fp_mu_ (OpenSSL does not
+  // promise that concurrent copies of one context are safe).
+  mutable std::mutex fp_mu_;
+  const std::unique_ptr<crypto::HmacSha256Keyed> fp_prototype_;  // GUARDED_BY(fp_mu_)
 
   mutable std::mutex mu_;
   std::vector<Record> records_;      // GUARDED_BY(mu_), sorted by version.

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/crypto/encoding.h"
 #include "core/fs/fault_injecting_file_system.h"
@@ -364,6 +366,26 @@ TEST_F(KeyringTest, ConcurrentReadersDuringRotation) {
   reader.join();
   EXPECT_FALSE(bad.load());
   EXPECT_EQ(ring->active_version(), 21);
+}
+
+TEST_F(KeyringTest, FingerprintersFromManyThreadsAgreeWithFingerprint) {
+  auto ring = CreateRing();
+  ASSERT_NE(ring, nullptr);
+  const std::string pans[] = {"4111111111111111", "5555555555554444", "378282246310005"};
+  crypto::Digest256 expected[3];
+  for (int i = 0; i < 3; ++i) expected[i] = ring->Fingerprint(pans[i]);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        const int k = (i + t) % 3;
+        if (ring->NewFingerprinter()->Mac(pans[k]) != expected[k]) wrong.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(KeyringRealFileTest, WorksOnPosixFileSystem) {
