@@ -87,7 +87,9 @@ class Connection {
  public:
   // Opens an existing database file read-write (it never creates the file:
   // the store creates it with mode 0600 first), enables extended result codes
-  // and sets the busy timeout. SQLITE_OPEN_NOFOLLOW refuses symlinks.
+  // and sets the busy timeout. SQLITE_OPEN_NOFOLLOW refuses symlinks. The first
+  // Open in a process turns SQLite's memory statistics off (a global mutex
+  // around every allocation; Kura reads no statistics).
   // Errors: ErrorFromCode of the open result.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, int busy_timeout_ms);
 
