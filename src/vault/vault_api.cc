@@ -92,17 +92,36 @@ Result<const json::string*> StringField(const json::object& o, std::string_view 
   return &v->get_string();
 }
 
-json::object CardObject(const CardView& c) {
-  json::object o;
-  o["bin"] = c.bin;
-  o["last4"] = c.last4;
-  o["masked_pan"] = c.masked_pan;
-  o["exp_month"] = c.exp_month;
-  o["exp_year"] = c.exp_year;
-  o["brand"] = c.brand;
-  o["token_format"] = c.token_format;
+json::object CardObject(const CardView& c, json::storage_ptr sp) {
+  json::object o(std::move(sp));
+  o.reserve(7);
+  o.emplace("bin", c.bin);
+  o.emplace("last4", c.last4);
+  o.emplace("masked_pan", c.masked_pan);
+  o.emplace("exp_month", c.exp_month);
+  o.emplace("exp_year", c.exp_year);
+  o.emplace("brand", c.brand);
+  o.emplace("token_format", c.token_format);
   return o;
 }
+
+// Where a response's JSON values live while it is serialised: a fixed buffer
+// on the stack instead of a dozen heap allocations per response, zeroized
+// afterwards (a reveal's PAN passes through it). Responses are small and of
+// bounded size; should one ever outgrow the buffer, the arena continues on
+// the heap (the default upstream resource) rather than fail.
+class RenderArena {
+ public:
+  RenderArena() : resource_(buffer_.data(), buffer_.size()) {}
+  ~RenderArena() { SecureZero(buffer_.data(), buffer_.size()); }
+  RenderArena(const RenderArena&) = delete;
+  RenderArena& operator=(const RenderArena&) = delete;
+  json::storage_ptr storage() { return json::storage_ptr(&resource_); }
+
+ private:
+  alignas(16) std::array<unsigned char, 2048> buffer_{};
+  json::monotonic_resource resource_;
+};
 
 }  // namespace
 
@@ -175,28 +194,34 @@ Status ParseEmptyRequest(std::string_view body) {
 }
 
 std::string RenderStoreResponse(const StoreOutcome& outcome) {
-  json::object o;
-  o["token"] = outcome.card.token;
-  o["card"] = CardObject(outcome.card);
-  o["fingerprint"] = outcome.fingerprint;
-  o["duplicate"] = outcome.duplicate;
+  RenderArena arena;
+  json::object o(arena.storage());
+  o.reserve(4);
+  o.emplace("token", outcome.card.token);
+  o.emplace("card", CardObject(outcome.card, arena.storage()));
+  o.emplace("fingerprint", outcome.fingerprint);
+  o.emplace("duplicate", outcome.duplicate);
   return json::serialize(o);
 }
 
 std::string RenderCard(const CardView& card) {
-  json::object o;
-  o["token"] = card.token;
-  o["card"] = CardObject(card);
+  RenderArena arena;
+  json::object o(arena.storage());
+  o.reserve(2);
+  o.emplace("token", card.token);
+  o.emplace("card", CardObject(card, arena.storage()));
   return json::serialize(o);
 }
 
 std::string RenderReveal(const RevealedCard& revealed) {
-  json::object o;
-  o["token"] = revealed.card.token;
-  o["card"] = CardObject(revealed.card);
-  o["pan"] = json::string_view(revealed.pan.view().data(), revealed.pan.size());
+  RenderArena arena;
+  json::object o(arena.storage());
+  o.reserve(4);
+  o.emplace("token", revealed.card.token);
+  o.emplace("card", CardObject(revealed.card, arena.storage()));
+  o.emplace("pan", json::string_view(revealed.pan.view().data(), revealed.pan.size()));
   if (revealed.name) {
-    o["name"] = json::string_view(revealed.name->view().data(), revealed.name->size());
+    o.emplace("name", json::string_view(revealed.name->view().data(), revealed.name->size()));
   }
   return json::serialize(o);
 }

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace kura::vault {
 namespace {
@@ -147,6 +149,53 @@ TEST(RenderTest, StoreResponseHasDocumentedShape) {
             R"({"token":"tok_abc","card":{"bin":"411111","last4":"1111",)"
             R"("masked_pan":"411111******1111","exp_month":12,"exp_year":2030,"brand":"visa",)"
             R"("token_format":"random"},"fingerprint":"ff","duplicate":true})");
+}
+
+CardView SampleCard() {
+  CardView c;
+  c.token = "tok_abc";
+  c.bin = "411111";
+  c.last4 = "1111";
+  c.masked_pan = "411111******1111";
+  c.exp_month = 12;
+  c.exp_year = 2030;
+  c.brand = "visa";
+  c.token_format = "random";
+  return c;
+}
+
+constexpr std::string_view kSampleCardJson =
+    R"("card":{"bin":"411111","last4":"1111","masked_pan":"411111******1111",)"
+    R"("exp_month":12,"exp_year":2030,"brand":"visa","token_format":"random"})";
+
+TEST(RenderTest, MaskedCardHasDocumentedShape) {
+  EXPECT_EQ(RenderCard(SampleCard()),
+            std::string(R"({"token":"tok_abc",)") + std::string(kSampleCardJson) + "}");
+}
+
+TEST(RenderTest, RevealAddsThePanAndTheNameOnlyWhenThereIsOne) {
+  RevealedCard r{SampleCard(), SecretBytes::FromString("4111111111111111"), std::nullopt};
+  EXPECT_EQ(RenderReveal(r), std::string(R"({"token":"tok_abc",)") +
+                                 std::string(kSampleCardJson) + R"(,"pan":"4111111111111111"})");
+  r.name = SecretBytes::FromString("Jane \"J\" Doe");
+  EXPECT_EQ(RenderReveal(r), std::string(R"({"token":"tok_abc",)") +
+                                 std::string(kSampleCardJson) +
+                                 R"(,"pan":"4111111111111111","name":"Jane \"J\" Doe"})");
+}
+
+TEST(RenderTest, AResponseLargerThanTheRenderBufferIsStillComplete) {
+  // Rendering uses a fixed buffer and continues on the heap beyond it.
+  RevealedCard r{SampleCard(), SecretBytes::FromString("4111111111111111"), std::nullopt};
+  r.name = SecretBytes::FromString(std::string(10'000, 'n'));
+  r.card.brand = std::string(5'000, 'b');
+  const std::string out = RenderReveal(r);
+  EXPECT_NE(out.find(R"("brand":")" + std::string(5'000, 'b') + "\""), std::string::npos);
+  EXPECT_NE(out.find(R"("name":")" + std::string(10'000, 'n') + "\"}"), std::string::npos);
+  EXPECT_EQ(out.rfind(R"({"token":"tok_abc","card":{"bin":"411111",)", 0), 0u);
+  // 10,000 name bytes, and 5,000 brand bytes instead of "visa".
+  EXPECT_EQ(out.size(), 10'000 + 5'000 - 4 + RenderReveal(RevealedCard{SampleCard(),
+                                          SecretBytes::FromString("4111111111111111"),
+                                          SecretBytes::FromString("")}).size());
 }
 
 }  // namespace
