@@ -16,8 +16,8 @@ namespace {
 
 constexpr uint8_t kSealedFormatV1 = 1;
 
-// Random bytes a batch card draws: 8 for a minted token, 12 for the nonce.
-// (FPT tokens draw a few more, from the same buffer; what a batch draws
+// Random bytes a stored card draws: 8 for a minted token, 12 for the nonce.
+// (FPT tokens draw a few more, from the same buffer; what a store draws
 // beyond it comes from the generator directly: BufferedRandom.)
 constexpr size_t kRandomBytesPerCard = 8 + crypto::kGcmNonceSize;
 
@@ -224,8 +224,11 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
     return done(s);
   }
   const int64_t id = input.token_format == TokenFormat::kRandom ? TakeId() : 0;
+  // One generator call for the token's and the nonce's bytes: each call to
+  // OpenSSL's DRBG costs more than the 20 bytes it returns.
+  BufferedRandom random(random_, kRandomBytesPerCard);
   if (Status s = DrawTokenAndSeal(job->token_format, job->plain, job->dek_version, *job->sealer,
-                                  random_, id, job->rec);
+                                  random, id, job->rec);
       !s.ok()) {
     return done(s);
   }

@@ -631,6 +631,41 @@ TEST_F(CardVaultTest, IdClashFallsBackToAnIndexedRandomToken) {
   EXPECT_EQ(vault_->Reveal(b->card.token)->pan.view(), "5555555555554444");
 }
 
+// A stored card's token bits and nonce come from one generator call (each
+// call to OpenSSL's DRBG costs more than the bytes), and no two stores share
+// them.
+TEST_F(CardVaultTest, AStoreDrawsTheGeneratorOnce) {
+  class CountingRandom final : public Random {
+   public:
+    Status Fill(std::span<uint8_t> out) override {
+      calls.fetch_add(1);
+      return os.Fill(out);
+    }
+    OsRandom os;
+    std::atomic<int> calls{0};
+  };
+  CountingRandom counting;
+  Result<std::unique_ptr<CardVault>> vault =
+      CardVault::Create(*store_, *keyring_, counting, clock_, CardVaultOptions{});
+  ASSERT_TRUE(vault.ok());
+  const int before = counting.calls.load();
+  Result<StoreOutcome> a = (*vault)->Store(Card("4111111111111111"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(counting.calls.load(), before + 1);
+  Result<StoreOutcome> b = (*vault)->Store(Card("5555555555554444"));
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(counting.calls.load(), before + 2);
+  EXPECT_NE(a->card.token, b->card.token);
+  Result<CardRecord> ra = store_->GetByFingerprint(a->fingerprint);
+  Result<CardRecord> rb = store_->GetByFingerprint(b->fingerprint);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  // The sealed bytes start with the 12-byte nonce (aead.h): fresh per store.
+  ASSERT_GT(ra->sealed.size(), 12u);
+  EXPECT_NE(ra->sealed.substr(0, 12), rb->sealed.substr(0, 12));
+  EXPECT_EQ((*vault)->Reveal(a->card.token)->pan.view(), "4111111111111111");
+  EXPECT_EQ((*vault)->Reveal(b->card.token)->pan.view(), "5555555555554444");
+}
+
 // Every draw clashing: kResourceExhausted after kMaxTokenAttempts, nothing
 // stored for the second card.
 TEST_F(CardVaultTest, TokenClashesGiveUpAfterTheAttemptLimit) {
