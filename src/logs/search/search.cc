@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "logs/archive/archive_layout.h"
@@ -231,7 +232,10 @@ class SegmentSearch {
       : store_(store), options_(options), query_(query), req_(req), group_field_(group_field),
         matcher_(query, req, group_field) {}
 
-  Partial Run(const Segment& seg) {
+  // Searches one segment. A listing takes at most `limit` records from it
+  // (the request's limit unless the caller planned a smaller share).
+  Partial Run(const Segment& seg, size_t limit = SIZE_MAX) {
+    limit_ = std::min(limit, req_.limit);
     Partial out;
     ++out.stats.segments;
     Status s = RunIndexed(seg, &out);
@@ -246,6 +250,48 @@ class SegmentSearch {
       out.warnings.push_back("segment " + seg.data_key + " skipped: " + s.ToString());
     }
     return out;
+  }
+
+  // For planning a listing: the number of records of `seg` that match, when
+  // its index alone tells it exactly — every block in the time range is
+  // entirely inside it and is excluded, wholly matching, or counted by a
+  // counted field's values (as a --count would); nullopt when a block would
+  // have to be read, or the index is missing, damaged or stale.
+  std::optional<uint64_t> ExactHits(const Segment& seg) {
+    Result<SegmentIndex> index = LoadIndex(seg);
+    if (!index.ok() || index->first_seq != seg.first_seq || index->last_seq != seg.last_seq) {
+      return std::nullopt;
+    }
+    ObjectReader reader(store_, options_.local_root);
+    std::string whole;
+    Result<uint64_t> size = reader.Size(seg.data_key, &whole);
+    if (!size.ok() || !CheckIndexMatchesData(*index, *size).ok()) return std::nullopt;
+    const BoundQuery bound(query_, *index);
+    size_t single_field = SIZE_MAX;
+    const FieldCounts* single_counts =
+        query_.SingleCountedField(&single_field) ? index->CountsFor(single_field) : nullptr;
+    std::vector<char> accepted;
+    if (single_counts != nullptr) {
+      for (const std::string& v : single_counts->values) accepted.push_back(query_.Accepts(v));
+    }
+    uint64_t hits = 0;
+    for (size_t b = 0; b < index->blocks.size(); ++b) {
+      const BlockInfo& blk = index->blocks[b];
+      if (!Overlaps(blk.min_received_ms, blk.max_received_ms, req_)) continue;
+      const BlockVerdict verdict = bound.Classify(b);
+      if (verdict == BlockVerdict::kNone) continue;
+      if (!Inside(blk.min_received_ms, blk.max_received_ms, req_)) return std::nullopt;
+      if (verdict == BlockVerdict::kAll) {
+        hits += blk.record_count;
+      } else if (single_counts != nullptr) {
+        for (const auto& [id, n] : single_counts->per_block[b]) {
+          if (accepted[id]) hits += n;
+        }
+      } else {
+        return std::nullopt;
+      }
+    }
+    return hits;
   }
 
  private:
@@ -280,7 +326,7 @@ class SegmentSearch {
     std::string& raw = raw_;
     std::vector<std::string> hits;
     for (size_t b = index.blocks.size(); b-- > 0;) {
-      if (!matcher_.counting() && out->records.size() >= req_.limit) {
+      if (!matcher_.counting() && out->records.size() >= limit_) {
         out->truncated = true;
         break;
       }
@@ -319,7 +365,7 @@ class SegmentSearch {
       RETURN_IF_ERROR(decompressor_.Decompress(frame, &raw));
       ++out->stats.blocks_decoded;
       RETURN_IF_ERROR(matcher_.OfferBlock(raw, !inside, out, &hits));
-      TakeHits(&hits, req_.limit, out);
+      TakeHits(&hits, limit_, out);
     }
     return OkStatus();
   }
@@ -430,11 +476,11 @@ class SegmentSearch {
       ASSIGN_OR_RETURN(bool more, reader.Next(&rec));
       if (!more) break;
       RETURN_IF_ERROR(matcher_.Offer(rec, true, out, &hits));
-      if (!matcher_.counting() && hits.size() > 2 * req_.limit + 1024) {
-        hits.erase(hits.begin(), hits.end() - static_cast<std::ptrdiff_t>(req_.limit) - 1);
+      if (!matcher_.counting() && hits.size() > 2 * limit_ + 1024) {
+        hits.erase(hits.begin(), hits.end() - static_cast<std::ptrdiff_t>(limit_) - 1);
       }
     }
-    TakeHits(&hits, req_.limit, out);
+    TakeHits(&hits, limit_, out);
     return OkStatus();
   }
 
@@ -446,6 +492,7 @@ class SegmentSearch {
   Matcher matcher_;
   BlockDecompressor decompressor_;
   bool indexed_ = false;
+  size_t limit_ = 0;  // of the Run in progress
   // Reused across blocks and segments (fresh large buffers cost page faults).
   std::string frame_;
   std::string raw_;
@@ -464,6 +511,63 @@ void Merge(Partial&& p, Partial* into) {
   s.blocks_counted_by_index += p.stats.blocks_counted_by_index;
   s.records_checked += p.stats.records_checked;
   s.wal_records += p.stats.wal_records;
+}
+
+// A listing planned from the segments' indexes (newest segment first): while
+// each segment's matches are known exactly from its index (ExactHits), take
+// from each only its share of the limit, and stop planning once the limit is
+// covered and one more match is known to exist (for `truncated`) or none is
+// left. The planned segments are then read in parallel, each only as far as
+// its share: the blocks decompressed are about those holding the newest
+// `limit` matches, where waves of whole segments read up to `threads` - 1
+// segments more than needed. Returns the index of the first segment the
+// caller still has to read in waves: segments.size() when the plan was
+// carried out, 0 when it was abandoned and `total` left as it was — a
+// segment whose matches its index cannot tell came first (a word query, a
+// time range ending inside a block, a missing index), or a planned segment
+// gave fewer records than its index promised (damage: the waves then read
+// it again and report it).
+size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
+                   const std::vector<Segment>& segments, const Query& query,
+                   const SearchRequest& req, size_t threads, Partial* total) {
+  if (total->records.size() >= req.limit) return 0;  // the WAL filled it
+  SegmentSearch planner(archive, options, query, req, SIZE_MAX);
+  size_t need = req.limit - total->records.size();
+  std::vector<size_t> share;  // records to take from segments[i]
+  bool more = false;          // a match beyond the limit exists
+  for (size_t i = 0; i < segments.size() && !more; ++i) {
+    const std::optional<uint64_t> hits = planner.ExactHits(segments[i]);
+    if (!hits) return 0;
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(*hits, need));
+    share.push_back(take);
+    need -= take;
+    more = *hits > take;
+  }
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < share.size(); ++i) {
+    if (share[i] > 0) todo.push_back(i);
+  }
+  std::vector<Partial> parts(share.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    SegmentSearch search(archive, options, query, req, SIZE_MAX);
+    for (size_t k = next.fetch_add(1); k < todo.size(); k = next.fetch_add(1)) {
+      parts[todo[k]] = search.Run(segments[todo[k]], share[todo[k]]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(threads, todo.size()); ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (size_t i : todo) {
+    if (parts[i].records.size() < share[i]) return 0;  // start over, in waves
+  }
+  for (size_t i : todo) {
+    for (std::string& r : parts[i].records) total->records.push_back(std::move(r));
+    Merge(std::move(parts[i]), total);
+  }
+  total->truncated = total->truncated || more;
+  return segments.size();
 }
 
 }  // namespace
@@ -571,14 +675,16 @@ Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
     work();
     for (std::thread& t : pool) t.join();
   } else {
-    // Waves of `threads` segments in seq order until the limit is reached.
+    // Read only what the indexes say the limit needs; where they cannot
+    // tell (or a planned segment gave less than it should), in waves of
+    // `threads` segments in seq order until the limit is reached.
+    size_t start = ListPlanned(archive_, options_, segments, query, req, threads, &total);
     std::vector<std::unique_ptr<SegmentSearch>> searchers;
     for (size_t t = 0; t < threads; ++t) {
       searchers.push_back(
           std::make_unique<SegmentSearch>(archive_, options_, query, req, group_field));
     }
-    for (size_t start = 0; start < segments.size() && total.records.size() < req.limit &&
-                           !total.truncated;
+    for (; start < segments.size() && total.records.size() < req.limit && !total.truncated;
          start += threads) {
       const size_t end = std::min(segments.size(), start + threads);
       std::vector<Partial> parts(end - start);

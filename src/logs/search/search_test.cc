@@ -214,6 +214,65 @@ TEST_F(SearchTest, IndexSkipsBlocksAndCountsWithoutDecompressing) {
   EXPECT_EQ(r->stats.blocks_decoded, 0u);  // exact counts: no false positives
 }
 
+// A needle listing is planned from the indexes' exact counts: only the
+// segments holding the newest `limit` matches are read, each only as far as
+// its share, however many threads could read segments at once; and
+// "truncated" still says exactly whether more matches exist.
+TEST_F(SearchTest, ANeedleListingReadsOnlyTheSegmentsItsLimitNeeds) {
+  SearchOptions options;
+  options.threads = 4;
+  SearchEngine engine(store_, nullptr, &audit_, options);
+  SearchRequest req;
+  req.query = "principal=alice";
+  const Expected all = BruteForce(records_, req);
+  // Matches in the newest segment (cut as testing::WriteSegments cuts: at
+  // 500 records and at each new day).
+  uint64_t newest_first_seq = 0;
+  size_t in_segment = 0;
+  std::string day;
+  for (const ChainedRecord& r : records_) {
+    if (FormatDate(r.received_ms) != day || in_segment >= 500) {
+      day = FormatDate(r.received_ms);
+      newest_first_seq = r.seq;
+      in_segment = 0;
+    }
+    ++in_segment;
+  }
+  size_t in_newest = 0;
+  std::string scratch;
+  for (const ChainedRecord& r : records_) {
+    if (r.seq >= newest_first_seq &&
+        ScanRecord(r.bytes)->Text(kPrincipalFieldId, &scratch) == "alice") {
+      ++in_newest;
+    }
+  }
+  ASSERT_GT(in_newest, 10u);
+  for (size_t limit : {size_t{1}, in_newest - 1, in_newest, in_newest + 1, all.newest_first.size(),
+                       all.newest_first.size() + 5}) {
+    SCOPED_TRACE(limit);
+    req.limit = limit;
+    auto r = engine.Search(req);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const size_t want = std::min(limit, all.newest_first.size());
+    EXPECT_EQ(r->records, std::vector<std::string>(all.newest_first.begin(),
+                                                   all.newest_first.begin() + want));
+    EXPECT_EQ(r->truncated, all.newest_first.size() > limit);
+    if (limit <= in_newest) {
+      EXPECT_EQ(r->stats.segments, 1u);
+    } else if (limit == in_newest + 1) {
+      EXPECT_EQ(r->stats.segments, 2u);
+    }
+  }
+  // A word query cannot be planned (its index holds no counts): read in
+  // waves of four segments, with the same results.
+  req.query = "worker";
+  req.limit = 3;
+  auto r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->records.size(), 3u);
+  EXPECT_GT(r->stats.segments, 1u);
+}
+
 TEST_F(SearchTest, SegmentsWithoutIndexAreScannedWithTheSameResults) {
   ASSERT_TRUE(store_.Delete(*store_.List("index/").value().begin()).ok());
   auto keys = store_.List("index/");
