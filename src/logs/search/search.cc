@@ -522,17 +522,22 @@ void Merge(Partial&& p, Partial* into) {
 // `limit` matches, where waves of whole segments read up to `threads` - 1
 // segments more than needed. Returns the index of the first segment the
 // caller still has to read in waves: segments.size() when the plan was
-// carried out, 0 when it was abandoned and `total` left as it was — a
-// segment whose matches its index cannot tell came first (a word query, a
-// time range ending inside a block, a missing index), or a planned segment
-// gave fewer records than its index promised (damage: the waves then read
-// it again and report it).
+// carried out, 0 when it was abandoned and `total` left as it was — the
+// archive is not local, the WAL already had more than the limit, a segment
+// whose matches its index cannot tell came first (a word query, a time
+// range ending inside a block, a missing index), or a planned segment gave
+// fewer records than its index promised (damage: the waves then read it
+// again and report it).
 size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
                    const std::vector<Segment>& segments, const Query& query,
                    const SearchRequest& req, size_t threads, Partial* total) {
-  if (total->records.size() >= req.limit) return 0;  // the WAL filled it
+  // Only where an index's data object can be checked cheaply (a stat): from
+  // a remote store ExactHits would download it, and Run again.
+  if (options.local_root.empty() || total->truncated) return 0;
   SegmentSearch planner(archive, options, query, req, SIZE_MAX);
-  size_t need = req.limit - total->records.size();
+  // The WAL's records come first; if they filled the limit exactly, the
+  // plan only looks for one more match.
+  size_t need = req.limit - std::min(req.limit, total->records.size());
   std::vector<size_t> share;  // records to take from segments[i]
   bool more = false;          // a match beyond the limit exists
   for (size_t i = 0; i < segments.size() && !more; ++i) {
@@ -705,6 +710,15 @@ Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
         total.truncated = total.truncated || (p.truncated && total.records.size() >= req.limit);
         Merge(std::move(p), &total);
       }
+    }
+    // The records end exactly at the limit: whether more matches exist is
+    // told by the next segments (the first match found ends the look).
+    for (; start < segments.size() && total.records.size() >= req.limit && !total.truncated;
+         ++start) {
+      Partial p = searchers[0]->Run(segments[start], 1);
+      total.truncated = !p.records.empty();
+      p.records.clear();
+      Merge(std::move(p), &total);
     }
   }
 

@@ -214,14 +214,22 @@ TEST_F(SearchTest, IndexSkipsBlocksAndCountsWithoutDecompressing) {
   EXPECT_EQ(r->stats.blocks_decoded, 0u);  // exact counts: no false positives
 }
 
-// A needle listing is planned from the indexes' exact counts: only the
-// segments holding the newest `limit` matches are read, each only as far as
-// its share, however many threads could read segments at once; and
-// "truncated" still says exactly whether more matches exist.
+// A needle listing over a local archive is planned from the indexes' exact
+// counts: only the segments holding the newest `limit` matches are read,
+// each only as far as its share, however many threads could read segments
+// at once; and "truncated" still says exactly whether more matches exist.
 TEST_F(SearchTest, ANeedleListingReadsOnlyTheSegmentsItsLimitNeeds) {
+  char tmpl[] = "/tmp/kura-search-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  PosixFileSystem fs;
+  auto local = LocalBlobStore::Open(fs, tmpl);
+  ASSERT_TRUE(local.ok());
+  ASSERT_TRUE(testing::WriteSegments(**local, records_, 500,
+                                     SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
   SearchOptions options;
   options.threads = 4;
-  SearchEngine engine(store_, nullptr, &audit_, options);
+  options.local_root = tmpl;
+  SearchEngine engine(**local, nullptr, &audit_, options);
   SearchRequest req;
   req.query = "principal=alice";
   const Expected all = BruteForce(records_, req);
@@ -271,6 +279,46 @@ TEST_F(SearchTest, ANeedleListingReadsOnlyTheSegmentsItsLimitNeeds) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->records.size(), 3u);
   EXPECT_GT(r->stats.segments, 1u);
+  std::filesystem::remove_all(tmpl);
+}
+
+// "More than N matches" is exact whichever way a listing is read — planned
+// (local archive, one counted field) or in waves (a memory store, words, two
+// fields) — also when a wave or the segments end exactly at the limit.
+TEST_F(SearchTest, TruncatedIsExactForEveryLimitOnEveryPath) {
+  char tmpl[] = "/tmp/kura-search-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  PosixFileSystem fs;
+  auto local = LocalBlobStore::Open(fs, tmpl);
+  ASSERT_TRUE(local.ok());
+  ASSERT_TRUE(testing::WriteSegments(**local, records_, 500,
+                                     SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
+  SearchOptions local_options;
+  local_options.local_root = tmpl;
+  SearchEngine planned(**local, nullptr, &audit_, local_options);
+  SearchEngine waves = Engine();
+  for (const char* q : {"principal=alice", "event=card.reveal outcome=failure", "worker"}) {
+    SearchRequest req;
+    req.query = q;
+    const Expected e = BruteForce(records_, req);
+    std::vector<size_t> limits;
+    for (size_t l = 1; l <= 120; ++l) limits.push_back(l);
+    for (size_t l : {e.newest_first.size() - 1, e.newest_first.size(), e.newest_first.size() + 1}) {
+      limits.push_back(l);
+    }
+    for (size_t limit : limits) {
+      req.limit = limit;
+      for (SearchEngine* engine : {&planned, &waves}) {
+        auto r = engine->Search(req);
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        ASSERT_EQ(r->records.size(), std::min(limit, e.newest_first.size())) << q << " " << limit;
+        ASSERT_EQ(r->records.front(), e.newest_first.front()) << q << " " << limit;
+        ASSERT_EQ(r->records.back(), e.newest_first[r->records.size() - 1]) << q << " " << limit;
+        ASSERT_EQ(r->truncated, e.newest_first.size() > limit) << q << " " << limit;
+      }
+    }
+  }
+  std::filesystem::remove_all(tmpl);
 }
 
 TEST_F(SearchTest, SegmentsWithoutIndexAreScannedWithTheSameResults) {
@@ -408,6 +456,14 @@ TEST_F(SearchTest, UnsealedWalRecordsAreNewestAndNotCountedTwice) {
   r = engine.Search(req);
   EXPECT_EQ(r->count, records_.size() + 5);
   EXPECT_EQ(r->stats.wal_records, 5u);
+  // The WAL's records fill the limit exactly: the archive still holds more.
+  req.count = false;
+  req.limit = 5;
+  r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->records.size(), 5u);
+  EXPECT_EQ(r->records[4], more[more.size() - 5].bytes);
+  EXPECT_TRUE(r->truncated);
 }
 
 TEST_F(SearchTest, LocalStoreReadsBlocksByRangeWithTheSameResults) {
