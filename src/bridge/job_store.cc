@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vault/sqlite_connection.h"
+
 namespace kura::bridge {
 
 namespace {
@@ -70,6 +72,7 @@ Result<std::unique_ptr<JobStore>> JobStore::Open(const std::string& path, int bu
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return PermissionDeniedError("job store: cannot create or open the database file");
   ::close(fd);
+  vault::sqlite::ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db,

@@ -122,22 +122,12 @@ std::string_view Statement::ColumnBlobView(int column) const {
   return std::string_view(static_cast<const char*>(blob), static_cast<size_t>(n));
 }
 
-namespace {
-
-// SQLite's memory statistics (on by default in Debian's build, which also
-// omits the lookaside allocator) take a process-wide mutex around every
-// allocation: every statement step on every connection — the two I/O
-// threads' reads and the writer — contends for it. Kura never reads the
-// statistics nor sets a soft heap limit, so they are turned off. This is
-// library configuration, valid only before SQLite initialises; if something
-// in the process initialised it first, SQLite refuses (SQLITE_MISUSE) and
-// the statistics merely stay on.
 void ConfigureSqliteOnce() {
+  // Library configuration, valid only before SQLite initialises (see the
+  // header); a later call is refused with SQLITE_MISUSE and changes nothing.
   static const int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)rc;
 }
-
-}  // namespace
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                      int busy_timeout_ms) {

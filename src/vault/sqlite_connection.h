@@ -83,13 +83,23 @@ class Statement {
   int bind_error_ = 0;
 };
 
+// Turns SQLite's memory statistics off, once per process: on by default in
+// Debian's build (which also omits the lookaside allocator), they take a
+// process-wide mutex around every SQLite allocation, for which the vault's
+// I/O threads and its writer contend on every statement; Kura reads no
+// statistics and sets no soft heap limit. SQLite accepts this only before it
+// initialises, i.e. before the process's first connection: every Kura
+// opener of a database (Connection::Open, the bridge's JobStore::Open) calls
+// it first, at start-up, before other threads use SQLite. If SQLite was
+// initialised anyway, it refuses and the statistics merely stay on.
+void ConfigureSqliteOnce();
+
 class Connection {
  public:
   // Opens an existing database file read-write (it never creates the file:
   // the store creates it with mode 0600 first), enables extended result codes
-  // and sets the busy timeout. SQLITE_OPEN_NOFOLLOW refuses symlinks. The first
-  // Open in a process turns SQLite's memory statistics off (a global mutex
-  // around every allocation; Kura reads no statistics).
+  // and sets the busy timeout. SQLITE_OPEN_NOFOLLOW refuses symlinks. Calls
+  // ConfigureSqliteOnce first.
   // Errors: ErrorFromCode of the open result.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path, int busy_timeout_ms);
 
