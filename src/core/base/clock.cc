@@ -26,10 +26,11 @@ void PutDigits(char* out, unsigned value, int width) {
   }
 }
 
-// The year always has four digits: a TimePoint cannot reach year 10000 (nor
-// go below year 0).
-static_assert(std::chrono::duration_cast<std::chrono::hours>(TimePoint::duration::max()).count() <
-              int64_t{24} * 366 * 8000);
+// The year always has four digits: every TimePoint lies in years 0-9999.
+static_assert(std::chrono::floor<std::chrono::days>(TimePoint::min()) >=
+              std::chrono::sys_days{std::chrono::year{0} / 1 / 1});
+static_assert(std::chrono::floor<std::chrono::days>(TimePoint::max()) <=
+              std::chrono::sys_days{std::chrono::year{9999} / 12 / 31});
 
 }  // namespace
 
