@@ -105,14 +105,30 @@ json::object CardObject(const CardView& c, json::storage_ptr sp) {
   return o;
 }
 
+// Heap memory that is zeroized before it is freed: where a render arena
+// continues once its buffer is full.
+class WipingHeapResource final : public json::memory_resource {
+ private:
+  void* do_allocate(size_t n, size_t align) override {
+    return ::operator new(n, std::align_val_t(align));
+  }
+  void do_deallocate(void* p, size_t n, size_t align) override {
+    SecureZero(p, n);
+    ::operator delete(p, n, std::align_val_t(align));
+  }
+  bool do_is_equal(const json::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+};
+
 // Where a response's JSON values live while it is serialised: a fixed buffer
 // on the stack instead of a dozen heap allocations per response, zeroized
 // afterwards (a reveal's PAN passes through it). Responses are small and of
 // bounded size; should one ever outgrow the buffer, the arena continues on
-// the heap (the default upstream resource) rather than fail.
+// the heap, wiped as well, rather than fail.
 class RenderArena {
  public:
-  RenderArena() : resource_(buffer_.data(), buffer_.size()) {}
+  RenderArena() : resource_(buffer_.data(), buffer_.size(), &heap_) {}
   ~RenderArena() { SecureZero(buffer_.data(), buffer_.size()); }
   RenderArena(const RenderArena&) = delete;
   RenderArena& operator=(const RenderArena&) = delete;
@@ -120,6 +136,7 @@ class RenderArena {
 
  private:
   alignas(16) std::array<unsigned char, 2048> buffer_{};
+  WipingHeapResource heap_;  // declared before resource_, which frees into it
   json::monotonic_resource resource_;
 };
 
