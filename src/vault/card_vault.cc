@@ -16,8 +16,8 @@ namespace {
 
 constexpr uint8_t kSealedFormatV1 = 1;
 
-// Random bytes a stored card draws: 8 for a minted token, 12 for the nonce.
-// (FPT tokens draw a few more, from the same buffer; what a store draws
+// Random bytes a batch card draws: 8 for a minted token, 12 for the nonce.
+// (FPT tokens draw a few more, from the same buffer; what a batch draws
 // beyond it comes from the generator directly: BufferedRandom.)
 constexpr size_t kRandomBytesPerCard = 8 + crypto::kGcmNonceSize;
 
@@ -88,7 +88,8 @@ Result<std::unique_ptr<CardVault>> CardVault::Create(CardStore& store, keyring::
 
 CardVault::CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
                      CardVaultOptions options, TokenCodec codec)
-    : store_(store), keyring_(keyring), random_(random), clock_(clock),
+    : store_(store), keyring_(keyring), random_(random),
+      store_random_(random, kStoreRandomPoolBytes), clock_(clock),
       options_(std::move(options)), codec_(std::move(codec)) {}
 
 int64_t CardVault::TakeId() {
@@ -224,11 +225,8 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
     return done(s);
   }
   const int64_t id = input.token_format == TokenFormat::kRandom ? TakeId() : 0;
-  // One generator call for the token's and the nonce's bytes: each call to
-  // OpenSSL's DRBG costs more than the 20 bytes it returns.
-  BufferedRandom random(random_, kRandomBytesPerCard);
   if (Status s = DrawTokenAndSeal(job->token_format, job->plain, job->dek_version, *job->sealer,
-                                  random, id, job->rec);
+                                  store_random_, id, job->rec);
       !s.ok()) {
     return done(s);
   }
@@ -247,7 +245,7 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
                                                 std::to_string(kMaxTokenAttempts) + " attempts"));
       }
       if (Status s = DrawTokenAndSeal(job->token_format, job->plain, job->dek_version,
-                                      *job->sealer, random_, /*id=*/0, job->rec);
+                                      *job->sealer, store_random_, /*id=*/0, job->rec);
           !s.ok()) {
         return job->done(s);
       }

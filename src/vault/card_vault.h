@@ -105,6 +105,10 @@ struct ReencryptReport {
 // store indexes (as FPT tokens are).
 inline constexpr int64_t kIdBlockSize = 1024;
 
+// Random bytes single stores draw from the generator at a time (a card uses
+// 20: 8 token bits and a 12-byte nonce; FPT tokens a few more).
+inline constexpr size_t kStoreRandomPoolBytes = 4096;
+
 class CardVault {
  public:
   // All references must outlive the vault. Random tokens are minted with
@@ -209,6 +213,9 @@ class CardVault {
   CardStore& store_;
   keyring::Keyring& keyring_;
   Random& random_;
+  // Single stores' token bits and nonces: one generator call per
+  // kStoreRandomPoolBytes instead of one per card (keys never come from it).
+  PooledRandom store_random_;
   const Clock& clock_;
   const CardVaultOptions options_;
   const TokenCodec codec_;

@@ -57,4 +57,31 @@ Status BufferedRandom::Fill(std::span<uint8_t> out) {
   return OkStatus();
 }
 
+PooledRandom::PooledRandom(Random& source, size_t pool_bytes)
+    : source_(source), pool_(pool_bytes), next_(pool_bytes) {}  // drawn on first use
+
+PooledRandom::~PooledRandom() { SecureZero(pool_.data(), pool_.size()); }
+
+Status PooledRandom::Fill(std::span<uint8_t> out) {
+  if (out.size() > pool_.size()) return source_.Fill(out);
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t done = 0;
+  while (done < out.size()) {
+    if (next_ == pool_.size()) {
+      if (Status s = source_.Fill(pool_); !s.ok()) {
+        SecureZero(pool_.data(), pool_.size());
+        SecureZero(out.data(), done);
+        return s;
+      }
+      next_ = 0;
+    }
+    const size_t n = std::min(out.size() - done, pool_.size() - next_);
+    std::memcpy(out.data() + done, pool_.data() + next_, n);
+    SecureZero(pool_.data() + next_, n);
+    next_ += n;
+    done += n;
+  }
+  return OkStatus();
+}
+
 }  // namespace kura

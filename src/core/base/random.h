@@ -70,6 +70,32 @@ class BufferedRandom final : public Random {
   Status status_;                // of the initial draw
 };
 
+// Serves Fill from a pool of `pool_bytes` drawn from `source` in one call
+// and draws the next pool when it runs out: one generator call per
+// `pool_bytes` instead of one per Fill (a call to OpenSSL's DRBG costs
+// microseconds, whatever its size). For the many small draws of a
+// long-lived service whose bytes are public once used — nonces, token bits —
+// never for keys, which draw from their source directly. Bytes are wiped as
+// they are handed out and the rest on destruction. A Fill larger than the
+// pool goes to `source`; a failed refill fails that Fill, and the next Fill
+// tries again. Never use across a fork (a child would repeat the parent's
+// pool). `source` must outlive it. Thread-safe.
+class PooledRandom final : public Random {
+ public:
+  PooledRandom(Random& source, size_t pool_bytes);
+  ~PooledRandom() override;
+  PooledRandom(const PooledRandom&) = delete;
+  PooledRandom& operator=(const PooledRandom&) = delete;
+
+  Status Fill(std::span<uint8_t> out) override;
+
+ private:
+  Random& source_;
+  std::mutex mu_;
+  std::vector<uint8_t> pool_;  // GUARDED_BY(mu_)
+  size_t next_;                // GUARDED_BY(mu_): pool_[next_..] not handed out yet
+};
+
 }  // namespace kura
 
 #endif  // KURA_CORE_BASE_RANDOM_H_
