@@ -114,7 +114,7 @@ class WipingHeapResource final : public json::memory_resource {
   }
   void do_deallocate(void* p, size_t n, size_t align) override {
     SecureZero(p, n);
-    ::operator delete(p, n, std::align_val_t(align));
+    ::operator delete(p, std::align_val_t(align));
   }
   bool do_is_equal(const json::memory_resource& other) const noexcept override {
     return this == &other;
