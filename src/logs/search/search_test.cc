@@ -52,6 +52,36 @@ Expected BruteForce(const std::vector<ChainedRecord>& records, const SearchReque
   return e;
 }
 
+// `records` written as segments (500 records, 8 KiB blocks, like the
+// fixture's memory store) into a local archive in a fresh temporary
+// directory, removed again when this goes out of scope.
+class LocalArchive {
+ public:
+  explicit LocalArchive(const std::vector<ChainedRecord>& records) {
+    char tmpl[] = "/tmp/kura-search-test-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return;
+    root_ = tmpl;
+    auto store = LocalBlobStore::Open(fs_, root_);
+    if (!store.ok()) return;
+    store_ = std::move(store).value();
+    written_ = testing::WriteSegments(*store_, records, 500,
+                                      SegmentOptions{.block_bytes = 8192, .zstd_level = 3});
+  }
+  ~LocalArchive() {
+    store_.reset();
+    if (!root_.empty()) std::filesystem::remove_all(root_);
+  }
+  bool ok() const { return store_ != nullptr && written_; }
+  BlobStore& store() { return *store_; }
+  const std::string& root() const { return root_; }
+
+ private:
+  PosixFileSystem fs_;
+  std::string root_;
+  std::unique_ptr<LocalBlobStore> store_;
+  bool written_ = false;
+};
+
 class SearchTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -219,17 +249,12 @@ TEST_F(SearchTest, IndexSkipsBlocksAndCountsWithoutDecompressing) {
 // each only as far as its share, however many threads could read segments
 // at once; and "truncated" still says exactly whether more matches exist.
 TEST_F(SearchTest, ANeedleListingReadsOnlyTheSegmentsItsLimitNeeds) {
-  char tmpl[] = "/tmp/kura-search-test-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  PosixFileSystem fs;
-  auto local = LocalBlobStore::Open(fs, tmpl);
+  LocalArchive local(records_);
   ASSERT_TRUE(local.ok());
-  ASSERT_TRUE(testing::WriteSegments(**local, records_, 500,
-                                     SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
   SearchOptions options;
   options.threads = 4;
-  options.local_root = tmpl;
-  SearchEngine engine(**local, nullptr, &audit_, options);
+  options.local_root = local.root();
+  SearchEngine engine(local.store(), nullptr, &audit_, options);
   SearchRequest req;
   req.query = "principal=alice";
   const Expected all = BruteForce(records_, req);
@@ -279,23 +304,17 @@ TEST_F(SearchTest, ANeedleListingReadsOnlyTheSegmentsItsLimitNeeds) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->records.size(), 3u);
   EXPECT_GT(r->stats.segments, 1u);
-  std::filesystem::remove_all(tmpl);
 }
 
 // "More than N matches" is exact whichever way a listing is read — planned
 // (local archive, one counted field) or in waves (a memory store, words, two
 // fields) — also when a wave or the segments end exactly at the limit.
 TEST_F(SearchTest, TruncatedIsExactForEveryLimitOnEveryPath) {
-  char tmpl[] = "/tmp/kura-search-test-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  PosixFileSystem fs;
-  auto local = LocalBlobStore::Open(fs, tmpl);
+  LocalArchive local(records_);
   ASSERT_TRUE(local.ok());
-  ASSERT_TRUE(testing::WriteSegments(**local, records_, 500,
-                                     SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
   SearchOptions local_options;
-  local_options.local_root = tmpl;
-  SearchEngine planned(**local, nullptr, &audit_, local_options);
+  local_options.local_root = local.root();
+  SearchEngine planned(local.store(), nullptr, &audit_, local_options);
   SearchEngine waves = Engine();
   for (const char* q : {"principal=alice", "event=card.reveal outcome=failure", "worker"}) {
     SearchRequest req;
@@ -318,7 +337,6 @@ TEST_F(SearchTest, TruncatedIsExactForEveryLimitOnEveryPath) {
       }
     }
   }
-  std::filesystem::remove_all(tmpl);
 }
 
 TEST_F(SearchTest, SegmentsWithoutIndexAreScannedWithTheSameResults) {
@@ -467,21 +485,16 @@ TEST_F(SearchTest, UnsealedWalRecordsAreNewestAndNotCountedTwice) {
 }
 
 TEST_F(SearchTest, LocalStoreReadsBlocksByRangeWithTheSameResults) {
-  char tmpl[] = "/tmp/kura-search-test-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  PosixFileSystem fs;
-  auto local = LocalBlobStore::Open(fs, tmpl);
+  LocalArchive local(records_);
   ASSERT_TRUE(local.ok());
-  ASSERT_TRUE(testing::WriteSegments(**local, records_, 500,
-                                     SegmentOptions{.block_bytes = 8192, .zstd_level = 3}));
-  SearchEngine engine(**local, nullptr, &audit_, SearchOptions{.threads = 2, .local_root = tmpl});
+  SearchEngine engine(local.store(), nullptr, &audit_,
+                      SearchOptions{.threads = 2, .local_root = local.root()});
   for (const char* q : kQueries) {
     SearchRequest req;
     req.query = q;
     req.limit = 50;
     ExpectSameAsBruteForce(engine, req);
   }
-  std::filesystem::remove_all(tmpl);
 }
 
 TEST_F(SearchTest, EverySearchIsAudited) {
