@@ -25,6 +25,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "core/base/secret.h"
 #include "core/http/json_error.h"
 #include "core/http/url.h"
 
@@ -218,6 +219,16 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
 
   void ReadNext(bool first) {
     if (server_.shutting_down.load()) return CloseNow();
+    if (buffer_.size() == 0 && parsed_bytes_ > 0) {
+      // The previous request's raw bytes (a PAN in a body, an API key in a
+      // header) stay in the read buffer after parsing. It is empty now, so
+      // the next write starts at its beginning, where they lie (unless
+      // requests were pipelined): wipe them. (Storage the buffer left behind
+      // when it grew is freed unwiped.)
+      const auto storage = buffer_.prepare(std::min(parsed_bytes_, buffer_.capacity()));
+      SecureZero(storage.data(), storage.size());
+    }
+    parsed_bytes_ = 0;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(
         std::min<size_t>(server_.options.max_header_bytes, UINT32_MAX)));
@@ -248,7 +259,8 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
                       beast::bind_front_handler(&ServerSession::OnRead, shared_from_this()));
   }
 
-  void OnRead(error_code ec, size_t /*bytes*/) {
+  void OnRead(error_code ec, size_t bytes) {
+    parsed_bytes_ += bytes;
     if (state_ == State::kClosed) return CloseNow();
     if (ec == bhttp::error::header_limit) {
       return SendError(431, "header_too_large", "request header too large");
@@ -278,11 +290,13 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       // We are on the connection's strand: answer right here.
       server_.inline_requests.fetch_add(1);
       HttpResponse response = server_.RunHandler(request);
+      WipeBody(request.body);
       return Write(std::move(response), request.request_id);
     }
     net::post(*server_.handler_pool,
               [self = shared_from_this(), request = std::move(request)]() mutable {
                 HttpResponse response = self->server_.RunHandler(request);
+                WipeBody(request.body);
                 net::post(self->executor(), [self, response = std::move(response),
                                              id = std::move(request.request_id)]() mutable {
                   self->Write(std::move(response), id);
@@ -306,6 +320,14 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
       // The handler's copies of the responder are gone with the exception;
       // the last one answers 500.
     }
+    WipeBody(request.body);  // the handler has taken what it needs
+  }
+
+  // Request and response bodies may hold card data (a store's PAN, a
+  // reveal's answer): zeroized once done with, not just freed.
+  static void WipeBody(std::string& body) {
+    SecureZero(body.data(), body.size());
+    body.clear();
   }
 
   HttpRequest BuildRequest(bhttp::request<bhttp::string_body>&& message) {
@@ -379,6 +401,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   }
 
   void OnWrite(error_code ec, size_t /*bytes*/) {
+    WipeBody(response_.body());
     if (ec || state_ == State::kClosed) return CloseNow();
     if (response_.keep_alive() && !server_.shutting_down.load()) return ReadNext(false);
     LingeringClose();
@@ -408,6 +431,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   const uint64_t id_;
   beast::ssl_stream<beast::tcp_stream> stream_;
   beast::flat_buffer buffer_;
+  size_t parsed_bytes_ = 0;  // read-buffer bytes the parser consumed since the last wipe
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
   std::string peer_;

@@ -126,8 +126,9 @@ class Responder {
 // and must not block), starts work that completes elsewhere (the vault
 // queues a card for the group commit) and returns; the completion calls
 // Send(). No thread waits meanwhile. The request is only valid during the
-// call: copy what the completion needs. It is the caller's own copy, so
-// the handler may modify it (the router fills its path parameters).
+// call: copy what the completion needs (its body is wiped right after). It
+// is the caller's own copy, so the handler may modify it (the router fills
+// its path parameters).
 using DeferredHandler = std::function<void(HttpRequest&, Responder)>;
 
 // Whether a request goes to the DeferredHandler. Called on an I/O thread;

@@ -38,7 +38,11 @@ Status ApplyCommonPolicy(SSL_CTX* ctx) {
       SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1) {
     return InternalError("cannot apply TLS policy: " + TakeOpenSslReason());
   }
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  // CLEANSE_PLAINTEXT: OpenSSL wipes each record's decrypted bytes once it
+  // has handed them over, instead of leaving them in its read buffer (they
+  // carry PANs and API keys).
+  SSL_CTX_set_options(ctx,
+                      SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CLEANSE_PLAINTEXT);
   return OkStatus();
 }
 

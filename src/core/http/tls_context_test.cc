@@ -24,6 +24,7 @@ TEST(TlsContextTest, CreatesServerAndClient) {
   EXPECT_NE(SSL_CTX_get_options(ctx) & SSL_OP_NO_RENEGOTIATION, 0u);
   EXPECT_NE(SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET, 0u);
   EXPECT_NE(SSL_CTX_get_options(ctx) & SSL_OP_CIPHER_SERVER_PREFERENCE, 0u);
+  EXPECT_NE(SSL_CTX_get_options(ctx) & SSL_OP_CLEANSE_PLAINTEXT, 0u);
 
   server.client_ca_file = pki.ca_file;
   auto m = TlsContext::CreateServer(server);
@@ -34,7 +35,9 @@ TEST(TlsContextTest, CreatesServerAndClient) {
   client.ca_file = pki.ca_file;
   client.client_cert_file = pki.client_cert_file;
   client.client_key_file = pki.client_key_file;
-  EXPECT_TRUE(TlsContext::CreateClient(client).ok());
+  auto c = TlsContext::CreateClient(client);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_NE(SSL_CTX_get_options((*c)->native_handle()) & SSL_OP_CLEANSE_PLAINTEXT, 0u);
 }
 
 TEST(TlsContextTest, Tls12CipherListIsEcdheAeadOnly) {
