@@ -225,6 +225,29 @@ bool Inside(int64_t lo, int64_t hi, const SearchRequest& r) {
   return lo >= r.from_ms && hi < r.to_ms;
 }
 
+// A query's one counted field in a segment's index (Query::SingleCountedField)
+// and which of its values the query accepts (decided once per segment, not
+// per block); `counts` is null when the query has no such field or the
+// segment kept no counts for it.
+struct SingleFieldCounts {
+  SingleFieldCounts(const Query& query, const SegmentIndex& index) {
+    if (!query.SingleCountedField(&field) || (counts = index.CountsFor(field)) == nullptr) return;
+    accepted.reserve(counts->values.size());
+    for (const std::string& v : counts->values) accepted.push_back(query.Accepts(v));
+  }
+  // Calls fn(value, records) for each accepted value present in block `b`.
+  template <typename Fn>
+  void ForEachAccepted(size_t b, Fn fn) const {
+    for (const auto& [id, n] : counts->per_block[b]) {
+      if (accepted[id]) fn(counts->values[id], n);
+    }
+  }
+
+  size_t field = SIZE_MAX;
+  const FieldCounts* counts = nullptr;
+  std::vector<char> accepted;
+};
+
 class SegmentSearch {
  public:
   SegmentSearch(BlobStore& store, const SearchOptions& options, const Query& query,
@@ -267,13 +290,7 @@ class SegmentSearch {
     Result<uint64_t> size = reader.Size(seg.data_key, &whole);
     if (!size.ok() || !CheckIndexMatchesData(*index, *size).ok()) return std::nullopt;
     const BoundQuery bound(query_, *index);
-    size_t single_field = SIZE_MAX;
-    const FieldCounts* single_counts =
-        query_.SingleCountedField(&single_field) ? index->CountsFor(single_field) : nullptr;
-    std::vector<char> accepted;
-    if (single_counts != nullptr) {
-      for (const std::string& v : single_counts->values) accepted.push_back(query_.Accepts(v));
-    }
+    const SingleFieldCounts single(query_, *index);
     uint64_t hits = 0;
     for (size_t b = 0; b < index->blocks.size(); ++b) {
       const BlockInfo& blk = index->blocks[b];
@@ -283,10 +300,8 @@ class SegmentSearch {
       if (!Inside(blk.min_received_ms, blk.max_received_ms, req_)) return std::nullopt;
       if (verdict == BlockVerdict::kAll) {
         hits += blk.record_count;
-      } else if (single_counts != nullptr) {
-        for (const auto& [id, n] : single_counts->per_block[b]) {
-          if (accepted[id]) hits += n;
-        }
+      } else if (single.counts != nullptr) {
+        single.ForEachAccepted(b, [&](const std::string&, uint64_t n) { hits += n; });
       } else {
         return std::nullopt;
       }
@@ -309,19 +324,9 @@ class SegmentSearch {
     RETURN_IF_ERROR(CheckIndexMatchesData(index, size));
     indexed_ = true;
     const BoundQuery bound(query_, index);
-    size_t single_field = SIZE_MAX;
-    const bool single = query_.SingleCountedField(&single_field);
     const FieldCounts* group_counts =
         group_field_ == SIZE_MAX ? nullptr : index.CountsFor(group_field_);
-    const FieldCounts* single_counts = single ? index.CountsFor(single_field) : nullptr;
-
-    // Which values of the single counted field the query accepts (decided
-    // once per segment, not per block).
-    std::vector<char> accepted;
-    if (single_counts != nullptr) {
-      accepted.reserve(single_counts->values.size());
-      for (const std::string& v : single_counts->values) accepted.push_back(query_.Accepts(v));
-    }
+    const SingleFieldCounts single(query_, index);
     std::string& frame = frame_;
     std::string& raw = raw_;
     std::vector<std::string> hits;
@@ -350,13 +355,12 @@ class SegmentSearch {
           continue;
         }
         // A query on one counted field: exact from its value counts.
-        if (single_counts != nullptr &&
-            (group_field_ == SIZE_MAX || group_field_ == single_field)) {
-          for (const auto& [id, n] : single_counts->per_block[b]) {
-            if (!accepted[id]) continue;
+        if (single.counts != nullptr &&
+            (group_field_ == SIZE_MAX || group_field_ == single.field)) {
+          single.ForEachAccepted(b, [&](const std::string& value, uint64_t n) {
             out->count += n;
-            if (group_field_ != SIZE_MAX) out->groups[single_counts->values[id]] += n;
-          }
+            if (group_field_ != SIZE_MAX) out->groups[value] += n;
+          });
           ++out->stats.blocks_counted_by_index;
           continue;
         }
