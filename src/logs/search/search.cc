@@ -257,11 +257,14 @@ class SegmentSearch {
 
   // Searches one segment. A listing takes at most `limit` records from it
   // (the request's limit unless the caller planned a smaller share).
-  Partial Run(const Segment& seg, size_t limit = SIZE_MAX) {
+  // `planned`: the index ExactHits loaded and checked for `seg` (listings
+  // over a local archive), so it is not read again.
+  Partial Run(const Segment& seg, size_t limit = SIZE_MAX,
+              std::optional<SegmentIndex> planned = std::nullopt) {
     limit_ = std::min(limit, req_.limit);
     Partial out;
     ++out.stats.segments;
-    Status s = RunIndexed(seg, &out);
+    Status s = RunIndexed(seg, &out, std::move(planned));
     if (s.code() == StatusCode::kNotFound && !indexed_) {
       s = Scan(seg, &out);  // cold tier: no index object
     } else if (!s.ok() && !indexed_) {
@@ -280,20 +283,19 @@ class SegmentSearch {
   // entirely inside it and is excluded, wholly matching, or counted by a
   // counted field's values (as a --count would); nullopt when a block would
   // have to be read, or the index is missing, damaged or stale.
-  std::optional<uint64_t> ExactHits(const Segment& seg) {
-    Result<SegmentIndex> index = LoadIndex(seg);
-    if (!index.ok() || index->first_seq != seg.first_seq || index->last_seq != seg.last_seq) {
-      return std::nullopt;
-    }
+  // The checked index is left in *index for Run.
+  std::optional<uint64_t> ExactHits(const Segment& seg, std::optional<SegmentIndex>* index) {
     ObjectReader reader(store_, options_.local_root);
     std::string whole;
-    Result<uint64_t> size = reader.Size(seg.data_key, &whole);
-    if (!size.ok() || !CheckIndexMatchesData(*index, *size).ok()) return std::nullopt;
-    const BoundQuery bound(query_, *index);
-    const SingleFieldCounts single(query_, *index);
+    Result<SegmentIndex> loaded = LoadCheckedIndex(seg, reader, &whole);
+    if (!loaded.ok()) return std::nullopt;
+    index->emplace(std::move(loaded).value());
+    const SegmentIndex& idx = **index;
+    const BoundQuery bound(query_, idx);
+    const SingleFieldCounts single(query_, idx);
     uint64_t hits = 0;
-    for (size_t b = 0; b < index->blocks.size(); ++b) {
-      const BlockInfo& blk = index->blocks[b];
+    for (size_t b = 0; b < idx.blocks.size(); ++b) {
+      const BlockInfo& blk = idx.blocks[b];
       if (!Overlaps(blk.min_received_ms, blk.max_received_ms, req_)) continue;
       const BlockVerdict verdict = bound.Classify(b);
       if (verdict == BlockVerdict::kNone) continue;
@@ -312,16 +314,14 @@ class SegmentSearch {
  private:
   // Errors before any block was used leave indexed_ false (fall back to a
   // scan); later errors are damage in the data object.
-  Status RunIndexed(const Segment& seg, Partial* out) {
+  Status RunIndexed(const Segment& seg, Partial* out, std::optional<SegmentIndex> planned) {
     indexed_ = false;
-    ASSIGN_OR_RETURN(SegmentIndex index, LoadIndex(seg));
-    if (index.first_seq != seg.first_seq || index.last_seq != seg.last_seq) {
-      return DataLossError("segment index: belongs to another segment");
-    }
     ObjectReader reader(store_, options_.local_root);
-    std::string whole;
-    ASSIGN_OR_RETURN(uint64_t size, reader.Size(seg.data_key, &whole));
-    RETURN_IF_ERROR(CheckIndexMatchesData(index, size));
+    std::string whole;  // the data object, from a store without byte ranges
+    if (!planned) {
+      ASSIGN_OR_RETURN(planned, LoadCheckedIndex(seg, reader, &whole));
+    }
+    const SegmentIndex& index = *planned;
     indexed_ = true;
     const BoundQuery bound(query_, index);
     const FieldCounts* group_counts =
@@ -372,6 +372,20 @@ class SegmentSearch {
       TakeHits(&hits, limit_, out);
     }
     return OkStatus();
+  }
+
+  // LoadIndex, then checks that the index describes `seg`'s data object
+  // (its seq range and size: a stale or misplaced index must not be used).
+  // From a store without byte ranges *whole receives the data object.
+  Result<SegmentIndex> LoadCheckedIndex(const Segment& seg, ObjectReader& reader,
+                                        std::string* whole) {
+    ASSIGN_OR_RETURN(SegmentIndex index, LoadIndex(seg));
+    if (index.first_seq != seg.first_seq || index.last_seq != seg.last_seq) {
+      return DataLossError("segment index: belongs to another segment");
+    }
+    ASSIGN_OR_RETURN(uint64_t size, reader.Size(seg.data_key, whole));
+    RETURN_IF_ERROR(CheckIndexMatchesData(index, size));
+    return index;
   }
 
   // Reads the index object's head and only the sections this query needs
@@ -543,9 +557,11 @@ size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
   // plan only looks for one more match.
   size_t need = req.limit - std::min(req.limit, total->records.size());
   std::vector<size_t> share;  // records to take from segments[i]
+  std::vector<std::optional<SegmentIndex>> indexes;  // checked by ExactHits, for Run
   bool more = false;          // a match beyond the limit exists
   for (size_t i = 0; i < segments.size() && !more; ++i) {
-    const std::optional<uint64_t> hits = planner.ExactHits(segments[i]);
+    indexes.emplace_back();
+    const std::optional<uint64_t> hits = planner.ExactHits(segments[i], &indexes.back());
     if (!hits) return 0;
     const size_t take = static_cast<size_t>(std::min<uint64_t>(*hits, need));
     share.push_back(take);
@@ -561,7 +577,8 @@ size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
   auto work = [&] {
     SegmentSearch search(archive, options, query, req, SIZE_MAX);
     for (size_t k = next.fetch_add(1); k < todo.size(); k = next.fetch_add(1)) {
-      parts[todo[k]] = search.Run(segments[todo[k]], share[todo[k]]);
+      const size_t i = todo[k];
+      parts[i] = search.Run(segments[i], share[i], std::move(indexes[i]));
     }
   };
   std::vector<std::thread> pool;
