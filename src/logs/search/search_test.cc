@@ -57,15 +57,15 @@ Expected BruteForce(const std::vector<ChainedRecord>& records, const SearchReque
 // directory, removed again when this goes out of scope.
 class LocalArchive {
  public:
-  explicit LocalArchive(const std::vector<ChainedRecord>& records) {
+  explicit LocalArchive(const std::vector<ChainedRecord>& records, size_t per_segment = 500,
+                        SegmentOptions options = {.block_bytes = 8192, .zstd_level = 3}) {
     char tmpl[] = "/tmp/kura-search-test-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return;
     root_ = tmpl;
     auto store = LocalBlobStore::Open(fs_, root_);
     if (!store.ok()) return;
     store_ = std::move(store).value();
-    written_ = testing::WriteSegments(*store_, records, 500,
-                                      SegmentOptions{.block_bytes = 8192, .zstd_level = 3});
+    written_ = testing::WriteSegments(*store_, records, per_segment, options);
   }
   ~LocalArchive() {
     store_.reset();
@@ -304,6 +304,70 @@ TEST_F(SearchTest, ANeedleListingReadsOnlyTheSegmentsItsLimitNeeds) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->records.size(), 3u);
   EXPECT_GT(r->stats.segments, 1u);
+}
+
+// A listing on one counted field knows from the index how many records of a
+// block can match, and stops decompressing the block once it found them:
+// same records, less decoded. Blocks here are large (1 MiB, ~30 steps of
+// kPrefixStepInputBytes) and the needle's records sit near their starts.
+TEST(SearchPrefixTest, AListingStopsDecompressingOnceABlocksMatchesAreFound) {
+  std::vector<LogRecord> recs;
+  for (uint64_t seq = 1; seq <= 6000; ++seq) {
+    // Poorly compressible text, so a block spans many decompression steps.
+    std::string noise;
+    for (uint64_t x = seq * 0x9E3779B97F4A7C15ull, i = 0; i < 8; ++i) {
+      x ^= x >> 29;
+      x *= 0xBF58476D1CE4E5B9ull;
+      noise += std::to_string(x) + " ";
+    }
+    const bool needle = seq % 2000 == 5 || seq % 2000 == 9;
+    recs.push_back(testing::MakeRecord(seq, kTestEpochMs + static_cast<int64_t>(seq) * 1000,
+                                       needle ? "zed" : "alice", "card.reveal", "success",
+                                       noise));
+  }
+  const std::vector<ChainedRecord> records = testing::Chain(recs);
+  LocalArchive local(records, 10'000, SegmentOptions{.block_bytes = 1 << 20, .zstd_level = 3});
+  ASSERT_TRUE(local.ok());
+  SearchEngine engine(local.store(), nullptr, nullptr,
+                      SearchOptions{.threads = 2, .local_root = local.root()});
+  for (const char* query : {"principal=zed", "principal=zed OR principal=nobody"}) {
+    for (size_t limit : {size_t{1}, size_t{3}, size_t{100}}) {
+      SCOPED_TRACE(std::string(query) + " limit " + std::to_string(limit));
+      SearchRequest req;
+      req.query = query;
+      req.limit = limit;
+      const Expected want = BruteForce(records, req);
+      ASSERT_EQ(want.newest_first.size(), 6u);
+      auto r = engine.Search(req);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_TRUE(r->warnings.empty());
+      EXPECT_EQ(r->records,
+                std::vector<std::string>(want.newest_first.begin(),
+                                         want.newest_first.begin() + std::min<size_t>(limit, 6)));
+      EXPECT_EQ(r->truncated, limit < 6);
+      EXPECT_GE(r->stats.blocks_decoded, 1u);
+      EXPECT_EQ(r->stats.blocks_stopped_early, r->stats.blocks_decoded);
+    }
+  }
+  // A time range that starts after a block's first needle: the block's
+  // matches can no longer all be found, so it is read to its end, and the
+  // records are still exactly the brute-force ones.
+  SearchRequest req;
+  req.query = "principal=zed";
+  req.from_ms = kTestEpochMs + 2007 * 1000;
+  const Expected want = BruteForce(records, req);
+  ASSERT_EQ(want.newest_first.size(), 3u);  // seq 2009, 4005, 4009
+  auto r = engine.Search(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->records, want.newest_first);
+  EXPECT_LT(r->stats.blocks_stopped_early, r->stats.blocks_decoded);
+  // A query the counts cannot bound (a word) decodes whole blocks.
+  req = SearchRequest{};
+  req.query = "zed";
+  r = engine.Search(req);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->records.size(), 6u);
+  EXPECT_EQ(r->stats.blocks_stopped_early, 0u);
 }
 
 // "More than N matches" is exact whichever way a listing is read — planned

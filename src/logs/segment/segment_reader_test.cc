@@ -105,6 +105,92 @@ TEST(SegmentReaderTest, DecompressBlockWantsExactlyOneFrame) {
             StatusCode::kDataLoss);
 }
 
+// One frame with its content size and a content checksum, as SegmentBuilder
+// writes blocks.
+std::string ChecksummedFrame(std::string_view raw) {
+  ZSTD_CCtx* c = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  const size_t n = ZSTD_compress2(c, out.data(), out.size(), raw.data(), raw.size());
+  ZSTD_freeCCtx(c);
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+}
+
+// Lines of poorly compressible text: a frame of many kPrefixStepInputBytes.
+std::string ManyLines(size_t n) {
+  std::string text;
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < n; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    text += "{\"n\":" + std::to_string(i) + ",\"x\":\"" + std::to_string(x) + "\"}\n";
+  }
+  return text;
+}
+
+TEST(SegmentReaderTest, DecompressPrefixGivesGrowingPrefixesAndCanStop) {
+  const std::string text = ManyLines(40'000);
+  const std::string f = ChecksummedFrame(text);
+  ASSERT_GT(f.size(), 4 * kPrefixStepInputBytes);
+  BlockDecompressor d;
+  std::string raw;
+  std::vector<size_t> sizes;
+  auto whole = d.DecompressPrefix(f, &raw, [&](std::string_view ready) {
+    EXPECT_EQ(ready, std::string_view(text).substr(0, ready.size()));
+    sizes.push_back(ready.size());
+    return false;
+  });
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_TRUE(*whole);
+  EXPECT_EQ(raw, text);
+  ASSERT_GT(sizes.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(sizes.begin(), sizes.end()));
+  EXPECT_EQ(std::adjacent_find(sizes.begin(), sizes.end()), sizes.end());  // strictly growing
+  EXPECT_EQ(sizes.back(), text.size());
+
+  // Stopped after the second step: a prefix, and the context is reusable.
+  int calls = 0;
+  auto stopped = d.DecompressPrefix(f, &raw, [&](std::string_view) { return ++calls == 2; });
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_FALSE(*stopped);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(raw.size(), sizes[1]);
+  EXPECT_EQ(raw, text.substr(0, raw.size()));
+  ASSERT_TRUE(d.Decompress(f, &raw).ok());
+  EXPECT_EQ(raw, text);
+}
+
+TEST(SegmentReaderTest, DecompressPrefixChecksWhatItDecodes) {
+  const std::string text = ManyLines(40'000);
+  const std::string f = ChecksummedFrame(text);
+  BlockDecompressor d;
+  std::string raw;
+  auto never = [](std::string_view) { return false; };
+  // Trailing bytes, a cut frame, not zstd at all.
+  EXPECT_EQ(d.DecompressPrefix(f + "x", &raw, never).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(d.DecompressPrefix(std::string_view(f).substr(0, f.size() - 1), &raw, never)
+                .status()
+                .code(),
+            StatusCode::kDataLoss);
+  EXPECT_EQ(d.DecompressPrefix("not zstd", &raw, never).status().code(), StatusCode::kDataLoss);
+  // The content checksum (the frame's last 4 bytes) is checked when the
+  // frame is decoded to its end...
+  std::string bad = f;
+  bad[bad.size() - 2] ^= 0x40;
+  auto r = d.DecompressPrefix(bad, &raw, never);
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_TRUE(raw.empty());
+  // ...and not when the caller stopped before it (the documented contract).
+  auto stopped = d.DecompressPrefix(bad, &raw, [](std::string_view) { return true; });
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_FALSE(*stopped);
+  EXPECT_EQ(raw, text.substr(0, raw.size()));
+}
+
 TEST(SegmentReaderTest, ForEachRecordInBlockChecksFraming) {
   std::vector<std::string> got;
   auto collect = [&](std::string_view r) {
