@@ -256,15 +256,12 @@ class SegmentSearch {
         matcher_(query, req, group_field) {}
 
   // Searches one segment. A listing takes at most `limit` records from it
-  // (the request's limit unless the caller planned a smaller share).
-  // `planned`: the index ExactHits loaded and checked for `seg` (listings
-  // over a local archive), so it is not read again.
-  Partial Run(const Segment& seg, size_t limit = SIZE_MAX,
-              std::optional<SegmentIndex> planned = std::nullopt) {
+  // (the request's limit unless the caller needs fewer).
+  Partial Run(const Segment& seg, size_t limit = SIZE_MAX) {
     limit_ = std::min(limit, req_.limit);
     Partial out;
     ++out.stats.segments;
-    Status s = RunIndexed(seg, &out, std::move(planned));
+    Status s = RunIndexed(seg, &out);
     if (s.code() == StatusCode::kNotFound && !indexed_) {
       s = Scan(seg, &out);  // cold tier: no index object
     } else if (!s.ok() && !indexed_) {
@@ -284,7 +281,10 @@ class SegmentSearch {
   // counted field's values (as a --count would); nullopt when a block would
   // have to be read, or the index is missing, damaged or stale.
   // The checked index is left in *index for Run.
-  std::optional<uint64_t> ExactHits(const Segment& seg, std::optional<SegmentIndex>* index) {
+  // `per_block` (if not null) receives (block, matches) for each block with
+  // matches, newest block first.
+  std::optional<uint64_t> ExactHits(const Segment& seg, std::optional<SegmentIndex>* index,
+                                    std::vector<std::pair<size_t, uint64_t>>* per_block = nullptr) {
     ObjectReader reader(store_, options_.local_root);
     std::string whole;
     Result<SegmentIndex> loaded = LoadCheckedIndex(seg, reader, &whole);
@@ -294,41 +294,58 @@ class SegmentSearch {
     const BoundQuery bound(query_, idx);
     const SingleFieldCounts single(query_, idx);
     uint64_t hits = 0;
-    for (size_t b = 0; b < idx.blocks.size(); ++b) {
+    if (per_block != nullptr) per_block->clear();
+    for (size_t b = idx.blocks.size(); b-- > 0;) {
       const BlockInfo& blk = idx.blocks[b];
       if (!Overlaps(blk.min_received_ms, blk.max_received_ms, req_)) continue;
       const BlockVerdict verdict = bound.Classify(b);
       if (verdict == BlockVerdict::kNone) continue;
       if (!Inside(blk.min_received_ms, blk.max_received_ms, req_)) return std::nullopt;
+      uint64_t n = 0;
       if (verdict == BlockVerdict::kAll) {
-        hits += blk.record_count;
+        n = blk.record_count;
       } else if (single.counts != nullptr) {
-        single.ForEachAccepted(b, [&](const std::string&, uint64_t n) { hits += n; });
+        single.ForEachAccepted(b, [&](const std::string&, uint64_t v) { n += v; });
       } else {
         return std::nullopt;
       }
+      hits += n;
+      if (per_block != nullptr && n > 0) per_block->emplace_back(b, n);
     }
     return hits;
+  }
+
+  // For a planned listing: decodes block `b` of `seg` (wholly inside the
+  // time range, as ExactHits requires) and leaves its matches, newest first,
+  // in out->records.
+  Partial RunBlock(const Segment& seg, const SegmentIndex& index, size_t b) {
+    Partial out;
+    ObjectReader& reader = BlockReader();
+    const SingleFieldCounts single(query_, index);
+    std::vector<std::string> hits;
+    Status s = DecodeBlock(seg, index, single, b, /*inside=*/true, reader, std::string(), &out,
+                           &hits);
+    if (s.ok()) {
+      TakeHits(&hits, SIZE_MAX, &out);
+    } else {
+      out.warnings.push_back("segment " + seg.data_key + " skipped: " + s.ToString());
+    }
+    return out;
   }
 
  private:
   // Errors before any block was used leave indexed_ false (fall back to a
   // scan); later errors are damage in the data object.
-  Status RunIndexed(const Segment& seg, Partial* out, std::optional<SegmentIndex> planned) {
+  Status RunIndexed(const Segment& seg, Partial* out) {
     indexed_ = false;
     ObjectReader reader(store_, options_.local_root);
     std::string whole;  // the data object, from a store without byte ranges
-    if (!planned) {
-      ASSIGN_OR_RETURN(planned, LoadCheckedIndex(seg, reader, &whole));
-    }
-    const SegmentIndex& index = *planned;
+    ASSIGN_OR_RETURN(const SegmentIndex index, LoadCheckedIndex(seg, reader, &whole));
     indexed_ = true;
     const BoundQuery bound(query_, index);
     const FieldCounts* group_counts =
         group_field_ == SIZE_MAX ? nullptr : index.CountsFor(group_field_);
     const SingleFieldCounts single(query_, index);
-    std::string& frame = frame_;
-    std::string& raw = raw_;
     std::vector<std::string> hits;
     for (size_t b = index.blocks.size(); b-- > 0;) {
       if (!matcher_.counting() && out->records.size() >= limit_) {
@@ -365,24 +382,39 @@ class SegmentSearch {
           continue;
         }
       }
-      RETURN_IF_ERROR(reader.ReadRange(seg.data_key, whole, blk.offset, blk.length, &frame));
-      ++out->stats.blocks_decoded;
-      // A listing whose query is one counted field knows from the index how
-      // many of the block's records can match: it stops decompressing once
-      // it has found them all (on average half a block for one match).
-      uint64_t known = 0;
-      if (!matcher_.counting() && single.counts != nullptr) {
-        single.ForEachAccepted(b, [&](const std::string&, uint64_t n) { known += n; });
-      }
-      if (known == 0) {
-        RETURN_IF_ERROR(decompressor_.Decompress(frame, &raw));
-        RETURN_IF_ERROR(matcher_.OfferBlock(raw, !inside, out, &hits));
-      } else {
-        RETURN_IF_ERROR(OfferBlockPrefix(frame, !inside, known, out, &hits));
-      }
+      RETURN_IF_ERROR(DecodeBlock(seg, index, single, b, inside, reader, whole, out, &hits));
       TakeHits(&hits, limit_, out);
     }
     return OkStatus();
+  }
+
+  // Reads and decompresses block `b` and offers its records; the matches are
+  // appended to *hits (oldest first).
+  Status DecodeBlock(const Segment& seg, const SegmentIndex& index, const SingleFieldCounts& single,
+                     size_t b, bool inside, ObjectReader& reader, const std::string& whole,
+                     Partial* out, std::vector<std::string>* hits) {
+    const BlockInfo& blk = index.blocks[b];
+    RETURN_IF_ERROR(reader.ReadRange(seg.data_key, whole, blk.offset, blk.length, &frame_));
+    ++out->stats.blocks_decoded;
+    // A listing whose query is one counted field knows from the index how
+    // many of the block's records can match: it stops decompressing once it
+    // has found them all (on average half a block for one match).
+    uint64_t known = 0;
+    if (!matcher_.counting() && single.counts != nullptr) {
+      single.ForEachAccepted(b, [&](const std::string&, uint64_t n) { known += n; });
+    }
+    if (known == 0) {
+      RETURN_IF_ERROR(decompressor_.Decompress(frame_, &raw_));
+      return matcher_.OfferBlock(raw_, !inside, out, hits);
+    }
+    return OfferBlockPrefix(frame_, !inside, known, out, hits);
+  }
+
+  // The reader RunBlock keeps across calls (a data object's file stays open
+  // while consecutive blocks come from it).
+  ObjectReader& BlockReader() {
+    if (!block_reader_) block_reader_ = std::make_unique<ObjectReader>(store_, options_.local_root);
+    return *block_reader_;
   }
 
   // Decompresses a block step by step, offering its complete lines as they
@@ -553,6 +585,7 @@ class SegmentSearch {
   std::string frame_;
   std::string raw_;
   std::string range_;  // an index section read by byte range
+  std::unique_ptr<ObjectReader> block_reader_;  // RunBlock's
 };
 
 void Merge(Partial&& p, Partial* into) {
@@ -574,17 +607,16 @@ void Merge(Partial&& p, Partial* into) {
 // each segment's matches are known exactly from its index (ExactHits), take
 // from each only its share of the limit, and stop planning once the limit is
 // covered and one more match is known to exist (for `truncated`) or none is
-// left. The planned segments are then read in parallel, each only as far as
-// its share: the blocks decompressed are about those holding the newest
-// `limit` matches, where waves of whole segments read up to `threads` - 1
-// segments more than needed. Returns the index of the first segment the
-// caller still has to read in waves: segments.size() when the plan was
-// carried out, 0 when it was abandoned and `total` left as it was — the
-// archive is not local, the WAL already had more than the limit, a segment
-// whose matches its index cannot tell came first (a word query, a time
-// range ending inside a block, a missing index), or a planned segment gave
-// fewer records than its index promised (damage: the waves then read it
-// again and report it).
+// left. The index also says which blocks hold those matches (newest first),
+// so exactly those blocks are decoded, spread over `threads` threads block
+// by block (whole segments per thread left one thread with most of the
+// work). Returns the index of the first segment the caller still has to
+// read in waves: segments.size() when the plan was carried out, 0 when it
+// was abandoned and `total` left as it was — the archive is not local, the
+// WAL already had more than the limit, a segment whose matches its index
+// cannot tell came first (a word query, a time range ending inside a block,
+// a missing index), or a block gave fewer records than its index promised
+// (damage: the waves then read its segment again and report it).
 size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
                    const std::vector<Segment>& segments, const Query& query,
                    const SearchRequest& req, size_t threads, Partial* total) {
@@ -595,41 +627,53 @@ size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
   // The WAL's records come first; if they filled the limit exactly, the
   // plan only looks for one more match.
   size_t need = req.limit - std::min(req.limit, total->records.size());
-  std::vector<size_t> share;  // records to take from segments[i]
-  std::vector<std::optional<SegmentIndex>> indexes;  // checked by ExactHits, for Run
-  bool more = false;          // a match beyond the limit exists
+  struct Work {
+    size_t segment;  // index into segments
+    size_t block;
+    uint64_t take;   // records to keep from this block (newest first)
+  };
+  std::vector<Work> work;
+  std::vector<std::optional<SegmentIndex>> indexes;  // checked by ExactHits
+  std::vector<std::pair<size_t, uint64_t>> per_block;
+  bool more = false;  // a match beyond the limit exists
   for (size_t i = 0; i < segments.size() && !more; ++i) {
     indexes.emplace_back();
-    const std::optional<uint64_t> hits = planner.ExactHits(segments[i], &indexes.back());
+    const std::optional<uint64_t> hits = planner.ExactHits(segments[i], &indexes.back(), &per_block);
     if (!hits) return 0;
-    const size_t take = static_cast<size_t>(std::min<uint64_t>(*hits, need));
-    share.push_back(take);
-    need -= take;
-    more = *hits > take;
+    more = *hits > need;
+    for (const auto& [b, n] : per_block) {
+      if (need == 0) break;
+      const uint64_t take = std::min<uint64_t>(n, need);
+      work.push_back(Work{i, b, take});
+      need -= take;
+    }
   }
-  std::vector<size_t> todo;
-  for (size_t i = 0; i < share.size(); ++i) {
-    if (share[i] > 0) todo.push_back(i);
-  }
-  std::vector<Partial> parts(share.size());
+  std::vector<Partial> parts(work.size());
   std::atomic<size_t> next{0};
-  auto work = [&] {
+  auto run = [&] {
     SegmentSearch search(archive, options, query, req, SIZE_MAX);
-    for (size_t k = next.fetch_add(1); k < todo.size(); k = next.fetch_add(1)) {
-      const size_t i = todo[k];
-      parts[i] = search.Run(segments[i], share[i], std::move(indexes[i]));
+    for (size_t k = next.fetch_add(1); k < work.size(); k = next.fetch_add(1)) {
+      const Work& w = work[k];
+      parts[k] = search.RunBlock(segments[w.segment], *indexes[w.segment], w.block);
     }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::min(threads, todo.size()); ++t) pool.emplace_back(work);
-  work();
+  for (size_t t = 1; t < std::min(threads, work.size()); ++t) pool.emplace_back(run);
+  run();
   for (std::thread& t : pool) t.join();
-  for (size_t i : todo) {
-    if (parts[i].records.size() < share[i]) return 0;  // start over, in waves
+  for (size_t k = 0; k < work.size(); ++k) {
+    if (parts[k].records.size() < work[k].take) return 0;  // start over, in waves
   }
-  for (size_t i : todo) {
-    for (std::string& r : parts[i].records) total->records.push_back(std::move(r));
-    Merge(std::move(parts[i]), total);
+  std::vector<bool> counted(indexes.size(), false);
+  for (size_t k = 0; k < work.size(); ++k) {
+    Partial& p = parts[k];
+    p.records.resize(work[k].take);
+    for (std::string& r : p.records) total->records.push_back(std::move(r));
+    if (!counted[work[k].segment]) {  // a segment counts once in the stats
+      counted[work[k].segment] = true;
+      ++p.stats.segments;
+    }
+    Merge(std::move(p), total);
   }
   total->truncated = total->truncated || more;
   return segments.size();
