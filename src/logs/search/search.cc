@@ -490,9 +490,20 @@ class SegmentSearch {
     bool need_bloom = false;
     for (int pass = 0; pass < 2; ++pass) {
       for (const IndexSection& sec : head.sections) {
-        const bool counts = sec.kind == IndexSection::Kind::kCounts;
+        const bool counts = sec.kind == IndexSection::Kind::kCounts ||
+                            sec.kind == IndexSection::Kind::kBucketedCounts;
         if (pass == 0 ? !(counts && NeedsCounts(query_.root(), sec.field_id))
                       : !(!counts && need_bloom)) {
+          continue;
+        }
+        // Without NOT and without grouping by the field, only the query's
+        // values of it matter: load just their postings.
+        std::vector<std::string> wanted;
+        const bool selective = counts && group_field_ != sec.field_id && !HasNot(query_.root());
+        if (selective) CollectValues(query_.root(), sec.field_id, &wanted);
+        if (ranged && selective && sec.kind == IndexSection::Kind::kBucketedCounts) {
+          // Version 4: the directory, then only the buckets of those values.
+          RETURN_IF_ERROR(LoadBucketsByRange(reader, key, sec, wanted, &head.index));
           continue;
         }
         std::string_view bytes;
@@ -505,16 +516,33 @@ class SegmentSearch {
           }
           bytes = std::string_view(blob).substr(sec.offset, sec.length);
         }
-        // Without NOT and without grouping by the field, only the query's
-        // values of it matter: load just their postings.
-        std::vector<std::string> wanted;
-        const bool selective = counts && group_field_ != sec.field_id && !HasNot(query_.root());
-        if (selective) CollectValues(query_.root(), sec.field_id, &wanted);
         RETURN_IF_ERROR(LoadIndexSection(sec, bytes, &head.index, selective ? &wanted : nullptr));
       }
       if (pass == 0) need_bloom = !head.index.bloom_loaded && NeedsBloom(query_.root(), head.index);
     }
     return std::move(head.index);
+  }
+
+  // Reads a version 4 counts section's directory and the buckets of
+  // `values` by byte range, and loads those values' counts.
+  Status LoadBucketsByRange(ObjectReader& reader, const std::string& key, const IndexSection& sec,
+                            const std::vector<std::string>& values, SegmentIndex* index) {
+    RETURN_IF_ERROR(
+        reader.ReadRange(key, std::string(), sec.offset, sec.directory_length, &range_));
+    ASSIGN_OR_RETURN(const CountsDirectory directory, DecodeCountsDirectory(sec, range_));
+    std::vector<size_t> wanted;
+    for (const std::string& v : values) wanted.push_back(CountsBucketOf(directory, v));
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    std::vector<std::string> buffers(wanted.size());
+    std::vector<std::pair<size_t, std::string_view>> buckets;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      const CountsDirectory::Bucket& b = directory.buckets[wanted[i]];
+      RETURN_IF_ERROR(
+          reader.ReadRange(key, std::string(), sec.offset + b.offset, b.length, &buffers[i]));
+      buckets.emplace_back(wanted[i], buffers[i]);
+    }
+    return LoadCountsBuckets(directory, buckets, index, values);
   }
 
   static bool HasNot(const QueryNode& q) {

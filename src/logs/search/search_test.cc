@@ -448,7 +448,7 @@ TEST_F(SearchTest, ACorruptIndexPartThatIsReadIsIgnoredWithAWarning) {
   };
   const Case cases[] = {{std::nullopt, "principal=alice"},
                         {std::nullopt, ""},
-                        {IndexSection::Kind::kCounts, "principal=alice"},
+                        {IndexSection::Kind::kBucketedCounts, "principal=alice"},
                         {IndexSection::Kind::kBloom, "worker"}};
   for (bool local : {false, true}) {
     for (const Case& c : cases) {
@@ -491,7 +491,7 @@ TEST_F(SearchTest, AQueryReadsOnlyTheIndexPartsItNeeds) {
     req.group_by = "event";
     auto r = engine.Search(req);
     ASSERT_TRUE(r.ok());
-    EXPECT_TRUE(r->warnings.empty()) << q;
+    EXPECT_TRUE(r->warnings.empty()) << q << (r->warnings.empty() ? "" : r->warnings[0]);
     EXPECT_EQ(r->stats.segments_scanned, 0u) << q;
     EXPECT_EQ(r->count, BruteForce(records_, req).newest_first.size()) << q;
   }

@@ -324,7 +324,7 @@ void PutValuePostings(const FieldCounts& c, std::string* p) {
 // `only`, keeps just those values (FieldCounts::partial) and skips the
 // others' postings unread.
 Status ParseValuePostings(Reader& r, const SegmentIndex& x, const std::vector<std::string>* only,
-                          FieldCounts* c) {
+                          bool check_sums, FieldCounts* c) {
   c->field_id = r.Varint();
   if (c->field_id != kPrincipalFieldId) return Corrupt("counts section for another field");
   const uint64_t nvalues = r.Varint();
@@ -336,7 +336,7 @@ Status ParseValuePostings(Reader& r, const SegmentIndex& x, const std::vector<st
   const size_t nblocks = x.blocks.size();
   c->per_block.assign(nblocks, {});
   c->partial = only != nullptr;
-  std::vector<uint64_t> sums(only == nullptr ? nblocks : 0, 0);
+  std::vector<uint64_t> sums(check_sums ? nblocks : 0, 0);
   for (uint64_t v = 0; v < nvalues; ++v) {
     const uint64_t len = r.Varint();
     std::string_view post = r.Bytes(len);
@@ -357,7 +357,7 @@ Status ParseValuePostings(Reader& r, const SegmentIndex& x, const std::vector<st
       first = false;
       if (b >= nblocks || n > x.blocks[b].record_count) return Corrupt("bad counts");
       c->per_block[b].emplace_back(id, n);
-      if (only == nullptr) sums[b] += n;
+      if (check_sums) sums[b] += n;
     }
   }
   if (!r.done()) return Corrupt("trailing section content");
@@ -368,6 +368,47 @@ Status ParseValuePostings(Reader& r, const SegmentIndex& x, const std::vector<st
 }
 
 constexpr uint64_t kSectionSeed = 0x6b7572612d736563ULL;  // "kura-sec"
+constexpr uint64_t kBucketSeed = 0x6b7572612d626b74ULL;   // "kura-bkt"
+
+// Version 4's principal counts: a directory (field id, bucket count, per
+// bucket its byte length and Hash64) followed by the buckets, each laid out
+// as a version 3 counts section of the values hashed to it. Sets
+// *directory_length.
+std::string PutBucketedCounts(const FieldCounts& c, uint64_t* directory_length) {
+  const size_t nbuckets =
+      std::max<size_t>(1, (c.values.size() + kValuesPerCountsBucket - 1) / kValuesPerCountsBucket);
+  std::vector<FieldCounts> sub(nbuckets);
+  std::vector<size_t> bucket_of(c.values.size());
+  std::vector<uint32_t> local_id(c.values.size());
+  for (FieldCounts& b : sub) {
+    b.field_id = c.field_id;
+    b.per_block.resize(c.per_block.size());
+  }
+  for (size_t v = 0; v < c.values.size(); ++v) {
+    const size_t k = Hash64(c.values[v], kBucketSeed) % nbuckets;
+    bucket_of[v] = k;
+    local_id[v] = static_cast<uint32_t>(sub[k].values.size());
+    sub[k].values.push_back(c.values[v]);
+  }
+  for (size_t b = 0; b < c.per_block.size(); ++b) {
+    for (const auto& [id, n] : c.per_block[b]) {
+      sub[bucket_of[id]].per_block[b].emplace_back(local_id[id], n);
+    }
+  }
+  std::string directory;
+  std::string buckets;
+  PutVarint(c.field_id, &directory);
+  PutVarint(nbuckets, &directory);
+  for (const FieldCounts& b : sub) {
+    const size_t start = buckets.size();
+    PutValuePostings(b, &buckets);
+    const std::string_view bytes = std::string_view(buckets).substr(start);
+    PutVarint(bytes.size(), &directory);
+    PutFixed64(Hash64(bytes, kSectionSeed), &directory);
+  }
+  *directory_length = directory.size();
+  return directory + buckets;
+}
 constexpr size_t kHeadPrefixBytes = 8 + 4 + 4;            // magic, version, head length
 
 // Versions 1 and 2: the whole index in one frame.
@@ -401,7 +442,8 @@ Result<SegmentIndex> DecodeLegacy(std::string_view blob, uint64_t version) {
 
 }  // namespace
 
-std::string EncodeSegmentIndex(const SegmentIndex& index) {
+std::string EncodeSegmentIndex(const SegmentIndex& index, uint32_t version) {
+  const bool bucketed = version >= 4;
   // Sections first (their offsets go into the head): the Bloom filters, then
   // the principal counts.
   std::vector<IndexSection> sections;
@@ -423,15 +465,21 @@ std::string EncodeSegmentIndex(const SegmentIndex& index) {
     // Stored as is, not compressed: a needle query then reads it without
     // decompressing (varints compress less than 2:1 anyway).
     IndexSection s;
-    s.kind = IndexSection::Kind::kCounts;
+    s.kind = bucketed ? IndexSection::Kind::kBucketedCounts : IndexSection::Kind::kCounts;
     s.field_id = c.field_id;
     s.offset = tail.size();
-    PutValuePostings(c, &tail);
+    if (bucketed) {
+      tail += PutBucketedCounts(c, &s.directory_length);
+    } else {
+      PutValuePostings(c, &tail);
+    }
     s.length = tail.size() - s.offset;
     sections.push_back(s);
   }
   for (IndexSection& s : sections) {
-    s.hash = Hash64(std::string_view(tail).substr(s.offset, s.length), kSectionSeed);
+    const uint64_t hashed = s.kind == IndexSection::Kind::kBucketedCounts ? s.directory_length
+                                                                          : s.length;
+    s.hash = Hash64(std::string_view(tail).substr(s.offset, hashed), kSectionSeed);
   }
 
   std::string p;
@@ -451,10 +499,11 @@ std::string EncodeSegmentIndex(const SegmentIndex& index) {
     PutVarint(s.offset, &p);  // relative to the end of the head
     PutVarint(s.length, &p);
     PutFixed64(s.hash, &p);
+    if (s.kind == IndexSection::Kind::kBucketedCounts) PutVarint(s.directory_length, &p);
   }
 
   std::string out(kMagic);
-  PutFixed32(kSegmentIndexVersion, &out);
+  PutFixed32(bucketed ? 4 : 3, &out);
   PutFixed32(0, &out);  // head frame length, patched below
   AppendFrame(p, &out);
   const uint64_t head_len = out.size() - kHeadPrefixBytes;
@@ -495,6 +544,7 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
   if (trailer.Fixed(8) != Hash64(blob.substr(0, head_bytes - 8), kChecksumSeed)) {
     return Corrupt("checksum mismatch");
   }
+  const uint64_t version = Reader(blob.substr(kMagic.size(), 4)).Fixed(4);
   ASSIGN_OR_RETURN(std::string raw,
                    InflateFrame(blob.substr(kHeadPrefixBytes, head_bytes - 8 - kHeadPrefixBytes)));
   Reader r(raw);
@@ -526,9 +576,17 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
     if (kind == static_cast<uint64_t>(IndexSection::Kind::kBloom) && !have_bloom) {
       s.kind = IndexSection::Kind::kBloom;
       have_bloom = true;
-    } else if (kind == static_cast<uint64_t>(IndexSection::Kind::kCounts) &&
+    } else if (version == 3 && kind == static_cast<uint64_t>(IndexSection::Kind::kCounts) &&
                s.field_id == kPrincipalFieldId) {
       s.kind = IndexSection::Kind::kCounts;
+    } else if (version >= 4 &&
+               kind == static_cast<uint64_t>(IndexSection::Kind::kBucketedCounts) &&
+               s.field_id == kPrincipalFieldId) {
+      s.kind = IndexSection::Kind::kBucketedCounts;
+      s.directory_length = r.Varint();
+      if (!r.ok() || s.directory_length == 0 || s.directory_length > s.length) {
+        return Corrupt("bad section table");
+      }
     } else {
       return Corrupt("bad section table");
     }
@@ -545,15 +603,127 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
   return out;
 }
 
+Result<CountsDirectory> DecodeCountsDirectory(const IndexSection& section,
+                                              std::string_view bytes) {
+  if (section.kind != IndexSection::Kind::kBucketedCounts ||
+      bytes.size() != section.directory_length || Hash64(bytes, kSectionSeed) != section.hash) {
+    return Corrupt("counts directory checksum mismatch");
+  }
+  Reader r(bytes);
+  CountsDirectory d;
+  d.field_id = r.Varint();
+  const uint64_t nbuckets = r.Varint();
+  if (!r.ok() || d.field_id != section.field_id || nbuckets == 0 ||
+      nbuckets > MaxCountedValues(d.field_id)) {
+    return Corrupt("bad counts directory");
+  }
+  uint64_t offset = section.directory_length;
+  d.buckets.resize(nbuckets);
+  for (CountsDirectory::Bucket& b : d.buckets) {
+    b.offset = offset;
+    b.length = r.Varint();
+    b.hash = r.Fixed(8);
+    if (!r.ok() || b.length == 0 || b.length > section.length - offset) {
+      return Corrupt("bad counts directory");
+    }
+    offset += b.length;
+  }
+  if (!r.done() || offset != section.length) return Corrupt("bad counts directory");
+  return d;
+}
+
+size_t CountsBucketOf(const CountsDirectory& directory, std::string_view value) {
+  return Hash64(value, kBucketSeed) % directory.buckets.size();
+}
+
+namespace {
+
+// LoadCountsBuckets with `only_values` optional (null: every value; then
+// every bucket must be given, and the counts must add up to each block's
+// records).
+Status LoadBuckets(const CountsDirectory& directory,
+                   const std::vector<std::pair<size_t, std::string_view>>& buckets,
+                   SegmentIndex* index, const std::vector<std::string>* only_values) {
+  if (index->CountsFor(directory.field_id) != nullptr) return Corrupt("section for another field");
+  const size_t nblocks = index->blocks.size();
+  FieldCounts merged;
+  merged.field_id = directory.field_id;
+  merged.per_block.resize(nblocks);
+  merged.partial = only_values != nullptr;
+  std::vector<bool> seen(directory.buckets.size(), false);
+  for (const auto& [k, bytes] : buckets) {
+    if (k >= directory.buckets.size() || seen[k]) return Corrupt("bad counts bucket");
+    seen[k] = true;
+    const CountsDirectory::Bucket& b = directory.buckets[k];
+    if (bytes.size() != b.length || Hash64(bytes, kSectionSeed) != b.hash) {
+      return Corrupt("counts bucket checksum mismatch");
+    }
+    Reader r(bytes);
+    FieldCounts c;
+    RETURN_IF_ERROR(ParseValuePostings(r, *index, only_values, /*check_sums=*/false, &c));
+    if (c.field_id != directory.field_id) return Corrupt("bad counts bucket");
+    const auto base = static_cast<uint32_t>(merged.values.size());
+    for (std::string& v : c.values) {
+      // A value outside its bucket would be missed by a query reading only
+      // that value's bucket.
+      if (CountsBucketOf(directory, v) != k) return Corrupt("value in the wrong counts bucket");
+      merged.values.push_back(std::move(v));
+    }
+    if (merged.values.size() > MaxCountedValues(merged.field_id)) return Corrupt("bad counts");
+    for (size_t blk = 0; blk < nblocks; ++blk) {
+      for (const auto& [id, n] : c.per_block[blk]) merged.per_block[blk].emplace_back(base + id, n);
+    }
+  }
+  if (only_values == nullptr) {
+    if (std::find(seen.begin(), seen.end(), false) != seen.end()) {
+      return Corrupt("counts bucket missing");
+    }
+    for (size_t blk = 0; blk < nblocks; ++blk) {
+      uint64_t sum = 0;
+      for (const auto& [id, n] : merged.per_block[blk]) sum += n;
+      if (sum != index->blocks[blk].record_count) return Corrupt("counts do not add up");
+    }
+  }
+  index->counts.push_back(std::move(merged));
+  return OkStatus();
+}
+
+}  // namespace
+
+Status LoadCountsBuckets(const CountsDirectory& directory,
+                         const std::vector<std::pair<size_t, std::string_view>>& buckets,
+                         SegmentIndex* index, const std::vector<std::string>& only_values) {
+  return LoadBuckets(directory, buckets, index, &only_values);
+}
+
 Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
                         SegmentIndex* index, const std::vector<std::string>* only_values) {
+  if (section.kind == IndexSection::Kind::kBucketedCounts) {
+    if (bytes.size() != section.length) return Corrupt("section checksum mismatch");
+    ASSIGN_OR_RETURN(const CountsDirectory d,
+                     DecodeCountsDirectory(section, bytes.substr(0, section.directory_length)));
+    std::vector<size_t> wanted;
+    if (only_values == nullptr) {
+      for (size_t k = 0; k < d.buckets.size(); ++k) wanted.push_back(k);
+    } else {
+      for (const std::string& v : *only_values) wanted.push_back(CountsBucketOf(d, v));
+      std::sort(wanted.begin(), wanted.end());
+      wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    }
+    std::vector<std::pair<size_t, std::string_view>> parts;
+    for (size_t k : wanted) {
+      parts.emplace_back(k, bytes.substr(d.buckets[k].offset, d.buckets[k].length));
+    }
+    return LoadBuckets(d, parts, index, only_values);
+  }
   if (bytes.size() != section.length || Hash64(bytes, kSectionSeed) != section.hash) {
     return Corrupt("section checksum mismatch");
   }
   if (section.kind == IndexSection::Kind::kCounts) {  // stored uncompressed
     Reader r(bytes);
     FieldCounts c;
-    RETURN_IF_ERROR(ParseValuePostings(r, *index, only_values, &c));
+    RETURN_IF_ERROR(
+        ParseValuePostings(r, *index, only_values, /*check_sums=*/only_values == nullptr, &c));
     if (c.field_id != section.field_id || index->CountsFor(c.field_id) != nullptr) {
       return Corrupt("section for another field");
     }

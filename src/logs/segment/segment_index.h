@@ -33,15 +33,19 @@
 
 namespace kura::logs {
 
-// Version written by EncodeSegmentIndex. Decode reads versions 1 to 3 and
+// Version written by EncodeSegmentIndex. Decode reads versions 1 to 4 and
 // refuses others (kDataLoss), so a future format is scanned instead of
-// misread. Version 3 (this one) splits the blob into separately compressed
-// and checksummed parts so a search reads only what its query needs: a small
-// head (header, block table, the low-cardinality counts and a table of the
-// other sections), then the Bloom filters, then the principal counts.
+// misread. Version 4 (this one) is version 3 with the principal counts split
+// into hash buckets behind a checksummed directory (IndexSection::Kind::
+// kBucketedCounts), so a needle query reads the directory and one bucket of
+// a few KiB instead of the whole section (~330 KiB for 30,000 principals).
+// Version 3 splits the blob into separately compressed and checksummed
+// parts so a search reads only what its query needs: a small head (header,
+// block table, the low-cardinality counts and a table of the other
+// sections), then the Bloom filters, then the principal counts.
 // Version 2: one frame; counts may include principal, value ids delta-coded.
 // Version 1: one frame; plain value ids, no principal counts.
-inline constexpr uint32_t kSegmentIndexVersion = 3;
+inline constexpr uint32_t kSegmentIndexVersion = 4;
 inline constexpr uint32_t kOldestSegmentIndexVersion = 1;
 
 // Fields whose per-block value counts are kept (text field ids of
@@ -62,6 +66,9 @@ inline constexpr size_t kMaxCountedPrincipals = 65536;
 constexpr size_t MaxCountedValues(size_t field_id) {
   return field_id == kPrincipalFieldId ? kMaxCountedPrincipals : kMaxCountedValues;
 }
+// Version 4: about this many principals share one bucket of the counts
+// section (a needle query reads one bucket).
+inline constexpr size_t kValuesPerCountsBucket = 64;
 // Bloom filter sizing: bits per distinct token of a block, and probes.
 inline constexpr uint32_t kBloomBitsPerToken = 7;
 inline constexpr uint32_t kBloomProbes = 5;
@@ -123,23 +130,35 @@ void BloomAdd(uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 bool BloomMayContain(const uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 
 // A separately stored part of a version 3 index blob.
+// A separately stored part of a version 3 or 4 index blob.
 struct IndexSection {
-  enum class Kind : uint32_t { kBloom = 1, kCounts = 2 };
+  // kCounts: version 3's counts section; kBucketedCounts: version 4's.
+  enum class Kind : uint32_t { kBloom = 1, kCounts = 2, kBucketedCounts = 3 };
   Kind kind = Kind::kBloom;
-  size_t field_id = 0;  // kCounts: the counted field (principal)
+  size_t field_id = 0;  // kCounts, kBucketedCounts: the counted field (principal)
   uint64_t offset = 0;  // byte range in the blob
   uint64_t length = 0;
-  uint64_t hash = 0;    // Hash64 of the section's bytes (checked on load)
+  // Hash64 of the section's bytes (checked on load); for kBucketedCounts of
+  // its directory, the section's first `directory_length` bytes, which hold
+  // each bucket's length and Hash64.
+  uint64_t hash = 0;
+  uint64_t directory_length = 0;  // kBucketedCounts only
 };
 
-// The stored blob (version 3): "kura-idx", u32 version (LE), u32 head length
+// The stored blob (version 3 and 4): "kura-idx", u32 version (LE), u32 head length
 // H (LE), the head (one zstd frame with content checksum: header, block
 // table, low-cardinality counts, section table), u64 Hash64 (tokens.h) of all
 // preceding bytes; then the sections, each with its Hash64 in the section
 // table: the Bloom filters (one zstd frame), the principal counts (stored
 // uncompressed, value-major: per value its (block, records) postings, so a
-// needle query reads them without decompressing and decodes one value).
-std::string EncodeSegmentIndex(const SegmentIndex& index);
+// needle query reads them without decompressing and decodes one value);
+// in version 4 the principal counts are a directory (field id, bucket count,
+// then per bucket its length and Hash64) followed by the buckets, bucket k
+// holding, laid out as a version 3 counts section, the values v with
+// Hash64(v) % buckets == k. `version` is 4, or 3 for readers that predate
+// version 4 (and for tests that such blobs stay readable).
+std::string EncodeSegmentIndex(const SegmentIndex& index,
+                               uint32_t version = kSegmentIndexVersion);
 
 // Given at least the first 16 bytes of a blob: how many leading bytes
 // DecodeSegmentIndexHead needs, or 0 for a version 1/2 blob (read it whole).
@@ -166,6 +185,30 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob);
 Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
                         SegmentIndex* index,
                         const std::vector<std::string>* only_values = nullptr);
+
+// Reading a version 4 counts section by parts (a store with byte ranges):
+// the directory (the section's first directory_length bytes, checked
+// against IndexSection::hash), then only the buckets of the values needed.
+struct CountsDirectory {
+  struct Bucket {
+    uint64_t offset = 0;  // relative to the section's start
+    uint64_t length = 0;
+    uint64_t hash = 0;
+  };
+  size_t field_id = 0;
+  std::vector<Bucket> buckets;
+};
+// kDataLoss if `bytes` is not the section's directory.
+Result<CountsDirectory> DecodeCountsDirectory(const IndexSection& section, std::string_view bytes);
+// The bucket holding `value`.
+size_t CountsBucketOf(const CountsDirectory& directory, std::string_view value);
+// Checks and loads the given buckets ((bucket number, its bytes), each at
+// most once) into *index as the FieldCounts of the directory's field,
+// keeping only `only_values` (FieldCounts::partial). kDataLoss when a bucket
+// fails its checks.
+Status LoadCountsBuckets(const CountsDirectory& directory,
+                         const std::vector<std::pair<size_t, std::string_view>>& buckets,
+                         SegmentIndex* index, const std::vector<std::string>& only_values);
 
 // Parses a whole blob (head and every section). kDataLoss (with what is
 // wrong) for a bad magic, an unknown version, a checksum mismatch or any

@@ -185,7 +185,7 @@ TEST(SegmentIndexTest, HeadAndSectionsLoadSeparately) {
   }
   // Loading one value of the principal counts: only its postings.
   const IndexSection& counts = head->sections[1];
-  ASSERT_EQ(counts.kind, IndexSection::Kind::kCounts);
+  ASSERT_EQ(counts.kind, IndexSection::Kind::kBucketedCounts);
   SegmentIndex some = head->index;
   const std::vector<std::string> only = {"nobody", "alice"};
   ASSERT_TRUE(
@@ -217,6 +217,117 @@ TEST(SegmentIndexTest, HeadAndSectionsLoadSeparately) {
   EXPECT_EQ(EncodeSegmentIndex(x), seg.index);
 }
 
+// A segment with many principals (p0..p2999, each in a few blocks), whose
+// version 4 counts section has ~47 buckets.
+BuiltSegment BuildManyPrincipals() {
+  SegmentBuilder builder(SegmentOptions{.block_bytes = 16384, .zstd_level = 1});
+  std::vector<LogRecord> recs;
+  for (uint64_t i = 1; i <= 6000; ++i) {
+    recs.push_back(testing::MakeRecord(i, testing::kTestEpochMs + static_cast<int64_t>(i),
+                                       "p" + std::to_string(i * 7919 % 3000), "card.read",
+                                       "success", "m"));
+  }
+  for (const ChainedRecord& r : testing::Chain(recs)) EXPECT_TRUE(builder.Add(r).ok());
+  auto seg = builder.Finish();
+  EXPECT_TRUE(seg.ok());
+  return *std::move(seg);
+}
+
+// value -> (block -> records), whatever the value ids.
+std::map<std::string, std::map<size_t, uint64_t>> ByValue(const FieldCounts& c) {
+  std::map<std::string, std::map<size_t, uint64_t>> out;
+  for (size_t b = 0; b < c.per_block.size(); ++b) {
+    for (const auto& [id, n] : c.per_block[b]) out[c.values[id]][b] += n;
+  }
+  return out;
+}
+
+TEST(SegmentIndexTest, ANeedleReadsTheCountsDirectoryAndOneBucket) {
+  BuiltSegment seg = BuildManyPrincipals();
+  auto full = DecodeSegmentIndex(seg.index);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  const auto want = ByValue(*full->CountsFor(kPrincipalFieldId));
+  ASSERT_EQ(want.size(), 3000u);
+  auto head = DecodeSegmentIndexHead(seg.index);
+  ASSERT_TRUE(head.ok());
+  ASSERT_EQ(head->sections.size(), 2u);
+  const IndexSection& sec = head->sections[1];
+  ASSERT_EQ(sec.kind, IndexSection::Kind::kBucketedCounts);
+  const std::string section = seg.index.substr(sec.offset, sec.length);
+  auto dir = DecodeCountsDirectory(sec, std::string_view(section).substr(0, sec.directory_length));
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  EXPECT_EQ(dir->buckets.size(), (3000 + kValuesPerCountsBucket - 1) / kValuesPerCountsBucket);
+
+  const std::string needle = "p1234";
+  const size_t k = CountsBucketOf(*dir, needle);
+  const CountsDirectory::Bucket& b = dir->buckets[k];
+  const std::string_view bucket = std::string_view(section).substr(b.offset, b.length);
+  SegmentIndex one = head->index;
+  ASSERT_TRUE(LoadCountsBuckets(*dir, {{k, bucket}}, &one, {needle}).ok());
+  const FieldCounts* got = one.CountsFor(kPrincipalFieldId);
+  ASSERT_NE(got, nullptr);
+  EXPECT_TRUE(got->partial);
+  EXPECT_EQ(ByValue(*got), (std::map<std::string, std::map<size_t, uint64_t>>{
+                               {needle, want.at(needle)}}));
+  // What a needle reads: the directory and one bucket, a small part of the
+  // section.
+  EXPECT_LT((sec.directory_length + b.length) * 10, sec.length);
+
+  // A damaged bucket the needle does not read leaves it exact; a whole load
+  // (and the needle's own bucket, and the directory) detect damage.
+  const size_t other = (k + 1) % dir->buckets.size();
+  std::string bad = section;
+  bad[dir->buckets[other].offset + dir->buckets[other].length / 2] ^= 0x04;
+  SegmentIndex again = head->index;
+  ASSERT_TRUE(LoadCountsBuckets(
+                  *dir, {{k, std::string_view(bad).substr(b.offset, b.length)}}, &again, {needle})
+                  .ok());
+  SegmentIndex whole = head->index;
+  EXPECT_EQ(LoadIndexSection(sec, bad, &whole).code(), StatusCode::kDataLoss);
+  SegmentIndex selective = head->index;
+  const std::vector<std::string> only = {needle};
+  EXPECT_TRUE(LoadIndexSection(sec, bad, &selective, &only).ok());
+  bad = section;
+  bad[b.offset + b.length / 2] ^= 0x04;
+  SegmentIndex mine = head->index;
+  EXPECT_EQ(LoadCountsBuckets(*dir, {{k, std::string_view(bad).substr(b.offset, b.length)}},
+                              &mine, {needle})
+                .code(),
+            StatusCode::kDataLoss);
+  bad = section;
+  bad[sec.directory_length / 2] ^= 0x04;
+  EXPECT_EQ(DecodeCountsDirectory(sec, std::string_view(bad).substr(0, sec.directory_length))
+                .status()
+                .code(),
+            StatusCode::kDataLoss);
+  // A bucket given as another one's is refused (its values belong elsewhere).
+  SegmentIndex wrong = head->index;
+  EXPECT_EQ(LoadCountsBuckets(*dir, {{other, bucket}}, &wrong, {needle}).code(),
+            StatusCode::kDataLoss);
+}
+
+// Stores sealed before version 4 keep their version 3 indexes: they read
+// with the same content.
+TEST(SegmentIndexTest, ReadsVersion3Blobs) {
+  BuiltSegment seg = BuildManyPrincipals();
+  auto v4 = DecodeSegmentIndex(seg.index);
+  ASSERT_TRUE(v4.ok());
+  const std::string v3 = EncodeSegmentIndex(*v4, 3);
+  ASSERT_EQ(v3[8], 3);  // the version follows the 8-byte magic
+  auto head = DecodeSegmentIndexHead(v3);
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  ASSERT_EQ(head->sections.size(), 2u);
+  EXPECT_EQ(head->sections[1].kind, IndexSection::Kind::kCounts);
+  auto x = DecodeSegmentIndex(v3);
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  EXPECT_EQ(x->bloom_words, v4->bloom_words);
+  ASSERT_EQ(x->blocks.size(), v4->blocks.size());
+  EXPECT_EQ(ByValue(*x->CountsFor(kPrincipalFieldId)), ByValue(*v4->CountsFor(kPrincipalFieldId)));
+  EXPECT_EQ(ByValue(*x->CountsFor(1)), ByValue(*v4->CountsFor(1)));
+  // And a version 3 blob re-encoded as version 4 is the builder's blob.
+  EXPECT_EQ(EncodeSegmentIndex(*x), seg.index);
+}
+
 TEST(SegmentIndexTest, AnyFlippedByteIsDetected) {
   BuiltSegment seg = Build();
   for (size_t i = 0; i < seg.index.size(); i += 7) {
@@ -241,7 +352,7 @@ TEST(SegmentIndexTest, TruncatedOrForeignBlobsAreDataLoss) {
 
 TEST(SegmentIndexTest, UnknownVersionIsRefused) {
   BuiltSegment seg = Build();
-  for (char v : {char{0}, char{4}}) {
+  for (char v : {char{0}, char{5}}) {
     std::string other = seg.index;
     other[8] = v;  // the version follows the 8-byte magic
     auto x = DecodeSegmentIndex(other);
