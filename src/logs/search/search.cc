@@ -214,7 +214,7 @@ void TakeHits(std::vector<std::string>* hits, size_t limit, Partial* out) {
   hits->clear();
 }
 
-// The first read of an index object: enough for a version 3 head of a
+// The first read of an index object: enough for a version 3 or 4 head of a
 // typical segment in one pread.
 constexpr uint64_t kIndexPrefixRead = 64 * 1024;
 
@@ -320,10 +320,9 @@ class SegmentSearch {
   // in out->records.
   Partial RunBlock(const Segment& seg, const SegmentIndex& index, size_t b) {
     Partial out;
-    ObjectReader& reader = BlockReader();
-    const SingleFieldCounts single(query_, index);
+    ++out.stats.blocks;
     std::vector<std::string> hits;
-    Status s = DecodeBlock(seg, index, single, b, /*inside=*/true, reader, std::string(), &out,
+    Status s = DecodeBlock(seg, index, b, /*inside=*/true, BlockReader(), std::string(), &out,
                            &hits);
     if (s.ok()) {
       TakeHits(&hits, SIZE_MAX, &out);
@@ -382,7 +381,7 @@ class SegmentSearch {
           continue;
         }
       }
-      RETURN_IF_ERROR(DecodeBlock(seg, index, single, b, inside, reader, whole, out, &hits));
+      RETURN_IF_ERROR(DecodeBlock(seg, index, b, inside, reader, whole, out, &hits));
       TakeHits(&hits, limit_, out);
     }
     return OkStatus();
@@ -390,24 +389,14 @@ class SegmentSearch {
 
   // Reads and decompresses block `b` and offers its records; the matches are
   // appended to *hits (oldest first).
-  Status DecodeBlock(const Segment& seg, const SegmentIndex& index, const SingleFieldCounts& single,
-                     size_t b, bool inside, ObjectReader& reader, const std::string& whole,
-                     Partial* out, std::vector<std::string>* hits) {
+  Status DecodeBlock(const Segment& seg, const SegmentIndex& index, size_t b, bool inside,
+                     ObjectReader& reader, const std::string& whole, Partial* out,
+                     std::vector<std::string>* hits) {
     const BlockInfo& blk = index.blocks[b];
     RETURN_IF_ERROR(reader.ReadRange(seg.data_key, whole, blk.offset, blk.length, &frame_));
+    RETURN_IF_ERROR(decompressor_.Decompress(frame_, &raw_));
     ++out->stats.blocks_decoded;
-    // A listing whose query is one counted field knows from the index how
-    // many of the block's records can match: it stops decompressing once it
-    // has found them all (on average half a block for one match).
-    uint64_t known = 0;
-    if (!matcher_.counting() && single.counts != nullptr) {
-      single.ForEachAccepted(b, [&](const std::string&, uint64_t n) { known += n; });
-    }
-    if (known == 0) {
-      RETURN_IF_ERROR(decompressor_.Decompress(frame_, &raw_));
-      return matcher_.OfferBlock(raw_, !inside, out, hits);
-    }
-    return OfferBlockPrefix(frame_, !inside, known, out, hits);
+    return matcher_.OfferBlock(raw_, !inside, out, hits);
   }
 
   // The reader RunBlock keeps across calls (a data object's file stays open
@@ -415,33 +404,6 @@ class SegmentSearch {
   ObjectReader& BlockReader() {
     if (!block_reader_) block_reader_ = std::make_unique<ObjectReader>(store_, options_.local_root);
     return *block_reader_;
-  }
-
-  // Decompresses a block step by step, offering its complete lines as they
-  // appear, and stops once `known` of them matched (the index's count of
-  // the block's records with an accepted value: more cannot match). A block
-  // read to its end is checked like Decompress's; one stopped early is not
-  // covered by its frame checksum (the archive's digests, `kura logs
-  // verify`, are the integrity check).
-  Status OfferBlockPrefix(std::string_view frame, bool check_time, uint64_t known, Partial* out,
-                          std::vector<std::string>* hits) {
-    size_t offered = 0;  // bytes of raw_ whose lines were offered
-    Status offer;
-    ASSIGN_OR_RETURN(
-        const bool whole,
-        decompressor_.DecompressPrefix(frame, &raw_, [&](std::string_view ready) {
-          const size_t nl = ready.rfind('\n');
-          const size_t end = nl == std::string_view::npos ? 0 : nl + 1;
-          if (end > offered) {
-            offer = matcher_.OfferBlock(ready.substr(offered, end - offered), check_time, out, hits);
-            offered = end;
-          }
-          return !offer.ok() || hits->size() >= known;
-        }));
-    RETURN_IF_ERROR(offer);
-    if (whole && offered != raw_.size()) return DataLossError("block does not end a line");
-    if (!whole) ++out->stats.blocks_stopped_early;
-    return OkStatus();
   }
 
   // LoadIndex, then checks that the index describes `seg`'s data object
@@ -625,7 +587,6 @@ void Merge(Partial&& p, Partial* into) {
   s.segments_scanned += p.stats.segments_scanned;
   s.blocks += p.stats.blocks;
   s.blocks_decoded += p.stats.blocks_decoded;
-  s.blocks_stopped_early += p.stats.blocks_stopped_early;
   s.blocks_counted_by_index += p.stats.blocks_counted_by_index;
   s.records_checked += p.stats.records_checked;
   s.wal_records += p.stats.wal_records;

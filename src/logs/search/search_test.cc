@@ -306,68 +306,82 @@ TEST_F(SearchTest, ANeedleListingReadsOnlyTheSegmentsItsLimitNeeds) {
   EXPECT_GT(r->stats.segments, 1u);
 }
 
-// A listing on one counted field knows from the index how many records of a
-// block can match, and stops decompressing the block once it found them:
-// same records, less decoded. Blocks here are large (1 MiB, ~30 steps of
-// kPrefixStepInputBytes) and the needle's records sit near their starts.
-TEST(SearchPrefixTest, AListingStopsDecompressingOnceABlocksMatchesAreFound) {
+// Version 4 indexes: with 500 principals the counts are in 8 buckets, and a
+// needle reads the directory and its own bucket by byte range. Results are
+// exact; damage in a bucket the needle does not read does not affect it,
+// damage it does read (its bucket, the directory) is reported and the
+// segment scanned.
+TEST(SearchBucketsTest, NeedlesOverManyPrincipalsReadTheirOwnBucket) {
   std::vector<LogRecord> recs;
-  for (uint64_t seq = 1; seq <= 6000; ++seq) {
-    // Poorly compressible text, so a block spans many decompression steps.
-    std::string noise;
-    for (uint64_t x = seq * 0x9E3779B97F4A7C15ull, i = 0; i < 8; ++i) {
-      x ^= x >> 29;
-      x *= 0xBF58476D1CE4E5B9ull;
-      noise += std::to_string(x) + " ";
-    }
-    const bool needle = seq % 2000 == 5 || seq % 2000 == 9;
+  for (uint64_t seq = 1; seq <= 3000; ++seq) {
     recs.push_back(testing::MakeRecord(seq, kTestEpochMs + static_cast<int64_t>(seq) * 1000,
-                                       needle ? "zed" : "alice", "card.reveal", "success",
-                                       noise));
+                                       "p" + std::to_string(seq * 7919 % 500), "card.read",
+                                       seq % 7 == 0 ? "failure" : "success", "m"));
   }
   const std::vector<ChainedRecord> records = testing::Chain(recs);
-  LocalArchive local(records, 10'000, SegmentOptions{.block_bytes = 1 << 20, .zstd_level = 3});
+  LocalArchive local(records, 10'000);
   ASSERT_TRUE(local.ok());
   SearchEngine engine(local.store(), nullptr, nullptr,
                       SearchOptions{.threads = 2, .local_root = local.root()});
-  for (const char* query : {"principal=zed", "principal=zed OR principal=nobody"}) {
-    for (size_t limit : {size_t{1}, size_t{3}, size_t{100}}) {
-      SCOPED_TRACE(std::string(query) + " limit " + std::to_string(limit));
+  auto expect_exact = [&](const std::string& query, bool warned) {
+    SCOPED_TRACE(query);
+    for (size_t limit : {size_t{3}, size_t{1000}}) {
       SearchRequest req;
       req.query = query;
       req.limit = limit;
       const Expected want = BruteForce(records, req);
-      ASSERT_EQ(want.newest_first.size(), 6u);
       auto r = engine.Search(req);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
-      EXPECT_TRUE(r->warnings.empty());
-      EXPECT_EQ(r->records,
-                std::vector<std::string>(want.newest_first.begin(),
-                                         want.newest_first.begin() + std::min<size_t>(limit, 6)));
-      EXPECT_EQ(r->truncated, limit < 6);
-      EXPECT_GE(r->stats.blocks_decoded, 1u);
-      EXPECT_EQ(r->stats.blocks_stopped_early, r->stats.blocks_decoded);
+      EXPECT_EQ(r->records, std::vector<std::string>(
+                                want.newest_first.begin(),
+                                want.newest_first.begin() +
+                                    static_cast<std::ptrdiff_t>(
+                                        std::min(limit, want.newest_first.size()))));
+      EXPECT_EQ(r->truncated, want.newest_first.size() > limit);
+      EXPECT_EQ(r->warnings.empty(), !warned) << (r->warnings.empty() ? "" : r->warnings[0]);
+      req.count = true;
+      auto c = engine.Search(req);
+      ASSERT_TRUE(c.ok());
+      EXPECT_EQ(c->count, want.newest_first.size());
+      EXPECT_EQ(c->stats.segments_scanned, warned ? 1u : 0u);
     }
+  };
+  for (const char* q : {"p7", "p123", "p499", "nobody"}) {
+    expect_exact(std::string("principal=") + q, false);
   }
-  // A time range that starts after a block's first needle: the block's
-  // matches can no longer all be found, so it is read to its end, and the
-  // records are still exactly the brute-force ones.
-  SearchRequest req;
-  req.query = "principal=zed";
-  req.from_ms = kTestEpochMs + 2007 * 1000;
-  const Expected want = BruteForce(records, req);
-  ASSERT_EQ(want.newest_first.size(), 3u);  // seq 2009, 4005, 4009
-  auto r = engine.Search(req);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->records, want.newest_first);
-  EXPECT_LT(r->stats.blocks_stopped_early, r->stats.blocks_decoded);
-  // A query the counts cannot bound (a word) decodes whole blocks.
-  req = SearchRequest{};
-  req.query = "zed";
-  r = engine.Search(req);
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->records.size(), 6u);
-  EXPECT_EQ(r->stats.blocks_stopped_early, 0u);
+  expect_exact("principal=p7 OR principal=p123 outcome=failure", false);
+
+  // The index object, its counts section and directory.
+  auto keys = local.store().List("index/");
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 1u);
+  auto blob = local.store().Get(keys->front());
+  ASSERT_TRUE(blob.ok());
+  auto head = DecodeSegmentIndexHead(*blob);
+  ASSERT_TRUE(head.ok());
+  const IndexSection& sec = head->sections.back();
+  ASSERT_EQ(sec.kind, IndexSection::Kind::kBucketedCounts);
+  auto dir = DecodeCountsDirectory(sec, std::string_view(*blob).substr(sec.offset,
+                                                                      sec.directory_length));
+  ASSERT_TRUE(dir.ok());
+  ASSERT_EQ(dir->buckets.size(), 8u);
+  const size_t mine = CountsBucketOf(*dir, "p123");
+  std::string other_value;  // a principal in another bucket
+  for (int i = 0; i < 500 && other_value.empty(); ++i) {
+    const std::string v = "p" + std::to_string(i);
+    if (CountsBucketOf(*dir, v) != mine) other_value = v;
+  }
+  ASSERT_FALSE(other_value.empty());
+  const CountsDirectory::Bucket& ob = dir->buckets[CountsBucketOf(*dir, other_value)];
+  std::string bad = *blob;
+  bad[sec.offset + ob.offset + ob.length / 2] ^= 0x02;
+  ASSERT_TRUE(local.store().Put(keys->front(), bad).ok());
+  expect_exact("principal=p123", false);                   // its bucket is intact
+  expect_exact("principal=" + other_value, true);          // reads the damaged one
+  bad = *blob;
+  bad[sec.offset + sec.directory_length / 2] ^= 0x02;
+  ASSERT_TRUE(local.store().Put(keys->front(), bad).ok());
+  expect_exact("principal=p123", true);                    // the directory is damaged
 }
 
 // "More than N matches" is exact whichever way a listing is read — planned

@@ -440,10 +440,8 @@ Result<SegmentIndex> DecodeLegacy(std::string_view blob, uint64_t version) {
   return x;
 }
 
-}  // namespace
-
-std::string EncodeSegmentIndex(const SegmentIndex& index, uint32_t version) {
-  const bool bucketed = version >= 4;
+// Versions 3 and 4 differ only in the principal counts section.
+std::string Encode(const SegmentIndex& index, bool bucketed) {
   // Sections first (their offsets go into the head): the Bloom filters, then
   // the principal counts.
   std::vector<IndexSection> sections;
@@ -514,6 +512,12 @@ std::string EncodeSegmentIndex(const SegmentIndex& index, uint32_t version) {
   out.append(tail);
   return out;
 }
+
+}  // namespace
+
+std::string EncodeSegmentIndex(const SegmentIndex& index) { return Encode(index, true); }
+
+std::string EncodeSegmentIndexVersion3(const SegmentIndex& index) { return Encode(index, false); }
 
 Result<uint64_t> SegmentIndexHeadBytes(std::string_view prefix) {
   if (prefix.size() < kHeadPrefixBytes || prefix.substr(0, kMagic.size()) != kMagic) {
@@ -644,7 +648,7 @@ namespace {
 Status LoadBuckets(const CountsDirectory& directory,
                    const std::vector<std::pair<size_t, std::string_view>>& buckets,
                    SegmentIndex* index, const std::vector<std::string>* only_values) {
-  if (index->CountsFor(directory.field_id) != nullptr) return Corrupt("section for another field");
+  if (index->CountsFor(directory.field_id) != nullptr) return Corrupt("duplicate counts section");
   const size_t nblocks = index->blocks.size();
   FieldCounts merged;
   merged.field_id = directory.field_id;

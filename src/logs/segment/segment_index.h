@@ -129,7 +129,6 @@ struct SegmentIndex {
 void BloomAdd(uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 bool BloomMayContain(const uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 
-// A separately stored part of a version 3 index blob.
 // A separately stored part of a version 3 or 4 index blob.
 struct IndexSection {
   // kCounts: version 3's counts section; kBucketedCounts: version 4's.
@@ -155,10 +154,12 @@ struct IndexSection {
 // in version 4 the principal counts are a directory (field id, bucket count,
 // then per bucket its length and Hash64) followed by the buckets, bucket k
 // holding, laid out as a version 3 counts section, the values v with
-// Hash64(v) % buckets == k. `version` is 4, or 3 for readers that predate
-// version 4 (and for tests that such blobs stay readable).
-std::string EncodeSegmentIndex(const SegmentIndex& index,
-                               uint32_t version = kSegmentIndexVersion);
+// Hash64(v) % buckets == k.
+std::string EncodeSegmentIndex(const SegmentIndex& index);
+// The same as version 3 (the principal counts one value-major section): for
+// stores also read by nodes that predate version 4, and for tests that such
+// blobs stay readable.
+std::string EncodeSegmentIndexVersion3(const SegmentIndex& index);
 
 // Given at least the first 16 bytes of a blob: how many leading bytes
 // DecodeSegmentIndexHead needs, or 0 for a version 1/2 blob (read it whole).

@@ -300,10 +300,15 @@ TEST(SegmentIndexTest, ANeedleReadsTheCountsDirectoryAndOneBucket) {
                 .status()
                 .code(),
             StatusCode::kDataLoss);
-  // A bucket given as another one's is refused (its values belong elsewhere).
+  // A bucket passed off as another one's (a directory entry pointing at it,
+  // so its length and hash check out) is refused: its values belong to
+  // another bucket, where a needle would not look.
+  CountsDirectory swapped = *dir;
+  swapped.buckets[other] = dir->buckets[k];
   SegmentIndex wrong = head->index;
-  EXPECT_EQ(LoadCountsBuckets(*dir, {{other, bucket}}, &wrong, {needle}).code(),
-            StatusCode::kDataLoss);
+  const Status misplaced = LoadCountsBuckets(swapped, {{other, bucket}}, &wrong, {needle});
+  EXPECT_EQ(misplaced.code(), StatusCode::kDataLoss);
+  EXPECT_NE(misplaced.message().find("wrong counts bucket"), std::string::npos);
 }
 
 // Stores sealed before version 4 keep their version 3 indexes: they read
@@ -312,7 +317,7 @@ TEST(SegmentIndexTest, ReadsVersion3Blobs) {
   BuiltSegment seg = BuildManyPrincipals();
   auto v4 = DecodeSegmentIndex(seg.index);
   ASSERT_TRUE(v4.ok());
-  const std::string v3 = EncodeSegmentIndex(*v4, 3);
+  const std::string v3 = EncodeSegmentIndexVersion3(*v4);
   ASSERT_EQ(v3[8], 3);  // the version follows the 8-byte magic
   auto head = DecodeSegmentIndexHead(v3);
   ASSERT_TRUE(head.ok()) << head.status().ToString();

@@ -1,6 +1,5 @@
 #include "logs/segment/segment_reader.h"
 
-#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_stableOutBuffer (zstd >= 1.4.4)
 #include <zstd.h>
 
 #include <algorithm>
@@ -80,61 +79,6 @@ Status BlockDecompressor::Decompress(std::string_view frame, std::string* raw) {
     }
   }
   return OkStatus();
-}
-
-Result<bool> BlockDecompressor::DecompressPrefix(
-    std::string_view frame, std::string* raw,
-    const std::function<bool(std::string_view ready)>& enough) {
-  if (dctx_ == nullptr) return InternalError("segment data: cannot allocate a zstd context");
-  unsigned long long content = 0;
-  if (Status s = CheckFrame(frame, &content); !s.ok()) {
-    raw->clear();
-    return s;
-  }
-  if (content == ZSTD_CONTENTSIZE_UNKNOWN) {
-    RETURN_IF_ERROR(Decompress(frame, raw));
-    enough(*raw);
-    return true;
-  }
-  SizeForOverwrite(raw, content);
-  ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
-  // Decode straight into *raw (no window buffer, no copy out of it); zstd
-  // checks that `out` stays the same between calls.
-  if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx_, ZSTD_d_stableOutBuffer, 1))) {
-    return InternalError("segment data: zstd refused a stable output buffer");
-  }
-  auto fail = [&](std::string what) -> Status {
-    raw->clear();
-    ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
-    return BadFrame(what);
-  };
-  ZSTD_inBuffer in{frame.data(), 0, 0};
-  ZSTD_outBuffer out{raw->data(), raw->size(), 0};
-  size_t reported = 0;
-  while (true) {
-    in.size = std::min(frame.size(), in.size + kPrefixStepInputBytes);
-    const size_t before_in = in.pos;
-    const size_t before_out = out.pos;
-    const size_t ret = ZSTD_decompressStream(dctx_, &out, &in);
-    if (ZSTD_isError(ret)) return fail(std::string("corrupt frame (") + ZSTD_getErrorName(ret) + ")");
-    if (ret == 0) break;  // the frame ended (and its checksum, if any, matched)
-    if (in.size == frame.size() && in.pos == before_in && out.pos == before_out) {
-      return fail("truncated frame");
-    }
-    if (out.pos > reported) {
-      reported = out.pos;
-      if (enough(std::string_view(raw->data(), out.pos))) {
-        raw->resize(out.pos);
-        ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
-        return false;
-      }
-    }
-  }
-  ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
-  if (out.pos != content) return fail("short frame");
-  if (in.pos != frame.size()) return fail("bytes after the frame");
-  if (out.pos > reported) enough(*raw);
-  return true;
 }
 
 Status DecompressBlock(std::string_view frame, std::string* raw) {

@@ -30,9 +30,6 @@ namespace kura::logs {
 // Largest decompressed frame accepted (a damaged or hostile object must not
 // exhaust memory). Builders write frames of about block_bytes plus one record.
 inline constexpr size_t kMaxBlockRawBytes = size_t{64} << 20;
-// Compressed bytes BlockDecompressor::DecompressPrefix decodes per step
-// (about 100 KiB of JSON Lines at the archive's ratios).
-inline constexpr size_t kPrefixStepInputBytes = 16 << 10;
 
 // Decompresses `frame`, which must be exactly one zstd frame, into *raw
 // (replaced). kDataLoss for a bad frame, a checksum mismatch, trailing bytes
@@ -49,22 +46,6 @@ class BlockDecompressor {
   BlockDecompressor& operator=(const BlockDecompressor&) = delete;
 
   Status Decompress(std::string_view frame, std::string* raw);
-
-  // Decompresses `frame` like Decompress, but in steps of about
-  // kPrefixStepInputBytes of the frame, so a caller that needs only the
-  // first records of a block can stop. After each step that produced output,
-  // `enough(ready)` is called with the whole decompressed prefix so far
-  // (*raw's first ready.size() bytes; each call's prefix is longer than the
-  // previous one's, and the last call, unless stopped, gets the whole text).
-  // When it returns true the decompression stops: *raw is cut to that prefix
-  // and the result is false. The result is true when the frame was decoded
-  // to its end; only then was the frame's content checksum verified (a
-  // stopped block is checked only as far as zstd's block structure goes).
-  // kDataLoss as for Decompress, for what was decoded before any stop.
-  // Frames without a content size in their header are decompressed whole
-  // (one call of `enough`).
-  Result<bool> DecompressPrefix(std::string_view frame, std::string* raw,
-                                const std::function<bool(std::string_view ready)>& enough);
 
  private:
   ZSTD_DCtx_s* dctx_;  // owned
