@@ -88,7 +88,19 @@ void Ingestor::Run() {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) break;  // stopping, and everything is handed over
-      taken.swap(queue_);
+      // At most about max_prepare_step_bytes per step (at least one
+      // submission): the sync thread gets the group as soon as that much is
+      // encoded instead of waiting for everything queued — with many
+      // senders acknowledged at once, encoding all of it before the next
+      // commit made the two threads take turns instead of overlapping.
+      size_t n = 0;
+      for (size_t step = 0; n < queue_.size(); ++n) {
+        if (n > 0 && step + queue_[n].bytes > options_.max_prepare_step_bytes) break;
+        step += queue_[n].bytes;
+      }
+      taken.assign(std::make_move_iterator(queue_.begin()),
+                   std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(n)));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
     }
     batches.clear();
     size_t bytes = 0;
@@ -104,8 +116,11 @@ void Ingestor::Run() {
     {
       std::lock_guard<std::mutex> lock(sync_mu_);
       g = std::move(ready_);
-      if (!g || !g->prepare_status.ok()) {
-        if (g) ready_ = std::move(g);  // a failed group goes as it is
+      if (!g || !g->prepare_status.ok() || g->bytes + bytes > options_.max_group_bytes) {
+        // A failed group goes as it is; so does a full one (a group without
+        // bound made the writer and the sync thread take turns with many
+        // senders: each commit held everything they had sent).
+        if (g) ready_ = std::move(g);
         g = std::move(spare_);
         if (!g) g = std::make_unique<Group>();
         g->pending.clear();
@@ -149,7 +164,7 @@ void Ingestor::Run() {
     g->records += records;
     std::unique_lock<std::mutex> lock(sync_mu_);
     if (s.ok() && g->epoch == epoch_) prepared_end_ = g->prepared.end;
-    sync_cv_.wait(lock, [&] { return ready_ == nullptr; });  // only after a failed group
+    sync_cv_.wait(lock, [&] { return ready_ == nullptr; });  // after a failed or full group
     ready_ = std::move(g);
     sync_cv_.notify_all();
     lock.unlock();

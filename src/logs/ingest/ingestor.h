@@ -48,10 +48,20 @@
 namespace kura::logs {
 
 inline constexpr size_t kDefaultMaxPendingBytes = 64 << 20;
+inline constexpr size_t kDefaultMaxPrepareStepBytes = 1 << 20;
+inline constexpr size_t kDefaultMaxGroupBytes = 2 << 20;
 
 struct IngestorOptions {
   // Estimated record bytes queued but not yet durable before Submit waits.
   size_t max_pending_bytes = kDefaultMaxPendingBytes;
+  // Estimated record bytes the writer encodes before handing the group to
+  // the sync thread (it goes on adding to the group until the sync thread
+  // takes it); at least one submission per step.
+  size_t max_prepare_step_bytes = kDefaultMaxPrepareStepBytes;
+  // Estimated record bytes above which the writer starts a new group
+  // instead of adding to the one waiting for the sync thread (which it then
+  // waits for); a single submission may exceed it.
+  size_t max_group_bytes = kDefaultMaxGroupBytes;
   // Called on the sync thread when ingest starts refusing (refusing =
   // true, with the error) and when it accepts again (false, OK). For audit
   // events; must not call back into the Ingestor.

@@ -230,6 +230,49 @@ TEST(IngestorTest, EncodingOverlapsTheFsyncAndEverythingQueuedJoinsOneGroup) {
   EXPECT_EQ(batches[4][1].seq, 11u);
 }
 
+// Groups are bounded (max_group_bytes) and so is each encoding step
+// (max_prepare_step_bytes): with limits below one submission, each queued
+// submission is its own step and its own group, committed in order, instead
+// of everything queued joining one group (as with the defaults above).
+TEST(IngestorTest, GroupsAndEncodingStepsAreBounded) {
+  TempDir tmp;
+  PosixFileSystem base;
+  testing::GatedFileSystem fs(base);
+  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+  ASSERT_TRUE(wal.ok());
+  IngestorOptions o;
+  o.max_prepare_step_bytes = 1;
+  o.max_group_bytes = 1;
+  Ingestor ingestor(**wal, o);
+  fs.Close();
+  std::vector<LogRecord> first = MakeRecords("first", 1);
+  std::atomic<int> done{0};
+  std::atomic<int> failed{0};
+  auto count = [&](const Status& s) {
+    if (!s.ok()) failed.fetch_add(1);
+    done.fetch_add(1);
+  };
+  ingestor.SubmitAsync(first, count);
+  fs.AwaitBlockedSync();  // the sync thread is inside the first commit's fsync
+  std::vector<std::vector<LogRecord>> batches;
+  for (int i = 0; i < 20; ++i) batches.push_back(MakeRecords("q" + std::to_string(i) + "-", 3));
+  for (auto& b : batches) ingestor.SubmitAsync(b, count);
+  EXPECT_EQ(done.load(), 0);
+  fs.Open();
+  ingestor.Stop();
+  EXPECT_EQ(done.load(), 21);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ingestor.stats().accepted, 61u);
+  EXPECT_EQ(ingestor.stats().commits, 21u);  // one group per submission
+  for (size_t i = 0; i < batches.size(); ++i) {  // still in submission order
+    EXPECT_EQ(batches[i][0].seq, 2 + 3 * i);
+    EXPECT_EQ(batches[i][2].seq, 4 + 3 * i);
+  }
+  auto records = ReadWalRecords(base, tmp.path() + "/wal");
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->size(), 61u);
+}
+
 TEST(IngestorTest, RefusesAfterStop) {
   TempDir tmp;
   PosixFileSystem fs;
