@@ -46,18 +46,24 @@ class StatsPrinter {
  private:
   void Run() {
     std::unique_lock<std::mutex> lock(mu_);
-    uint64_t last_accepted = UINT64_MAX, last_rejected = UINT64_MAX;
+    std::string last;
     while (!cv_.wait_for(lock, every_, [this] { return stop_; })) {
       const logs::IngestStats st = server_.stats();
       const logs::SyslogServerStats sy = server_.syslog_stats();
-      if (st.accepted == last_accepted && st.rejected == last_rejected) continue;
-      last_accepted = st.accepted;
-      last_rejected = st.rejected;
-      out_ << "kura logs: stats accepted=" << st.accepted << " rejected=" << st.rejected
-           << " refused=" << st.refused << " commits=" << st.commits
-           << " syslog_received=" << sy.messages_received
-           << " syslog_rejected=" << sy.messages_rejected
-           << " refusing=" << (st.refusing ? 1 : 0) << std::endl;
+      // Printed whenever any counter changed: a syslog connection counts its
+      // batch as received just after the ingestor counts it accepted, so a
+      // line keyed on `accepted` alone could miss the last received count
+      // (the ingest benchmark then waited for it forever).
+      const std::string line =
+          "kura logs: stats accepted=" + std::to_string(st.accepted) +
+          " rejected=" + std::to_string(st.rejected) + " refused=" + std::to_string(st.refused) +
+          " commits=" + std::to_string(st.commits) +
+          " syslog_received=" + std::to_string(sy.messages_received) +
+          " syslog_rejected=" + std::to_string(sy.messages_rejected) +
+          " refusing=" + (st.refusing ? "1" : "0");
+      if (line == last) continue;
+      out_ << line << std::endl;
+      last = line;
     }
   }
 
