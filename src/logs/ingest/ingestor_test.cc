@@ -54,34 +54,46 @@ TEST(IngestorTest, ConcurrentSubmittersGetDistinctContiguousSeqs) {
   EXPECT_EQ(read->size(), kTotal);
 }
 
-TEST(IngestorTest, BatchesQueuedDuringAnFsyncShareTheNextCommit) {
+// One submission whose commit is held in its fsync, then 20 submissions of
+// 3 records queued behind it; then the fsync is let go and the ingestor
+// stopped. Every submission must have been acknowledged OK.
+struct QueuedBehindAnFsync {
+  explicit QueuedBehindAnFsync(IngestorOptions options = {}) {
+    testing::GatedFileSystem fs(base);
+    auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
+    EXPECT_TRUE(wal.ok());
+    if (!wal.ok()) return;
+    Ingestor ingestor(**wal, std::move(options));
+    fs.Close();
+    std::atomic<int> done{0};
+    std::atomic<int> failed{0};
+    auto count = [&](const Status& s) {
+      if (!s.ok()) failed.fetch_add(1);
+      done.fetch_add(1);
+    };
+    ingestor.SubmitAsync(first, count);
+    fs.AwaitBlockedSync();  // the sync thread is inside the first commit's fsync
+    for (int i = 0; i < 20; ++i) batches.push_back(MakeRecords("q" + std::to_string(i) + "-", 3));
+    for (auto& b : batches) ingestor.SubmitAsync(b, count);
+    EXPECT_EQ(done.load(), 0);  // nothing is acknowledged before its fsync
+    fs.Open();
+    ingestor.Stop();
+    EXPECT_EQ(done.load(), 21);
+    EXPECT_EQ(failed.load(), 0);
+    stats = ingestor.stats();
+  }
   TempDir tmp;
   PosixFileSystem base;
-  testing::GatedFileSystem fs(base);
-  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
-  ASSERT_TRUE(wal.ok());
-  Ingestor ingestor(**wal);
-  fs.Close();
   std::vector<LogRecord> first = MakeRecords("first", 1);
-  std::atomic<int> done{0};
-  std::atomic<int> failed{0};
-  auto count = [&](const Status& s) {
-    if (!s.ok()) failed.fetch_add(1);
-    done.fetch_add(1);
-  };
-  ingestor.SubmitAsync(first, count);
-  fs.AwaitBlockedSync();  // the writer is inside the first commit's fsync
   std::vector<std::vector<LogRecord>> batches;
-  for (int i = 0; i < 20; ++i) batches.push_back(MakeRecords("q" + std::to_string(i) + "-", 3));
-  for (auto& b : batches) ingestor.SubmitAsync(b, count);
-  EXPECT_EQ(done.load(), 0);  // nothing is acknowledged before its fsync
-  fs.Open();
-  ingestor.Stop();
-  EXPECT_EQ(done.load(), 21);
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_EQ(ingestor.stats().accepted, 61u);
-  EXPECT_EQ(ingestor.stats().commits, 2u);  // one fsync for the 20 queued batches
-  EXPECT_EQ(batches[19][2].seq, 61u);
+  IngestStats stats;
+};
+
+TEST(IngestorTest, BatchesQueuedDuringAnFsyncShareTheNextCommit) {
+  QueuedBehindAnFsync run;
+  EXPECT_EQ(run.stats.accepted, 61u);
+  EXPECT_EQ(run.stats.commits, 2u);  // one fsync for the 20 queued batches
+  EXPECT_EQ(run.batches[19][2].seq, 61u);
 }
 
 TEST(IngestorTest, FailsClosedAndResumes) {
@@ -235,40 +247,17 @@ TEST(IngestorTest, EncodingOverlapsTheFsyncAndEverythingQueuedJoinsOneGroup) {
 // submission is its own step and its own group, committed in order, instead
 // of everything queued joining one group (as with the defaults above).
 TEST(IngestorTest, GroupsAndEncodingStepsAreBounded) {
-  TempDir tmp;
-  PosixFileSystem base;
-  testing::GatedFileSystem fs(base);
-  auto wal = Wal::Open(fs, tmp.path() + "/wal", {}, {});
-  ASSERT_TRUE(wal.ok());
   IngestorOptions o;
   o.max_prepare_step_bytes = 1;
   o.max_group_bytes = 1;
-  Ingestor ingestor(**wal, o);
-  fs.Close();
-  std::vector<LogRecord> first = MakeRecords("first", 1);
-  std::atomic<int> done{0};
-  std::atomic<int> failed{0};
-  auto count = [&](const Status& s) {
-    if (!s.ok()) failed.fetch_add(1);
-    done.fetch_add(1);
-  };
-  ingestor.SubmitAsync(first, count);
-  fs.AwaitBlockedSync();  // the sync thread is inside the first commit's fsync
-  std::vector<std::vector<LogRecord>> batches;
-  for (int i = 0; i < 20; ++i) batches.push_back(MakeRecords("q" + std::to_string(i) + "-", 3));
-  for (auto& b : batches) ingestor.SubmitAsync(b, count);
-  EXPECT_EQ(done.load(), 0);
-  fs.Open();
-  ingestor.Stop();
-  EXPECT_EQ(done.load(), 21);
-  EXPECT_EQ(failed.load(), 0);
-  EXPECT_EQ(ingestor.stats().accepted, 61u);
-  EXPECT_EQ(ingestor.stats().commits, 21u);  // one group per submission
-  for (size_t i = 0; i < batches.size(); ++i) {  // still in submission order
-    EXPECT_EQ(batches[i][0].seq, 2 + 3 * i);
-    EXPECT_EQ(batches[i][2].seq, 4 + 3 * i);
+  QueuedBehindAnFsync run(o);
+  EXPECT_EQ(run.stats.accepted, 61u);
+  EXPECT_EQ(run.stats.commits, 21u);  // one group per submission
+  for (size_t i = 0; i < run.batches.size(); ++i) {  // still in submission order
+    EXPECT_EQ(run.batches[i][0].seq, 2 + 3 * i);
+    EXPECT_EQ(run.batches[i][2].seq, 4 + 3 * i);
   }
-  auto records = ReadWalRecords(base, tmp.path() + "/wal");
+  auto records = ReadWalRecords(run.base, run.tmp.path() + "/wal");
   ASSERT_TRUE(records.ok());
   EXPECT_EQ(records->size(), 61u);
 }
