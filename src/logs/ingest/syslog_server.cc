@@ -84,7 +84,9 @@ class Session final : public SessionBase,
         retry_timer_(stream_.get_executor()),
         peer_(std::move(peer)),
         framer_(server.options.max_message_bytes),
-        buffer_(server.options.read_buffer_bytes) {}
+        // Not zero-filled: an idle connection's buffer occupies no memory
+        // until data is read into it.
+        buffer_(std::make_unique_for_overwrite<char[]>(server.options.read_buffer_bytes)) {}
 
   ~Session() override {
     server_.active.fetch_sub(1);
@@ -150,7 +152,7 @@ class Session final : public SessionBase,
     if (next_bytes_ >= server_.options.read_buffer_bytes) return;  // full: wait for the write
     reading_ = true;
     ArmTimer(server_.options.idle_timeout);
-    stream_.async_read_some(net::buffer(buffer_),
+    stream_.async_read_some(net::buffer(buffer_.get(), server_.options.read_buffer_bytes),
                             [self = this->shared_from_this()](error_code ec, size_t n) {
                               self->OnRead(ec, n);
                             });
@@ -166,7 +168,7 @@ class Session final : public SessionBase,
       keep_reading_ = false;
     } else {
       next_bytes_ += n;
-      if (!framer_.Feed(std::string_view(buffer_.data(), n), *this)) {
+      if (!framer_.Feed(std::string_view(buffer_.get(), n), *this)) {
         keep_reading_ = false;  // bad octet count: no resync possible
       }
     }
@@ -262,7 +264,7 @@ class Session final : public SessionBase,
   net::steady_timer retry_timer_;  // backoff while ingest refuses
   const std::string peer_;
   SyslogFramer framer_;
-  std::vector<char> buffer_;
+  std::unique_ptr<char[]> buffer_;  // read_buffer_bytes
   SyslogParser parser_;
   std::vector<LogRecord> batch_;  // [0, batch_count_) submitted (or to be resubmitted)
   std::vector<LogRecord> next_;   // [0, next_count_) parsed, not yet submitted

@@ -48,7 +48,7 @@ namespace kura::logs {
 inline constexpr size_t kDefaultSyslogMaxConnections = 1024;
 inline constexpr std::chrono::milliseconds kDefaultSyslogIdleTimeout{300'000};
 inline constexpr std::chrono::milliseconds kDefaultSyslogHandshakeTimeout{10'000};
-inline constexpr size_t kDefaultSyslogReadBytes = 256 << 10;
+inline constexpr size_t kDefaultSyslogReadBytes = 512 << 10;
 
 struct SyslogServerOptions {
   std::string address = "127.0.0.1";
