@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <functional>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -27,6 +28,15 @@ using search_internal::Segment;
 using search_internal::SegmentSearch;
 
 namespace {
+
+// Runs `worker` on min(threads, items) threads, this one included, and
+// waits for all of them (the workers share out the items themselves).
+void OnThreads(size_t threads, size_t items, const std::function<void()>& worker) {
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < std::min(threads, items); ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+}
 
 // A listing planned from the segments' indexes (newest segment first): while
 // each segment's matches are known exactly from its index (ExactHits), take
@@ -82,10 +92,7 @@ size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
       parts[k] = search.RunBlock(segments[w.segment], *indexes[w.segment], w.block);
     }
   };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < std::min(threads, work.size()); ++t) pool.emplace_back(run);
-  run();
-  for (std::thread& t : pool) t.join();
+  OnThreads(threads, work.size(), run);
   for (size_t k = 0; k < work.size(); ++k) {
     if (parts[k].records.size() < work[k].take) return 0;  // start over, in waves
   }
@@ -191,10 +198,7 @@ Result<SearchResult> SearchEngine::Run(const SearchRequest& req) {
         Merge(std::move(p), &total);
       }
     };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < std::min(threads, segments.size()); ++t) pool.emplace_back(work);
-    work();
-    for (std::thread& t : pool) t.join();
+    OnThreads(threads, segments.size(), work);
   } else {
     // Read only what the indexes say the limit needs; where they cannot
     // tell (or a planned segment gave less than it should), in waves of

@@ -435,10 +435,7 @@ struct SegmentSearch::Impl {
     RETURN_IF_ERROR(
         reader.ReadRange(key, std::string(), sec.offset, sec.directory_length, &range_));
     ASSIGN_OR_RETURN(const CountsDirectory directory, DecodeCountsDirectory(sec, range_));
-    std::vector<size_t> wanted;
-    for (const std::string& v : values) wanted.push_back(CountsBucketOf(directory, v));
-    std::sort(wanted.begin(), wanted.end());
-    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    const std::vector<size_t> wanted = CountsBucketsOf(directory, values);
     std::vector<std::string> buffers(wanted.size());
     std::vector<std::pair<size_t, std::string_view>> buckets;
     for (size_t i = 0; i < wanted.size(); ++i) {

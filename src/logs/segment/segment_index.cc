@@ -640,6 +640,16 @@ size_t CountsBucketOf(const CountsDirectory& directory, std::string_view value) 
   return Hash64(value, kBucketSeed) % directory.buckets.size();
 }
 
+std::vector<size_t> CountsBucketsOf(const CountsDirectory& directory,
+                                    const std::vector<std::string>& values) {
+  std::vector<size_t> out;
+  out.reserve(values.size());
+  for (const std::string& v : values) out.push_back(CountsBucketOf(directory, v));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 namespace {
 
 // LoadCountsBuckets with `only_values` optional (null: every value; then
@@ -710,9 +720,7 @@ Status LoadIndexSection(const IndexSection& section, std::string_view bytes,
     if (only_values == nullptr) {
       for (size_t k = 0; k < d.buckets.size(); ++k) wanted.push_back(k);
     } else {
-      for (const std::string& v : *only_values) wanted.push_back(CountsBucketOf(d, v));
-      std::sort(wanted.begin(), wanted.end());
-      wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+      wanted = CountsBucketsOf(d, *only_values);
     }
     std::vector<std::pair<size_t, std::string_view>> parts;
     for (size_t k : wanted) {

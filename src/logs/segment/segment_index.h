@@ -203,6 +203,9 @@ struct CountsDirectory {
 Result<CountsDirectory> DecodeCountsDirectory(const IndexSection& section, std::string_view bytes);
 // The bucket holding `value`.
 size_t CountsBucketOf(const CountsDirectory& directory, std::string_view value);
+// The buckets holding `values`, ascending, each once.
+std::vector<size_t> CountsBucketsOf(const CountsDirectory& directory,
+                                    const std::vector<std::string>& values);
 // Checks and loads the given buckets ((bucket number, its bytes), each at
 // most once) into *index as the FieldCounts of the directory's field,
 // keeping only `only_values` (FieldCounts::partial). kDataLoss when a bucket

@@ -2,7 +2,6 @@
 
 #include <zstd.h>
 
-#include <algorithm>
 #include <cstring>
 
 namespace kura::logs {
@@ -17,35 +16,26 @@ Status BadFrame(std::string_view what) {
 BlockDecompressor::BlockDecompressor() : dctx_(ZSTD_createDCtx()) {}
 BlockDecompressor::~BlockDecompressor() { ZSTD_freeDCtx(dctx_); }
 
-// Checks that `frame` is exactly one zstd frame; its content size (or
-// ZSTD_CONTENTSIZE_UNKNOWN) in *content.
-Status CheckFrame(std::string_view frame, unsigned long long* content) {
-  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
-  if (ZSTD_isError(frame_size)) return BadFrame("not a zstd frame or truncated");
-  if (frame_size != frame.size()) return BadFrame("bytes after the frame");
-  *content = ZSTD_getFrameContentSize(frame.data(), frame.size());
-  if (*content == ZSTD_CONTENTSIZE_ERROR) return BadFrame("bad frame header");
-  if (*content != ZSTD_CONTENTSIZE_UNKNOWN && *content > kMaxBlockRawBytes) {
-    return BadFrame("frame larger than the limit");
-  }
-  return OkStatus();
-}
-
-// Sizes a reused buffer for `n` bytes about to be overwritten: only growth
-// beyond its previous size is zero-filled (clear() then resize() would fill
-// all of it again for every block).
-void SizeForOverwrite(std::string* raw, size_t n) { raw->resize(n); }
-
 Status BlockDecompressor::Decompress(std::string_view frame, std::string* raw) {
-  if (dctx_ == nullptr) return InternalError("segment data: cannot allocate a zstd context");
-  unsigned long long content = 0;
-  if (Status s = CheckFrame(frame, &content); !s.ok()) {
+  if (dctx_ == nullptr) {
     raw->clear();
-    return s;
+    return InternalError("segment data: cannot allocate a zstd context");
   }
-  ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
+  auto bad = [raw](std::string_view what) {
+    raw->clear();
+    return BadFrame(what);
+  };
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
+  if (ZSTD_isError(frame_size)) return bad("not a zstd frame or truncated");
+  if (frame_size != frame.size()) return bad("bytes after the frame");
+  const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (content == ZSTD_CONTENTSIZE_ERROR) return bad("bad frame header");
+  ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
   if (content != ZSTD_CONTENTSIZE_UNKNOWN) {
-    SizeForOverwrite(raw, content);
+    if (content > kMaxBlockRawBytes) return bad("frame larger than the limit");
+    // A reused buffer: only growth beyond its previous size is zero-filled
+    // (clear() then resize() would fill all of it again for every block).
+    raw->resize(content);
     const size_t n = ZSTD_decompressDCtx(dctx_, raw->data(), raw->size(), frame.data(), frame.size());
     if (ZSTD_isError(n) || n != content) {
       raw->clear();
