@@ -66,6 +66,7 @@ size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
     size_t segment;  // index into segments
     size_t block;
     uint64_t take;   // records to keep from this block (newest first)
+    uint64_t matches;  // the block's matching records (the index's count)
   };
   std::vector<Work> work;
   std::vector<std::optional<SegmentIndex>> indexes;  // checked by ExactHits
@@ -79,7 +80,7 @@ size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
     for (const auto& [b, n] : per_block) {
       if (need == 0) break;
       const uint64_t take = std::min<uint64_t>(n, need);
-      work.push_back(Work{i, b, take});
+      work.push_back(Work{i, b, take, n});
       need -= take;
     }
   }
@@ -89,7 +90,7 @@ size_t ListPlanned(BlobStore& archive, const SearchOptions& options,
     SegmentSearch search(archive, options, query, req, SIZE_MAX);
     for (size_t k = next.fetch_add(1); k < work.size(); k = next.fetch_add(1)) {
       const Work& w = work[k];
-      parts[k] = search.RunBlock(segments[w.segment], *indexes[w.segment], w.block);
+      parts[k] = search.RunBlock(segments[w.segment], *indexes[w.segment], w.block, w.matches);
     }
   };
   OnThreads(threads, work.size(), run);

@@ -56,7 +56,8 @@ struct SearchStats {
   uint64_t segments = 0;                // segments in the time range
   uint64_t segments_scanned = 0;        // read whole (no usable index)
   uint64_t blocks = 0;                  // blocks of indexed segments in range
-  uint64_t blocks_decoded = 0;          // blocks decompressed
+  uint64_t blocks_decoded = 0;          // blocks decompressed (wholly or in part)
+  uint64_t blocks_stopped_early = 0;    // of those, cut short once all their matches were found
   uint64_t blocks_counted_by_index = 0; // blocks answered from index counts
   uint64_t records_checked = 0;         // records tested against the query
   uint64_t wal_records = 0;             // unsealed records considered

@@ -262,12 +262,14 @@ struct SegmentSearch::Impl {
     return hits;
   }
 
-  Partial RunBlock(const Segment& seg, const SegmentIndex& index, size_t b) {
+  Partial RunBlock(const Segment& seg, const SegmentIndex& index, size_t b, uint64_t matches) {
     Partial out;
     ++out.stats.blocks;
     std::vector<std::string> hits;
-    Status s = DecodeBlock(seg, index, b, /*inside=*/true, BlockReader(), std::string(), &out,
-                           &hits);
+    Status s = index.has_frame_hashes && matches > 0
+                   ? DecodeBlockPrefix(seg, index, b, matches, &out, &hits)
+                   : DecodeBlock(seg, index, b, /*inside=*/true, BlockReader(), std::string(),
+                                 &out, &hits);
     if (s.ok()) {
       TakeHits(&hits, SIZE_MAX, &out);
     } else {
@@ -340,6 +342,36 @@ struct SegmentSearch::Impl {
     RETURN_IF_ERROR(decompressor_.Decompress(frame_, &raw_));
     ++out->stats.blocks_decoded;
     return matcher_.OfferBlock(raw_, !inside, out, hits);
+  }
+
+  // Like DecodeBlock for a block wholly inside the time range of which
+  // exactly `matches` records match (the index says so): checks the frame
+  // against the index's frame hash, then decodes only until it has found
+  // them all (on average half a block for one match).
+  Status DecodeBlockPrefix(const Segment& seg, const SegmentIndex& index, size_t b,
+                           uint64_t matches, Partial* out, std::vector<std::string>* hits) {
+    const BlockInfo& blk = index.blocks[b];
+    RETURN_IF_ERROR(
+        BlockReader().ReadRange(seg.data_key, std::string(), blk.offset, blk.length, &frame_));
+    ++out->stats.blocks_decoded;
+    size_t offered = 0;  // bytes of raw_ whose lines were offered
+    Status offer;
+    ASSIGN_OR_RETURN(
+        const bool whole,
+        decompressor_.DecompressPrefix(frame_, blk.frame_hash, &raw_, [&](std::string_view ready) {
+          const size_t nl = ready.rfind('\n');
+          const size_t end = nl == std::string_view::npos ? 0 : nl + 1;
+          if (end > offered) {
+            offer = matcher_.OfferBlock(ready.substr(offered, end - offered), /*check_time=*/false,
+                                        out, hits);
+            offered = end;
+          }
+          return !offer.ok() || hits->size() >= matches;
+        }));
+    RETURN_IF_ERROR(offer);
+    if (whole && offered != raw_.size()) return DataLossError("block does not end a line");
+    if (!whole) ++out->stats.blocks_stopped_early;
+    return OkStatus();
   }
 
   // The reader RunBlock keeps across calls (a data object's file stays open
@@ -532,8 +564,9 @@ std::optional<uint64_t> SegmentSearch::ExactHits(
   return impl_->ExactHits(seg, index, per_block);
 }
 
-Partial SegmentSearch::RunBlock(const Segment& seg, const SegmentIndex& index, size_t b) {
-  return impl_->RunBlock(seg, index, b);
+Partial SegmentSearch::RunBlock(const Segment& seg, const SegmentIndex& index, size_t b,
+                                uint64_t matches) {
+  return impl_->RunBlock(seg, index, b, matches);
 }
 
 // Appends a block's hits (oldest first) to out->records newest first, up to
@@ -558,6 +591,7 @@ void Merge(Partial&& p, Partial* into) {
   s.segments_scanned += p.stats.segments_scanned;
   s.blocks += p.stats.blocks;
   s.blocks_decoded += p.stats.blocks_decoded;
+  s.blocks_stopped_early += p.stats.blocks_stopped_early;
   s.blocks_counted_by_index += p.stats.blocks_counted_by_index;
   s.records_checked += p.stats.records_checked;
   s.wal_records += p.stats.wal_records;

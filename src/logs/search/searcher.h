@@ -98,8 +98,10 @@ class SegmentSearch {
 
   // For a planned listing: decodes block `b` of `seg` (wholly inside the
   // time range, as ExactHits requires) and leaves its matches, newest first,
-  // in the result's records; damage is a warning.
-  Partial RunBlock(const Segment& seg, const SegmentIndex& index, size_t b);
+  // in the result's records; damage is a warning. `matches` is the block's
+  // count from ExactHits: with an index that has frame hashes, decoding
+  // stops once that many records matched (0: decode the whole block).
+  Partial RunBlock(const Segment& seg, const SegmentIndex& index, size_t b, uint64_t matches);
 
  private:
   struct Impl;

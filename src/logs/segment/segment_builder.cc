@@ -147,6 +147,7 @@ Status SegmentBuilder::CompressPending() {
                          ZSTD_getErrorName(n));
   }
   compress_out_.resize(n);
+  compress_hash_ = BlockFrameHash(compress_out_);
   return OkStatus();
 }
 
@@ -158,6 +159,7 @@ Status SegmentBuilder::CollectCompressed() {
   BlockInfo& b = index_.blocks[pending_block_];
   b.offset = data_.size();
   b.length = compress_out_.size();
+  b.frame_hash = compress_hash_;
   data_.append(compress_out_);
   return OkStatus();
 }
@@ -240,6 +242,7 @@ Result<BuiltSegment> SegmentBuilder::Finish() {
   }
   x.data_bytes = data_.size();
   x.bloom_probes = kBloomProbes;
+  x.has_frame_hashes = true;
   for (size_t c = 0; c < kCountedFields.size(); ++c) {
     CountState& state = counts_[c];
     if (state.overflow) continue;

@@ -130,6 +130,7 @@ class SegmentBuilder {
   size_t pending_block_ = 0;         // its index in index_.blocks
   std::string compress_in_;
   std::string compress_out_;
+  uint64_t compress_hash_ = 0;       // BlockFrameHash(compress_out_)
   std::string scratch_;
 };
 

@@ -16,6 +16,7 @@ constexpr int kIndexZstdLevel = 1;  // mostly Bloom bits: compress fast
 // The blob ends with Hash64(everything before, kChecksumSeed): zstd's own
 // content checksum misses flips that decode to the same content.
 constexpr uint64_t kChecksumSeed = 0x6b7572612d696478ULL;  // "kura-idx"
+constexpr uint64_t kFrameSeed = 0x6b7572612d66726dULL;     // "kura-frm"
 
 Status Corrupt(std::string_view what) {
   return DataLossError("segment index: " + std::string(what));
@@ -128,7 +129,7 @@ const FieldCounts* SegmentIndex::CountsFor(size_t field_id) const {
 
 namespace {
 
-void PutHeaderAndBlocks(const SegmentIndex& index, std::string* p) {
+void PutHeaderAndBlocks(const SegmentIndex& index, uint32_t version, std::string* p) {
   PutVarint(index.first_seq, p);
   PutVarint(index.last_seq, p);
   PutVarint(index.record_count, p);
@@ -136,6 +137,8 @@ void PutHeaderAndBlocks(const SegmentIndex& index, std::string* p) {
   PutFixed64(static_cast<uint64_t>(index.max_received_ms), p);
   PutVarint(index.data_bytes, p);
   PutVarint(index.bloom_probes, p);
+  const bool hashes = version >= 5 && index.has_frame_hashes;
+  if (version >= 5) PutVarint(hashes ? 1 : 0, p);
   PutVarint(index.blocks.size(), p);
   for (const BlockInfo& b : index.blocks) {
     PutVarint(b.offset, p);
@@ -148,6 +151,7 @@ void PutHeaderAndBlocks(const SegmentIndex& index, std::string* p) {
     PutFixed64(static_cast<uint64_t>(b.max_received_ms), p);
     PutVarint(b.bloom_offset, p);
     PutVarint(b.bloom_words, p);
+    if (hashes) PutFixed64(b.frame_hash, p);
   }
 }
 
@@ -200,7 +204,7 @@ Result<std::string> InflateFrame(std::string_view frame) {
   return raw;
 }
 
-Status ParseHeaderAndBlocks(Reader& r, SegmentIndex* x) {
+Status ParseHeaderAndBlocks(Reader& r, uint64_t version, SegmentIndex* x) {
   x->first_seq = r.Varint();
   x->last_seq = r.Varint();
   x->record_count = r.Varint();
@@ -210,6 +214,12 @@ Status ParseHeaderAndBlocks(Reader& r, SegmentIndex* x) {
   const uint64_t probes = r.Varint();
   if (!r.ok() || probes < 1 || probes > 32) return Corrupt("bad header");
   x->bloom_probes = static_cast<uint32_t>(probes);
+  x->has_frame_hashes = false;
+  if (version >= 5) {
+    const uint64_t flag = r.Varint();
+    if (!r.ok() || flag > 1) return Corrupt("bad block table flag");
+    x->has_frame_hashes = flag == 1;
+  }
   const uint64_t nblocks = r.Varint();
   if (!r.ok() || nblocks == 0 || nblocks > kMaxIndexBlocks || nblocks > r.remaining() / 10) {
     return Corrupt("bad block count");
@@ -226,6 +236,7 @@ Status ParseHeaderAndBlocks(Reader& r, SegmentIndex* x) {
     b.max_received_ms = static_cast<int64_t>(r.Fixed(8));
     b.bloom_offset = r.Varint();
     b.bloom_words = r.Varint();
+    if (x->has_frame_hashes) b.frame_hash = r.Fixed(8);
   }
   return r.ok() ? OkStatus() : Corrupt("truncated block table");
 }
@@ -423,7 +434,7 @@ Result<SegmentIndex> DecodeLegacy(std::string_view blob, uint64_t version) {
                                             blob.size() - kMagic.size() - 4 - 8)));
   Reader r(raw);
   SegmentIndex x;
-  RETURN_IF_ERROR(ParseHeaderAndBlocks(r, &x));
+  RETURN_IF_ERROR(ParseHeaderAndBlocks(r, version, &x));
   const uint64_t nwords = r.Varint();
   if (!r.ok() || nwords > r.remaining() / 8) return Corrupt("bad filter size");
   x.bloom_words.resize(nwords);
@@ -440,8 +451,10 @@ Result<SegmentIndex> DecodeLegacy(std::string_view blob, uint64_t version) {
   return x;
 }
 
-// Versions 3 and 4 differ only in the principal counts section.
-std::string Encode(const SegmentIndex& index, bool bucketed) {
+// Versions 3 and 4 differ only in the principal counts section, 4 and 5
+// only in the block table.
+std::string Encode(const SegmentIndex& index, uint32_t version) {
+  const bool bucketed = version >= 4;
   // Sections first (their offsets go into the head): the Bloom filters, then
   // the principal counts.
   std::vector<IndexSection> sections;
@@ -482,7 +495,7 @@ std::string Encode(const SegmentIndex& index, bool bucketed) {
 
   std::string p;
   p.reserve(64 + index.blocks.size() * 48);
-  PutHeaderAndBlocks(index, &p);
+  PutHeaderAndBlocks(index, version, &p);
   PutVarint(index.bloom_words.size(), &p);
   size_t inline_counts = 0;
   for (const FieldCounts& c : index.counts) inline_counts += KeptInHead(c) ? 1 : 0;
@@ -501,7 +514,7 @@ std::string Encode(const SegmentIndex& index, bool bucketed) {
   }
 
   std::string out(kMagic);
-  PutFixed32(bucketed ? 4 : 3, &out);
+  PutFixed32(version, &out);
   PutFixed32(0, &out);  // head frame length, patched below
   AppendFrame(p, &out);
   const uint64_t head_len = out.size() - kHeadPrefixBytes;
@@ -515,9 +528,15 @@ std::string Encode(const SegmentIndex& index, bool bucketed) {
 
 }  // namespace
 
-std::string EncodeSegmentIndex(const SegmentIndex& index) { return Encode(index, true); }
+std::string EncodeSegmentIndex(const SegmentIndex& index) {
+  return Encode(index, kSegmentIndexVersion);
+}
 
-std::string EncodeSegmentIndexVersion3(const SegmentIndex& index) { return Encode(index, false); }
+std::string EncodeSegmentIndexVersion3(const SegmentIndex& index) { return Encode(index, 3); }
+
+std::string EncodeSegmentIndexVersion4(const SegmentIndex& index) { return Encode(index, 4); }
+
+uint64_t BlockFrameHash(std::string_view frame) { return Hash64(frame, kFrameSeed); }
 
 Result<uint64_t> SegmentIndexHeadBytes(std::string_view prefix) {
   if (prefix.size() < kHeadPrefixBytes || prefix.substr(0, kMagic.size()) != kMagic) {
@@ -553,7 +572,7 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
                    InflateFrame(blob.substr(kHeadPrefixBytes, head_bytes - 8 - kHeadPrefixBytes)));
   Reader r(raw);
   SegmentIndex& x = out.index;
-  RETURN_IF_ERROR(ParseHeaderAndBlocks(r, &x));
+  RETURN_IF_ERROR(ParseHeaderAndBlocks(r, version, &x));
   const uint64_t nwords = r.Varint();
   if (!r.ok() || nwords > kMaxIndexRawBytes / 8) return Corrupt("bad filter size");
   const uint64_t ncounts = r.Varint();

@@ -33,9 +33,13 @@
 
 namespace kura::logs {
 
-// Version written by EncodeSegmentIndex. Decode reads versions 1 to 4 and
+// Version written by EncodeSegmentIndex. Decode reads versions 1 to 5 and
 // refuses others (kDataLoss), so a future format is scanned instead of
-// misread. Version 4 (this one) is version 3 with the principal counts split
+// misread. Version 5 (this one) is version 4 plus each block's frame hash
+// (BlockInfo::frame_hash), which lets a search check a block's compressed
+// frame before decoding it and then stop decoding part-way (a zstd content
+// checksum covers only a frame decoded to its end).
+// Version 4 is version 3 with the principal counts split
 // into hash buckets behind a checksummed directory (IndexSection::Kind::
 // kBucketedCounts), so a needle query reads the directory and one bucket of
 // a few KiB instead of the whole section (~330 KiB for 30,000 principals).
@@ -45,7 +49,7 @@ namespace kura::logs {
 // sections), then the Bloom filters, then the principal counts.
 // Version 2: one frame; counts may include principal, value ids delta-coded.
 // Version 1: one frame; plain value ids, no principal counts.
-inline constexpr uint32_t kSegmentIndexVersion = 4;
+inline constexpr uint32_t kSegmentIndexVersion = 5;
 inline constexpr uint32_t kOldestSegmentIndexVersion = 1;
 
 // Fields whose per-block value counts are kept (text field ids of
@@ -87,7 +91,16 @@ struct BlockInfo {
   int64_t max_received_ms = 0;
   uint64_t bloom_offset = 0;  // first word in SegmentIndex::bloom_words
   uint64_t bloom_words = 0;   // number of 64-bit words (0 = no filter: may contain anything)
+  // BlockFrameHash of the frame's bytes (offset, length); meaningful only
+  // when SegmentIndex::has_frame_hashes.
+  uint64_t frame_hash = 0;
 };
+
+// The checksum of a block's compressed frame kept in the index (Hash64 of
+// tokens.h with its own seed): not a defence against tampering (the signed
+// digests are), but against damage, like the zstd checksum it stands in for
+// when a frame is decoded only in part.
+uint64_t BlockFrameHash(std::string_view frame);
 
 struct FieldCounts {
   size_t field_id = 0;
@@ -111,6 +124,9 @@ struct SegmentIndex {
   uint64_t data_bytes = 0;  // size of the data object described
   uint32_t bloom_probes = kBloomProbes;
   std::vector<BlockInfo> blocks;
+  // Whether each BlockInfo::frame_hash is set (version 5 blobs, and every
+  // index SegmentBuilder makes); false for older versions.
+  bool has_frame_hashes = false;
   std::vector<uint64_t> bloom_words;
   std::vector<FieldCounts> counts;  // only for fields that kept counts (loaded)
   // Whether bloom_words holds the filters. A head decoded alone
@@ -129,7 +145,7 @@ struct SegmentIndex {
 void BloomAdd(uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 bool BloomMayContain(const uint64_t* words, size_t nwords, uint32_t probes, uint64_t hash);
 
-// A separately stored part of a version 3 or 4 index blob.
+// A separately stored part of a version 3, 4 or 5 index blob.
 struct IndexSection {
   // kCounts: version 3's counts section; kBucketedCounts: version 4's.
   enum class Kind : uint32_t { kBloom = 1, kCounts = 2, kBucketedCounts = 3 };
@@ -144,9 +160,11 @@ struct IndexSection {
   uint64_t directory_length = 0;  // kBucketedCounts only
 };
 
-// The stored blob (version 3 and 4): "kura-idx", u32 version (LE), u32 head length
+// The stored blob (versions 3 to 5): "kura-idx", u32 version (LE), u32 head length
 // H (LE), the head (one zstd frame with content checksum: header, block
-// table, low-cardinality counts, section table), u64 Hash64 (tokens.h) of all
+// table, low-cardinality counts, section table; in version 5 the block
+// table starts with a flag, 1 when each block's entry ends with its u64
+// frame hash), u64 Hash64 (tokens.h) of all
 // preceding bytes; then the sections, each with its Hash64 in the section
 // table: the Bloom filters (one zstd frame), the principal counts (stored
 // uncompressed, value-major: per value its (block, records) postings, so a
@@ -160,6 +178,9 @@ std::string EncodeSegmentIndex(const SegmentIndex& index);
 // stores also read by nodes that predate version 4, and for tests that such
 // blobs stay readable.
 std::string EncodeSegmentIndexVersion3(const SegmentIndex& index);
+// The same as version 4 (no frame hashes: decoding it leaves
+// has_frame_hashes false), for the same reasons.
+std::string EncodeSegmentIndexVersion4(const SegmentIndex& index);
 
 // Given at least the first 16 bytes of a blob: how many leading bytes
 // DecodeSegmentIndexHead needs, or 0 for a version 1/2 blob (read it whole).

@@ -84,6 +84,16 @@ void Varint(uint64_t v, std::string* out) {
 void Fixed(uint64_t v, int bytes, std::string* out) {
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
 }
+// `older` (decoded from a version without frame hashes) given the frame
+// hashes of `full`, which describes the same data object.
+SegmentIndex WithFrameHashesOf(const SegmentIndex& full, SegmentIndex older) {
+  older.has_frame_hashes = full.has_frame_hashes;
+  for (size_t b = 0; b < older.blocks.size() && b < full.blocks.size(); ++b) {
+    older.blocks[b].frame_hash = full.blocks[b].frame_hash;
+  }
+  return older;
+}
+
 std::string EncodeVersion2(const SegmentIndex& x) {
   std::string p;
   Varint(x.first_seq, &p);
@@ -139,7 +149,10 @@ TEST(SegmentIndexTest, ReadsVersion2Blobs) {
   const std::string v2 = EncodeVersion2(*x);
   auto y = DecodeSegmentIndex(v2);
   ASSERT_TRUE(y.ok()) << y.status().ToString();
-  EXPECT_EQ(EncodeSegmentIndex(*y), seg.index);  // the same content
+  // The same content, but for the frame hashes version 2 does not have.
+  EXPECT_FALSE(y->has_frame_hashes);
+  EXPECT_NE(EncodeSegmentIndex(*y), seg.index);
+  EXPECT_EQ(EncodeSegmentIndex(WithFrameHashesOf(*x, *y)), seg.index);
   auto need = SegmentIndexHeadBytes(v2);
   ASSERT_TRUE(need.ok());
   EXPECT_EQ(*need, 0u);  // read whole
@@ -329,8 +342,51 @@ TEST(SegmentIndexTest, ReadsVersion3Blobs) {
   ASSERT_EQ(x->blocks.size(), v4->blocks.size());
   EXPECT_EQ(ByValue(*x->CountsFor(kPrincipalFieldId)), ByValue(*v4->CountsFor(kPrincipalFieldId)));
   EXPECT_EQ(ByValue(*x->CountsFor(1)), ByValue(*v4->CountsFor(1)));
-  // And a version 3 blob re-encoded as version 4 is the builder's blob.
-  EXPECT_EQ(EncodeSegmentIndex(*x), seg.index);
+  // And a version 3 blob re-encoded as version 4 is the builder's blob
+  // without its frame hashes.
+  EXPECT_FALSE(x->has_frame_hashes);
+  EXPECT_EQ(EncodeSegmentIndexVersion4(*x), EncodeSegmentIndexVersion4(*v4));
+  EXPECT_EQ(EncodeSegmentIndex(WithFrameHashesOf(*v4, *x)), seg.index);
+}
+
+// Version 5 (the builder's): each block's entry holds the hash of its
+// compressed frame, which a search checks before decoding part of a frame.
+TEST(SegmentIndexTest, FrameHashesDescribeTheDataObjectsFrames) {
+  BuiltSegment seg = Build();
+  ASSERT_EQ(seg.index[8], 5);
+  auto x = DecodeSegmentIndex(seg.index);
+  ASSERT_TRUE(x.ok());
+  ASSERT_TRUE(x->has_frame_hashes);
+  ASSERT_GT(x->blocks.size(), 1u);
+  for (const BlockInfo& b : x->blocks) {
+    const std::string_view frame = std::string_view(seg.data).substr(b.offset, b.length);
+    EXPECT_EQ(BlockFrameHash(frame), b.frame_hash);
+    std::string damaged(frame);
+    damaged[damaged.size() / 2] ^= 0x01;
+    EXPECT_NE(BlockFrameHash(damaged), b.frame_hash);
+  }
+  // The head (where the hashes are) reads them too.
+  auto head = DecodeSegmentIndexHead(seg.index);
+  ASSERT_TRUE(head.ok());
+  EXPECT_TRUE(head->index.has_frame_hashes);
+  EXPECT_EQ(head->index.blocks.back().frame_hash, x->blocks.back().frame_hash);
+}
+
+// Stores sealed before version 5 keep their version 4 indexes: the same
+// content without frame hashes.
+TEST(SegmentIndexTest, ReadsVersion4Blobs) {
+  BuiltSegment seg = BuildManyPrincipals();
+  auto v5 = DecodeSegmentIndex(seg.index);
+  ASSERT_TRUE(v5.ok());
+  const std::string v4 = EncodeSegmentIndexVersion4(*v5);
+  ASSERT_EQ(v4[8], 4);
+  auto x = DecodeSegmentIndex(v4);
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  EXPECT_FALSE(x->has_frame_hashes);
+  ASSERT_EQ(x->blocks.size(), v5->blocks.size());
+  for (const BlockInfo& b : x->blocks) EXPECT_EQ(b.frame_hash, 0u);
+  EXPECT_EQ(ByValue(*x->CountsFor(kPrincipalFieldId)), ByValue(*v5->CountsFor(kPrincipalFieldId)));
+  EXPECT_EQ(EncodeSegmentIndex(WithFrameHashesOf(*v5, *x)), seg.index);
 }
 
 TEST(SegmentIndexTest, AnyFlippedByteIsDetected) {
@@ -357,7 +413,7 @@ TEST(SegmentIndexTest, TruncatedOrForeignBlobsAreDataLoss) {
 
 TEST(SegmentIndexTest, UnknownVersionIsRefused) {
   BuiltSegment seg = Build();
-  for (char v : {char{0}, char{5}}) {
+  for (char v : {char{0}, char{6}}) {
     std::string other = seg.index;
     other[8] = v;  // the version follows the 8-byte magic
     auto x = DecodeSegmentIndex(other);

@@ -1,8 +1,12 @@
 #include "logs/segment/segment_reader.h"
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_d_stableOutBuffer (zstd >= 1.4.4)
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
+
+#include "logs/segment/segment_index.h"
 
 namespace kura::logs {
 namespace {
@@ -69,6 +73,71 @@ Status BlockDecompressor::Decompress(std::string_view frame, std::string* raw) {
     }
   }
   return OkStatus();
+}
+
+Result<bool> BlockDecompressor::DecompressPrefix(
+    std::string_view frame, uint64_t frame_hash, std::string* raw,
+    const std::function<bool(std::string_view ready)>& enough) {
+  if (BlockFrameHash(frame) != frame_hash) {
+    raw->clear();
+    return BadFrame("frame checksum mismatch");
+  }
+  if (dctx_ == nullptr) {
+    raw->clear();
+    return InternalError("segment data: cannot allocate a zstd context");
+  }
+  const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR ||
+      content > kMaxBlockRawBytes) {
+    // Decompress reports the bad ones and streams the unsized one.
+    RETURN_IF_ERROR(Decompress(frame, raw));
+    enough(*raw);
+    return true;
+  }
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
+  auto fail = [&](std::string_view what) -> Status {
+    raw->clear();
+    ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
+    return BadFrame(what);
+  };
+  if (ZSTD_isError(frame_size)) return fail("not a zstd frame or truncated");
+  if (frame_size != frame.size()) return fail("bytes after the frame");
+  raw->resize(content);  // reused buffer: only growth is zero-filled
+  ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
+  // Decode straight into *raw (no window buffer, no copy out of it); zstd
+  // checks that `out` stays the same between calls.
+  if (ZSTD_isError(ZSTD_DCtx_setParameter(dctx_, ZSTD_d_stableOutBuffer, 1))) {
+    return fail("zstd refused a stable output buffer");
+  }
+  ZSTD_inBuffer in{frame.data(), 0, 0};
+  ZSTD_outBuffer out{raw->data(), raw->size(), 0};
+  size_t reported = 0;
+  while (true) {
+    in.size = std::min(frame.size(), in.size + kPrefixStepInputBytes);
+    const size_t before_in = in.pos;
+    const size_t before_out = out.pos;
+    const size_t ret = ZSTD_decompressStream(dctx_, &out, &in);
+    if (ZSTD_isError(ret)) {
+      return fail(std::string("corrupt frame (") + ZSTD_getErrorName(ret) + ")");
+    }
+    if (ret == 0) break;  // the frame ended and its checksum (if any) matched
+    if (in.size == frame.size() && in.pos == before_in && out.pos == before_out) {
+      return fail("truncated frame");
+    }
+    if (out.pos > reported) {
+      reported = out.pos;
+      if (enough(std::string_view(raw->data(), out.pos))) {
+        raw->resize(out.pos);
+        ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
+        return false;
+      }
+    }
+  }
+  ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
+  if (out.pos != content) return fail("short frame");
+  if (in.pos != frame.size()) return fail("bytes after the frame");
+  if (out.pos > reported) enough(*raw);
+  return true;
 }
 
 Status DecompressBlock(std::string_view frame, std::string* raw) {

@@ -30,6 +30,9 @@ namespace kura::logs {
 // Largest decompressed frame accepted (a damaged or hostile object must not
 // exhaust memory). Builders write frames of about block_bytes plus one record.
 inline constexpr size_t kMaxBlockRawBytes = size_t{64} << 20;
+// Compressed bytes BlockDecompressor::DecompressPrefix decodes per step
+// (about 100 KiB of JSON Lines at the archive's ratios).
+inline constexpr size_t kPrefixStepInputBytes = 16 << 10;
 
 // Decompresses `frame`, which must be exactly one zstd frame, into *raw
 // (replaced). kDataLoss for a bad frame, a checksum mismatch, trailing bytes
@@ -46,6 +49,23 @@ class BlockDecompressor {
   BlockDecompressor& operator=(const BlockDecompressor&) = delete;
 
   Status Decompress(std::string_view frame, std::string* raw);
+
+  // Decompresses `frame` like Decompress, but first checks it against
+  // `frame_hash` (BlockFrameHash, segment_index.h: the index's checksum of
+  // the compressed frame) and then decodes it in steps of about
+  // kPrefixStepInputBytes, so a caller that needs only the first records of
+  // a block can stop. After each step that produced output, `enough(ready)`
+  // is called with the whole decompressed prefix so far (*raw's first
+  // ready.size() bytes; each call's prefix is longer than the previous one's,
+  // and the last call, unless stopped, gets the whole text). When it returns
+  // true the decompression stops: *raw is cut to that prefix and the result
+  // is false. The result is true when the frame was decoded to its end
+  // (its zstd content checksum then checked too). kDataLoss, with *raw
+  // cleared, for a frame that does not match `frame_hash` (before anything
+  // is decoded) or fails as for Decompress. Frames without a content size
+  // in their header are decompressed whole (one call of `enough`).
+  Result<bool> DecompressPrefix(std::string_view frame, uint64_t frame_hash, std::string* raw,
+                                const std::function<bool(std::string_view ready)>& enough);
 
  private:
   ZSTD_DCtx_s* dctx_;  // owned
