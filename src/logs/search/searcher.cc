@@ -403,6 +403,12 @@ struct SegmentSearch::Impl {
     SegmentIndexHead head;
     ObjectReader reader(store_, options_.local_root);
     const bool ranged = !options_.local_root.empty();
+    // The head's low-cardinality counts this query uses (the others are
+    // stepped over: parsing them all was most of a needle count's work).
+    std::vector<size_t> inline_fields;
+    for (size_t f : kCountedFields) {
+      if (NeedsCounts(query_.root(), f)) inline_fields.push_back(f);
+    }
     if (ranged) {
       const std::string none;  // ranged reads need no whole object
       ASSIGN_OR_RETURN(const uint64_t size, reader.Size(key, nullptr));
@@ -412,13 +418,13 @@ struct SegmentSearch::Impl {
       if (need == 0) need = size;  // version 1/2: one frame
       if (need > size) return DataLossError("segment index: truncated head");
       if (need > blob.size()) RETURN_IF_ERROR(reader.ReadRange(key, none, 0, need, &blob));
-      ASSIGN_OR_RETURN(head, DecodeSegmentIndexHead(blob));
+      ASSIGN_OR_RETURN(head, DecodeSegmentIndexHead(blob, &inline_fields));
       if (head.blob_bytes != 0 && head.blob_bytes != size) {
         return DataLossError("segment index: truncated or trailing bytes");
       }
     } else {
       ASSIGN_OR_RETURN(blob, store_.Get(key));
-      ASSIGN_OR_RETURN(head, DecodeSegmentIndexHead(blob));
+      ASSIGN_OR_RETURN(head, DecodeSegmentIndexHead(blob, &inline_fields));
       if (head.blob_bytes != 0 && head.blob_bytes != blob.size()) {
         return DataLossError("segment index: truncated or trailing bytes");
       }

@@ -79,6 +79,17 @@ class Reader {
     return v;
   }
   size_t remaining() const { return s_.size() - pos_; }
+  // Steps over `n` varints without decoding them.
+  void SkipVarints(uint64_t n) {
+    for (; n > 0 && ok_; --n) {
+      while (pos_ < s_.size() && (static_cast<unsigned char>(s_[pos_]) & 0x80) != 0) ++pos_;
+      if (pos_ >= s_.size()) {
+        ok_ = false;
+        return;
+      }
+      ++pos_;
+    }
+  }
 
  private:
   std::string_view s_;
@@ -239,6 +250,21 @@ Status ParseHeaderAndBlocks(Reader& r, uint64_t version, SegmentIndex* x) {
     if (x->has_frame_hashes) b.frame_hash = r.Fixed(8);
   }
   return r.ok() ? OkStatus() : Corrupt("truncated block table");
+}
+
+// Steps over one field's counts (as ParseFieldCounts reads them, version 2
+// and later) without loading them; the field id in *field_id. The head's
+// checksums vouch for the bytes, so only their framing is checked.
+Status SkipFieldCounts(Reader& r, const SegmentIndex& x, uint64_t* field_id) {
+  *field_id = r.Varint();
+  const uint64_t nvalues = r.Varint();
+  for (uint64_t v = 0; v < nvalues && r.ok(); ++v) r.Bytes(r.Varint());
+  for (size_t b = 0; b < x.blocks.size() && r.ok(); ++b) {
+    const uint64_t npairs = r.Varint();
+    if (!r.ok() || npairs > nvalues) return Corrupt("bad counts");
+    r.SkipVarints(2 * npairs);
+  }
+  return r.ok() ? OkStatus() : Corrupt("bad counts");
 }
 
 Status ParseFieldCounts(Reader& r, uint64_t version, const SegmentIndex& x, FieldCounts* c) {
@@ -553,7 +579,8 @@ Result<uint64_t> SegmentIndexHeadBytes(std::string_view prefix) {
   return kHeadPrefixBytes + head_len + 8;
 }
 
-Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
+Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob,
+                                                const std::vector<size_t>* inline_fields) {
   ASSIGN_OR_RETURN(const uint64_t head_bytes, SegmentIndexHeadBytes(blob));
   SegmentIndexHead out;
   if (head_bytes == 0) {  // versions 1 and 2: everything is in the head
@@ -578,6 +605,15 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob) {
   const uint64_t ncounts = r.Varint();
   if (!r.ok() || ncounts > kCountedFields.size()) return Corrupt("bad counts");
   for (uint64_t i = 0; i < ncounts; ++i) {
+    if (inline_fields != nullptr) {
+      Reader peek = r;
+      const uint64_t field = peek.Varint();
+      if (std::find(inline_fields->begin(), inline_fields->end(), field) == inline_fields->end()) {
+        uint64_t skipped = 0;
+        RETURN_IF_ERROR(SkipFieldCounts(r, x, &skipped));
+        continue;
+      }
+    }
     FieldCounts c;
     RETURN_IF_ERROR(ParseFieldCounts(r, kSegmentIndexVersion, x, &c));
     x.counts.push_back(std::move(c));

@@ -196,8 +196,13 @@ struct SegmentIndexHead {
 
 // Decodes the head of a blob from its first bytes (at least
 // SegmentIndexHeadBytes; a version 1/2 blob must be whole and is decoded
-// completely, with no sections). kDataLoss like DecodeSegmentIndex.
-Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob);
+// completely, with no sections). kDataLoss like DecodeSegmentIndex. With
+// `inline_fields`, a version 3–5 head loads the low-cardinality counts of
+// those fields only (a search loads what its query uses: parsing all of
+// them was a fifth of a needle count's CPU); the others are stepped over
+// unread, absent from SegmentIndex::counts. nullptr loads all.
+Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob,
+                                                const std::vector<size_t>* inline_fields = nullptr);
 
 // Checks (length, Hash64, zstd checksum, consistency with the head) and
 // loads one section's bytes into *index. For a counts section,

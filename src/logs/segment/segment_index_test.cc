@@ -372,6 +372,38 @@ TEST(SegmentIndexTest, FrameHashesDescribeTheDataObjectsFrames) {
   EXPECT_EQ(head->index.blocks.back().frame_hash, x->blocks.back().frame_hash);
 }
 
+// A head decoded for a query loads only the low-cardinality counts it
+// names; the rest of the head (blocks, sections) is the same.
+TEST(SegmentIndexTest, HeadLoadsOnlyTheInlineCountsAskedFor) {
+  BuiltSegment seg = Build();
+  auto all = DecodeSegmentIndexHead(seg.index);
+  ASSERT_TRUE(all.ok());
+  const size_t event = *TextFieldId("event");
+  const size_t outcome = *TextFieldId("outcome");
+  ASSERT_NE(all->index.CountsFor(event), nullptr);
+  ASSERT_NE(all->index.CountsFor(outcome), nullptr);
+  ASSERT_GT(all->index.counts.size(), 2u);
+  for (const std::vector<size_t>& fields :
+       {std::vector<size_t>{}, std::vector<size_t>{event}, std::vector<size_t>{outcome, event}}) {
+    auto some = DecodeSegmentIndexHead(seg.index, &fields);
+    ASSERT_TRUE(some.ok()) << some.status().ToString();
+    EXPECT_EQ(some->index.counts.size(), fields.size());
+    for (const FieldCounts& c : all->index.counts) {
+      const bool asked = std::find(fields.begin(), fields.end(), c.field_id) != fields.end();
+      const FieldCounts* got = some->index.CountsFor(c.field_id);
+      ASSERT_EQ(got != nullptr, asked) << c.field_id;
+      if (asked) {
+        EXPECT_EQ(got->values, c.values);
+        EXPECT_EQ(got->per_block, c.per_block);
+      }
+    }
+    EXPECT_EQ(some->sections.size(), all->sections.size());
+    EXPECT_EQ(some->blob_bytes, all->blob_bytes);
+    ASSERT_EQ(some->index.blocks.size(), all->index.blocks.size());
+    EXPECT_EQ(some->index.blocks.back().frame_hash, all->index.blocks.back().frame_hash);
+  }
+}
+
 // Stores sealed before version 5 keep their version 4 indexes: the same
 // content without frame hashes.
 TEST(SegmentIndexTest, ReadsVersion4Blobs) {
