@@ -199,7 +199,7 @@ struct SegmentIndexHead {
 // completely, with no sections). kDataLoss like DecodeSegmentIndex. With
 // `inline_fields`, a version 3–5 head loads the low-cardinality counts of
 // those fields only (a search loads what its query uses: parsing all of
-// them was a fifth of a needle count's CPU); the others are stepped over
+// them cost ~13 % of a needle count's CPU); the others are stepped over
 // unread, absent from SegmentIndex::counts. nullptr loads all.
 Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob,
                                                 const std::vector<size_t>* inline_fields = nullptr);
