@@ -1,5 +1,7 @@
 // `kura logs search`: the search part of the log platform (docs/logs.md
 // "Search").
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
 #include <iomanip>
@@ -23,6 +25,14 @@ namespace {
 // The result is incomplete: a damaged or unreadable segment was skipped.
 constexpr int kExitSearchIncomplete = 3;
 constexpr size_t kTableMessageWidth = 60;
+// A search allocates and frees a few hundred KiB per segment on each of its
+// threads. With glibc's defaults (trim at 128 KiB) that memory went back to
+// the kernel and was faulted in again for the next segment: madvise, TLB
+// shoot-downs between the two threads and page clearing were ~25 % of the
+// benchmark's needle count CPU (docs/logs.md). This short-lived process
+// keeps freed memory until it exits instead (its peak RSS is unchanged).
+constexpr int kSearchMallocTrimThreshold = 256 << 20;
+constexpr int kSearchMallocMmapThreshold = 32 << 20;
 
 struct SearchFlags {
   std::string data_dir;
@@ -128,6 +138,8 @@ int Search(CliContext& ctx, const SearchFlags& f) {
   sinks.push_back(std::move(*sink));
   AuditLog audit(ctx.clock, "logs", "cli", std::move(sinks));
 
+  mallopt(M_TRIM_THRESHOLD, kSearchMallocTrimThreshold);
+  mallopt(M_MMAP_THRESHOLD, kSearchMallocMmapThreshold);
   const std::string wal_dir = JoinPath(f.data_dir, "wal");
   FileSystem& fs = ctx.fs;
   logs::SearchEngine engine(
