@@ -175,7 +175,7 @@ class Matcher {
   const std::string_view literal_;
 };
 
-// The first read of an index object: enough for a version 3 or 4 head of a
+// The first read of an index object: enough for a version 3 to 5 head of a
 // typical segment in one pread.
 constexpr uint64_t kIndexPrefixRead = 64 * 1024;
 
@@ -404,7 +404,7 @@ struct SegmentSearch::Impl {
     ObjectReader reader(store_, options_.local_root);
     const bool ranged = !options_.local_root.empty();
     // The head's low-cardinality counts this query uses (the others are
-    // stepped over: parsing them all was most of a needle count's work).
+    // stepped over: parsing them all cost ~13 % of a needle count's CPU).
     std::vector<size_t> inline_fields;
     for (size_t f : kCountedFields) {
       if (NeedsCounts(query_.root(), f)) inline_fields.push_back(f);

@@ -166,6 +166,14 @@ TEST(SegmentReaderTest, DecompressPrefixGivesGrowingPrefixesAndCanStop) {
   EXPECT_EQ(raw, text.substr(0, raw.size()));
   ASSERT_TRUE(d.Decompress(f, &raw).ok());
   EXPECT_EQ(raw, text);
+  // Also for a frame without a content size, which Decompress streams (a
+  // stable-output-buffer setting left behind would break that path).
+  ASSERT_TRUE(d.DecompressPrefix(f, BlockFrameHash(f), &raw, [](std::string_view) {
+                 return true;
+               }).ok());
+  const std::string unsized = Frame(text, /*with_size=*/false);
+  ASSERT_TRUE(d.Decompress(unsized, &raw).ok());
+  EXPECT_EQ(raw, text);
 }
 
 // A frame damaged anywhere (also past where a caller would stop) is refused
