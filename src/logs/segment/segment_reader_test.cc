@@ -17,8 +17,10 @@ using testing::MakeChainedRecords;
 
 std::string Frame(std::string_view raw, bool with_size = true) {
   if (!with_size) {
-    // Streaming compression without a pledged size: no content size field.
+    // No content size field (compressing in one ZSTD_e_end call would
+    // otherwise write one).
     ZSTD_CCtx* c = ZSTD_createCCtx();
+    ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 0);
     std::string out(ZSTD_compressBound(raw.size()) + 64, '\0');
     ZSTD_inBuffer in{raw.data(), raw.size(), 0};
     ZSTD_outBuffer o{out.data(), out.size(), 0};
@@ -172,6 +174,7 @@ TEST(SegmentReaderTest, DecompressPrefixGivesGrowingPrefixesAndCanStop) {
                  return true;
                }).ok());
   const std::string unsized = Frame(text, /*with_size=*/false);
+  ASSERT_EQ(ZSTD_getFrameContentSize(unsized.data(), unsized.size()), ZSTD_CONTENTSIZE_UNKNOWN);
   ASSERT_TRUE(d.Decompress(unsized, &raw).ok());
   EXPECT_EQ(raw, text);
 }
