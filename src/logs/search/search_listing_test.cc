@@ -4,6 +4,7 @@
 // hash and then stops decoding the block once it has found them all.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -49,25 +50,45 @@ SearchRequest Listing(std::string query, size_t limit = 100) {
   return req;
 }
 
-TEST(SearchListingTest, StopsDecodingABlockOnceItsMatchesAreFound) {
-  const std::vector<ChainedRecord> records = NoisyRecords();
-  LocalArchive local(records, 10'000, kLargeBlocks);
-  ASSERT_TRUE(local.ok());
-  auto keys = local.store().List("index/");
-  ASSERT_TRUE(keys.ok());
-  ASSERT_EQ(keys->size(), 1u);
-  auto index = DecodeSegmentIndex(*local.store().Get(keys->front()));
-  ASSERT_TRUE(index.ok());
-  ASSERT_TRUE(index->has_frame_hashes);
-  ASSERT_GE(index->blocks.size(), 2u);
+// One segment of NoisyRecords in a local archive (planned listings need one),
+// its index object and its data object.
+class SearchListingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(local_.ok());
+    auto index_keys = local_.store().List("index/");
+    auto data_keys = local_.store().List("data/");
+    ASSERT_TRUE(index_keys.ok() && data_keys.ok());
+    ASSERT_EQ(index_keys->size(), 1u);
+    ASSERT_EQ(data_keys->size(), 1u);
+    index_key_ = index_keys->front();
+    data_key_ = data_keys->front();
+    auto index = DecodeSegmentIndex(*local_.store().Get(index_key_));
+    ASSERT_TRUE(index.ok());
+    index_ = std::move(index).value();
+  }
 
-  SearchEngine engine(local.store(), nullptr, nullptr,
-                      SearchOptions{.threads = 2, .local_root = local.root()});
+  SearchEngine Engine() {
+    return SearchEngine(local_.store(), nullptr, nullptr,
+                        SearchOptions{.threads = 2, .local_root = local_.root()});
+  }
+
+  const std::vector<ChainedRecord> records_ = NoisyRecords();
+  LocalArchive local_{records_, 10'000, kLargeBlocks};
+  std::string index_key_;
+  std::string data_key_;
+  SegmentIndex index_;
+};
+
+TEST_F(SearchListingTest, StopsDecodingABlockOnceItsMatchesAreFound) {
+  ASSERT_TRUE(index_.has_frame_hashes);
+  ASSERT_GE(index_.blocks.size(), 2u);
+  SearchEngine engine = Engine();
   for (const char* query : {"principal=zed", "principal=zed OR principal=nobody"}) {
     for (size_t limit : {size_t{1}, size_t{3}, size_t{100}}) {
       SCOPED_TRACE(std::string(query) + " limit " + std::to_string(limit));
       const SearchRequest req = Listing(query, limit);
-      const Expected want = BruteForce(records, req);
+      const Expected want = BruteForce(records_, req);
       ASSERT_EQ(want.newest_first.size(), 6u);
       auto r = engine.Search(req);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -90,21 +111,10 @@ TEST(SearchListingTest, StopsDecodingABlockOnceItsMatchesAreFound) {
 
 // Damage in a block past its last match, which a listing stopping there
 // does not decode, is still found: the frame hash covers the whole frame.
-TEST(SearchListingTest, DamagePastABlocksLastMatchIsReported) {
-  const std::vector<ChainedRecord> records = NoisyRecords();
-  LocalArchive local(records, 10'000, kLargeBlocks);
-  ASSERT_TRUE(local.ok());
-  auto index_keys = local.store().List("index/");
-  auto data_keys = local.store().List("data/");
-  ASSERT_TRUE(index_keys.ok() && data_keys.ok());
-  ASSERT_EQ(data_keys->size(), 1u);
-  auto index = DecodeSegmentIndex(*local.store().Get(index_keys->front()));
-  ASSERT_TRUE(index.ok());
-  auto data = local.store().Get(data_keys->front());
+TEST_F(SearchListingTest, DamagePastABlocksLastMatchIsReported) {
+  auto data = local_.store().Get(data_key_);
   ASSERT_TRUE(data.ok());
-
-  SearchEngine engine(local.store(), nullptr, nullptr,
-                      SearchOptions{.threads = 2, .local_root = local.root()});
+  SearchEngine engine = Engine();
   const SearchRequest req = Listing("principal=zed");
   auto clean = engine.Search(req);
   ASSERT_TRUE(clean.ok());
@@ -114,20 +124,20 @@ TEST(SearchListingTest, DamagePastABlocksLastMatchIsReported) {
   // A flipped byte near the end of the frame of the block with the newest
   // matches (seq 4005 and 4009, near its start).
   const BlockInfo* newest = nullptr;
-  for (const BlockInfo& b : index->blocks) {
+  for (const BlockInfo& b : index_.blocks) {
     if (b.first_seq <= 4009 && 4009 <= b.last_seq) newest = &b;
   }
   ASSERT_NE(newest, nullptr);
   ASSERT_GT(newest->last_seq, 4500u);
   std::string bad = *data;
   bad[newest->offset + newest->length - 16] ^= 0x01;
-  ASSERT_TRUE(local.store().Put(data_keys->front(), bad).ok());
+  ASSERT_TRUE(local_.store().Put(data_key_, bad).ok());
   auto r = engine.Search(req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_FALSE(r->warnings.empty());
-  EXPECT_NE(r->warnings[0].find(data_keys->front()), std::string::npos);
+  EXPECT_NE(r->warnings[0].find(data_key_), std::string::npos);
   EXPECT_LT(r->records.size(), clean->records.size());
-  const Expected want = BruteForce(records, req);
+  const Expected want = BruteForce(records_, req);
   for (const std::string& rec : r->records) {
     EXPECT_NE(std::find(want.newest_first.begin(), want.newest_first.end(), rec),
               want.newest_first.end());
@@ -136,24 +146,13 @@ TEST(SearchListingTest, DamagePastABlocksLastMatchIsReported) {
 
 // Indexes written before version 5 have no frame hashes: the same listing
 // decodes whole blocks, with the same records.
-TEST(SearchListingTest, Version4IndexesDecodeWholeBlocks) {
-  const std::vector<ChainedRecord> records = NoisyRecords();
-  LocalArchive local(records, 10'000, kLargeBlocks);
-  ASSERT_TRUE(local.ok());
-  auto keys = local.store().List("index/");
-  ASSERT_TRUE(keys.ok());
-  for (const std::string& key : *keys) {
-    auto index = DecodeSegmentIndex(*local.store().Get(key));
-    ASSERT_TRUE(index.ok());
-    ASSERT_TRUE(local.store().Put(key, EncodeSegmentIndexVersion4(*index)).ok());
-  }
-  SearchEngine engine(local.store(), nullptr, nullptr,
-                      SearchOptions{.threads = 2, .local_root = local.root()});
+TEST_F(SearchListingTest, Version4IndexesDecodeWholeBlocks) {
+  ASSERT_TRUE(local_.store().Put(index_key_, EncodeSegmentIndexVersion4(index_)).ok());
   const SearchRequest req = Listing("principal=zed", 4);
-  auto r = engine.Search(req);
+  auto r = Engine().Search(req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->warnings.empty());
-  const Expected want = BruteForce(records, req);
+  const Expected want = BruteForce(records_, req);
   EXPECT_EQ(r->records,
             std::vector<std::string>(want.newest_first.begin(), want.newest_first.begin() + 4));
   EXPECT_TRUE(r->truncated);
