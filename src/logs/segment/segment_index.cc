@@ -184,10 +184,10 @@ Status ParseHeaderAndBlocks(Reader& r, uint64_t version, SegmentIndex* x) {
 }
 
 // Steps over one field's counts (as ParseFieldCounts reads them, version 2
-// and later) without loading them; the field id in *field_id. The head's
-// checksums vouch for the bytes, so only their framing is checked.
-Status SkipFieldCounts(Reader& r, const SegmentIndex& x, uint64_t* field_id) {
-  *field_id = r.Varint();
+// and later) without loading them. The head's checksums vouch for the
+// bytes, so only their framing is checked.
+Status SkipFieldCounts(Reader& r, const SegmentIndex& x) {
+  r.Varint();  // field id
   const uint64_t nvalues = r.Varint();
   for (uint64_t v = 0; v < nvalues && r.ok(); ++v) r.Bytes(r.Varint());
   for (size_t b = 0; b < x.blocks.size() && r.ok(); ++b) {
@@ -537,11 +537,9 @@ Result<SegmentIndexHead> DecodeSegmentIndexHead(std::string_view blob,
   if (!r.ok() || ncounts > kCountedFields.size()) return Corrupt("bad counts");
   for (uint64_t i = 0; i < ncounts; ++i) {
     if (inline_fields != nullptr) {
-      Reader peek = r;
-      const uint64_t field = peek.Varint();
+      const uint64_t field = Reader(r).Varint();  // peeked: both paths read it
       if (std::find(inline_fields->begin(), inline_fields->end(), field) == inline_fields->end()) {
-        uint64_t skipped = 0;
-        RETURN_IF_ERROR(SkipFieldCounts(r, x, &skipped));
+        RETURN_IF_ERROR(SkipFieldCounts(r, x));
         continue;
       }
     }

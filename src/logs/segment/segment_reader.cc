@@ -15,28 +15,38 @@ Status BadFrame(std::string_view what) {
   return DataLossError("segment data: " + std::string(what));
 }
 
+// Before decoding `frame` with `dctx` (null: it could not be allocated):
+// checks that it is exactly one zstd frame with a readable header and
+// returns its content size (ZSTD_CONTENTSIZE_UNKNOWN when the header has
+// none); a known size above kMaxBlockRawBytes is refused. *raw is cleared
+// on any error.
+Result<unsigned long long> CheckFrame(const ZSTD_DCtx* dctx, std::string_view frame,
+                                      std::string* raw) {
+  auto fail = [raw](Status s) {
+    raw->clear();
+    return s;
+  };
+  if (dctx == nullptr) return fail(InternalError("segment data: cannot allocate a zstd context"));
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
+  if (ZSTD_isError(frame_size)) return fail(BadFrame("not a zstd frame or truncated"));
+  if (frame_size != frame.size()) return fail(BadFrame("bytes after the frame"));
+  const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (content == ZSTD_CONTENTSIZE_ERROR) return fail(BadFrame("bad frame header"));
+  if (content != ZSTD_CONTENTSIZE_UNKNOWN && content > kMaxBlockRawBytes) {
+    return fail(BadFrame("frame larger than the limit"));
+  }
+  return content;
+}
+
 }  // namespace
 
 BlockDecompressor::BlockDecompressor() : dctx_(ZSTD_createDCtx()) {}
 BlockDecompressor::~BlockDecompressor() { ZSTD_freeDCtx(dctx_); }
 
 Status BlockDecompressor::Decompress(std::string_view frame, std::string* raw) {
-  if (dctx_ == nullptr) {
-    raw->clear();
-    return InternalError("segment data: cannot allocate a zstd context");
-  }
-  auto bad = [raw](std::string_view what) {
-    raw->clear();
-    return BadFrame(what);
-  };
-  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
-  if (ZSTD_isError(frame_size)) return bad("not a zstd frame or truncated");
-  if (frame_size != frame.size()) return bad("bytes after the frame");
-  const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
-  if (content == ZSTD_CONTENTSIZE_ERROR) return bad("bad frame header");
+  ASSIGN_OR_RETURN(const unsigned long long content, CheckFrame(dctx_, frame, raw));
   ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_only);
   if (content != ZSTD_CONTENTSIZE_UNKNOWN) {
-    if (content > kMaxBlockRawBytes) return bad("frame larger than the limit");
     // A reused buffer: only growth beyond its previous size is zero-filled
     // (clear() then resize() would fill all of it again for every block).
     raw->resize(content);
@@ -82,26 +92,17 @@ Result<bool> BlockDecompressor::DecompressPrefix(
     raw->clear();
     return BadFrame("frame checksum mismatch");
   }
-  if (dctx_ == nullptr) {
-    raw->clear();
-    return InternalError("segment data: cannot allocate a zstd context");
-  }
-  const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
-  if (content == ZSTD_CONTENTSIZE_UNKNOWN || content == ZSTD_CONTENTSIZE_ERROR ||
-      content > kMaxBlockRawBytes) {
-    // Decompress reports the bad ones and streams the unsized one.
+  ASSIGN_OR_RETURN(const unsigned long long content, CheckFrame(dctx_, frame, raw));
+  if (content == ZSTD_CONTENTSIZE_UNKNOWN) {  // Decompress streams it whole
     RETURN_IF_ERROR(Decompress(frame, raw));
     enough(*raw);
     return true;
   }
-  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
   auto fail = [&](std::string_view what) -> Status {
     raw->clear();
     ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
     return BadFrame(what);
   };
-  if (ZSTD_isError(frame_size)) return fail("not a zstd frame or truncated");
-  if (frame_size != frame.size()) return fail("bytes after the frame");
   raw->resize(content);  // reused buffer: only growth is zero-filled
   ZSTD_DCtx_reset(dctx_, ZSTD_reset_session_and_parameters);
   // Decode straight into *raw (no window buffer, no copy out of it); zstd
