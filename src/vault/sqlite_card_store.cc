@@ -197,8 +197,22 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
                    Connection::Open(options.path, options.busy_timeout_ms));
   RETURN_IF_ERROR(ConfigureConnection(*checkpointer, /*reader=*/false));
 
+  ASSIGN_OR_RETURN(std::unique_ptr<ChangeGeneration> generation,
+                   ChangeGeneration::Open(options.path + "-gen"));
+  if (!ChangeGeneration::IsStable(generation->Load())) {
+    // A writer died with a change in flight; under the write lock nothing
+    // else can be (see change_generation.h).
+    RETURN_IF_ERROR(Run(*writer, "BEGIN IMMEDIATE", "begin transaction"));
+    generation->Heal();
+    RETURN_IF_ERROR(Run(*writer, "COMMIT", "commit"));
+  }
+
   ASSIGN_OR_RETURN(const int64_t recent_slots, CountRecentSlots(*writer));
   std::unique_ptr<SqliteCardStore> store(new SqliteCardStore(options, std::move(writer)));
+  store->generation_ = std::move(generation);
+  if (options.card_cache_entries > 0) {
+    store->cache_ = std::make_unique<CardCache>(options.card_cache_entries);
+  }
   store->index_.recent_slots = recent_slots;
   store->checkpointer_ = std::move(checkpointer);
   sqlite3_wal_hook(store->writer_->raw(), &SqliteCardStore::OnWalCommit, store.get());
@@ -237,7 +251,7 @@ SqliteCardStore::~SqliteCardStore() {
 }
 
 SqliteCardStore::Stats SqliteCardStore::GetStats() const {
-  return Stats{commits_.load(), ops_.load(), checkpoints_.load()};
+  return Stats{commits_.load(), ops_.load(), checkpoints_.load(), cache_hits_.load()};
 }
 
 int SqliteCardStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
@@ -321,6 +335,18 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   std::vector<Status> results(batch.size());
   Status txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
   index_.id_limit = 0;  // read again, lazily, in this transaction
+  // Holding the write lock: mark a change of stored cards in flight for
+  // every process's card cache, or end one a dead writer left in flight.
+  const bool changes_cards =
+      std::any_of(batch.begin(), batch.end(), [](const PendingOp* op) { return op->scrub; });
+  uint64_t change = 0;
+  if (txn.ok()) {
+    if (changes_cards) {
+      change = generation_->Begin();
+    } else {
+      generation_->Heal();
+    }
+  }
   bool scrub = false;
   for (size_t i = 0; i < batch.size() && txn.ok(); ++i) {
     txn = Run(c, "SAVEPOINT op", "savepoint");
@@ -356,6 +382,11 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
     for (Status& s : results) s = txn;
   }
   ops_.fetch_add(batch.size());
+  if (change != 0) {
+    generation_->End(change);
+    // Committed or not: drop what this process read before the change.
+    if (cache_) cache_->Clear();
+  }
   // Before waking callers, so that a returned Delete has left no old page
   // images in the WAL whenever no reader pinned them.
   if (txn.ok() && (scrub || scrub_pending_)) TryScrubWal();
@@ -603,11 +634,31 @@ void SqliteCardStore::ReserveIdsAsync(int64_t count, ReserveDone done) {
 
 Result<CardRecord> SqliteCardStore::Get(std::string_view token, int64_t id) {
   RETURN_IF_ERROR(CheckLength(token, kMaxTokenLength, "token"));
-  return WithReader<CardRecord>([token, id](Connection& c) -> Result<CardRecord> {
-    ASSIGN_OR_RETURN(std::optional<CardRecord> found, FindCardByToken(c, token, id, "get card"));
-    if (!found) return NotFoundError("card store: get card: no such card");
-    return std::move(*found);
-  });
+  // Only tokens that carry their id are cached (by that id); the record's
+  // own token must match, as on the database path.
+  const bool cacheable = cache_ != nullptr && id > 0;
+  const uint64_t generation = cacheable ? generation_->Load() : 0;
+  const bool stable = cacheable && ChangeGeneration::IsStable(generation);
+  if (stable) {
+    if (std::shared_ptr<const CardRecord> hit = cache_->Find(id, generation);
+        hit != nullptr && hit->token == token) {
+      cache_hits_.fetch_add(1, std::memory_order_relaxed);
+      return *hit;
+    }
+  }
+  Result<CardRecord> record =
+      WithReader<CardRecord>([token, id](Connection& c) -> Result<CardRecord> {
+        ASSIGN_OR_RETURN(std::optional<CardRecord> found,
+                         FindCardByToken(c, token, id, "get card"));
+        if (!found) return NotFoundError("card store: get card: no such card");
+        return std::move(*found);
+      });
+  // Cached only if no change of stored cards began since `generation` was
+  // read (the read transaction started after that), see change_generation.h.
+  if (stable && record.ok() && generation_->Load() == generation) {
+    cache_->Insert(*record, generation);
+  }
+  return record;
 }
 
 Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprint) {

@@ -16,7 +16,8 @@
 // Files: the database is created by us with open(O_CREAT, 0600) and fchmod'ed
 // to 0600 even if it already existed, so permissions do not depend on the
 // umask; SQLite gives the -wal and -shm files the database file's mode, and
-// Open() chmods them to 0600 as well.
+// Open() chmods them to 0600 as well. "<db>-gen" holds the card cache's
+// change counter (change_generation.h; created 0600).
 //
 // Group commit: every mutating call is queued to ONE writer thread. The
 // writer drains up to `max_batch` queued operations and runs them in a single
@@ -30,6 +31,15 @@
 // Reads run on a small pool of separate, query-only connections (WAL lets
 // them proceed while the writer commits) and see every write that has
 // returned.
+//
+// Card cache: Get() of a token that carries its row id keeps the record it
+// read in a CardCache (at most card_cache_entries; sealed blobs, never a
+// PAN), so repeated reads of a card skip SQLite's read transaction. Every
+// transaction that changes or deletes stored cards (Delete, UpdateSealed)
+// moves the database's ChangeGeneration on (the "<db>-gen" file, shared by
+// all processes using the database), which empties every process's cache at
+// its next read; this process's writer also empties its own right after
+// such a commit. Writers do this whether or not their own cache is on.
 //
 // Checkpoints (copying the WAL back into the database file, with its fsync)
 // run on a thread of their own, on their own connection, whenever a commit
@@ -63,7 +73,9 @@
 #include <vector>
 
 #include "core/base/status.h"
+#include "vault/card_cache.h"
 #include "vault/card_store.h"
+#include "vault/change_generation.h"
 #include "vault/sqlite_card_rows.h"
 
 struct sqlite3;
@@ -121,6 +133,9 @@ struct SqliteCardStoreOptions {
   // them small.
   int64_t recent_slots_merge_at = kDefaultRecentSlotsMergeAt;
   int64_t recent_slots_merge_scale = kDefaultRecentSlotsMergeScale;
+  // Records Get() keeps in memory (see the header comment); 0 turns the
+  // cache off.
+  size_t card_cache_entries = kDefaultCardCacheEntries;
 };
 
 class SqliteCardStore final : public CardStore {
@@ -130,6 +145,7 @@ class SqliteCardStore final : public CardStore {
     uint64_t commits = 0;  // successful write transactions
     uint64_t ops = 0;      // mutating operations executed (ok or not)
     uint64_t checkpoints = 0;  // background checkpoints run
+    uint64_t cache_hits = 0;   // Get() calls answered from the card cache
   };
 
   // Creates the file (mode 0600) if needed, sets the pragmas above, creates
@@ -219,6 +235,10 @@ class SqliteCardStore final : public CardStore {
   Result<T> WithReader(const std::function<Result<T>(sqlite::Connection&)>& fn);
 
   const SqliteCardStoreOptions options_;
+  // The database's shared change counter, and this process's card cache
+  // (null when card_cache_entries is 0).
+  std::unique_ptr<ChangeGeneration> generation_;
+  std::unique_ptr<CardCache> cache_;
 
   // Used only by the writer thread after construction.
   const std::unique_ptr<sqlite::Connection> writer_;
@@ -243,6 +263,7 @@ class SqliteCardStore final : public CardStore {
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> ops_{0};
   std::atomic<uint64_t> checkpoints_{0};
+  std::atomic<uint64_t> cache_hits_{0};
 
   // The checkpoint thread's connection and wake-up.
   std::unique_ptr<sqlite::Connection> checkpointer_;

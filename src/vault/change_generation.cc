@@ -1,0 +1,103 @@
+#include "vault/change_generation.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <system_error>
+
+namespace kura::vault {
+
+namespace {
+
+// The counter's bytes in the file (a native-endian uint64_t at offset 0).
+constexpr off_t kCounterFileBytes = sizeof(uint64_t);
+
+static_assert(std::atomic_ref<uint64_t>::is_always_lock_free,
+              "the shared counter must be a lock-free (address-free) atomic");
+
+Status OpenError(int err, std::string_view what) {
+  std::string message = "change generation file: ";
+  message.append(what);
+  message.append(": ");
+  message.append(std::generic_category().message(err));
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return NotFoundError(std::move(message));
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case ELOOP:
+      return PermissionDeniedError(std::move(message));
+    case ENOSPC:
+    case EDQUOT:
+    case ENOMEM:
+      return ResourceExhaustedError(std::move(message));
+    default:
+      return UnavailableError(std::move(message));
+  }
+}
+
+std::atomic_ref<uint64_t> Ref(uint64_t* p) { return std::atomic_ref<uint64_t>(*p); }
+
+}  // namespace
+
+Result<std::unique_ptr<ChangeGeneration>> ChangeGeneration::Open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return OpenError(errno, "open");
+  auto fail = [fd](Status s) {
+    ::close(fd);
+    return s;
+  };
+  if (::fchmod(fd, 0600) != 0) return fail(OpenError(errno, "chmod"));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(OpenError(errno, "stat"));
+  // A new file is empty; growing it to the counter's size zero-fills it (a
+  // stable value). Two processes creating it at once both grow it to the
+  // same size, which changes nothing for the second.
+  if (st.st_size == 0 && ::ftruncate(fd, kCounterFileBytes) != 0) {
+    return fail(OpenError(errno, "resize"));
+  }
+  if (st.st_size != 0 && st.st_size != kCounterFileBytes) {
+    return fail(DataLossError("change generation file: unexpected size"));
+  }
+  void* map = ::mmap(nullptr, kCounterFileBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return fail(OpenError(errno, "map"));
+  return std::unique_ptr<ChangeGeneration>(new ChangeGeneration(fd, map));
+}
+
+ChangeGeneration::~ChangeGeneration() {
+  ::munmap(map_, kCounterFileBytes);
+  ::close(fd_);
+}
+
+uint64_t ChangeGeneration::Load() const { return Ref(counter()).load(); }
+
+uint64_t ChangeGeneration::Begin() {
+  auto ref = Ref(counter());
+  uint64_t old = ref.load();
+  // The next odd value: larger than any value a reader may have seen.
+  while (!ref.compare_exchange_weak(old, (old | 1) + 2)) {
+  }
+  return (old | 1) + 2;
+}
+
+void ChangeGeneration::End(uint64_t begun) {
+  uint64_t expected = begun;
+  // Fails, harmlessly, if a later writer's Begin() (or a Heal()) already
+  // moved the value on: that writer's End() stabilises it.
+  Ref(counter()).compare_exchange_strong(expected, begun + 1);
+}
+
+void ChangeGeneration::Heal() {
+  auto ref = Ref(counter());
+  uint64_t old = ref.load();
+  while (!IsStable(old) && !ref.compare_exchange_weak(old, old + 1)) {
+  }
+}
+
+}  // namespace kura::vault
