@@ -122,7 +122,7 @@ Status ApiKeyStore::LoadLocked() {
     Result<std::vector<uint8_t>> salt = DecodeHex(GetString(*k, "salt"), kApiKeySaltBytes);
     Result<std::vector<uint8_t>> hash = DecodeHex(GetString(*k, "hash"), e.hash.size());
     if (!salt.ok() || !hash.ok()) return corrupt;
-    e.salt = std::move(salt).value();
+    std::copy(salt->begin(), salt->end(), e.salt.begin());
     std::copy(hash->begin(), hash->end(), e.hash.begin());
     if (!names.insert(e.info.name).second) return corrupt;
     const std::string key_id = e.info.id;
@@ -188,7 +188,6 @@ Result<SecretBytes> ApiKeyStore::Create(std::string name, std::set<std::string> 
   SecretBytes secret(kApiKeySecretBytes);
   RETURN_IF_ERROR(random_.Fill(secret.mutable_span()));
   Entry e;
-  e.salt.resize(kApiKeySaltBytes);
   RETURN_IF_ERROR(random_.Fill(e.salt));
   e.hash = HashSecret(e.salt, secret.span());
   e.info.id = id;
@@ -219,7 +218,7 @@ Result<Principal> ApiKeyStore::Authenticate(std::string_view presented_key) {
       presented_key.substr(0, kApiKeyPrefix.size()) != kApiKeyPrefix) {
     return InvalidKey();
   }
-  const std::string id(presented_key.substr(kApiKeyPrefix.size(), kIdHexLength));
+  const std::string_view id = presented_key.substr(kApiKeyPrefix.size(), kIdHexLength);
   if (!IsLowerHex(id) || presented_key[kApiKeyPrefix.size() + kIdHexLength] != '_') {
     return InvalidKey();
   }
@@ -230,30 +229,38 @@ Result<Principal> ApiKeyStore::Authenticate(std::string_view presented_key) {
   if (decoded->size() != kApiKeySecretBytes) return InvalidKey();
 
   // Look the key up under a shared lock (every request authenticates; only
-  // reloads and edits need exclusivity) and hash outside any lock.
-  std::optional<Entry> entry;
+  // reloads and edits need exclusivity), copying only what the check and
+  // the principal need, and hash outside any lock.
+  std::array<uint8_t, kApiKeySaltBytes> salt{};
+  crypto::Digest256 hash{};
+  Principal p;
+  auto take = [&](const Entry& e) {
+    salt = e.salt;
+    hash = e.hash;
+    p.name = e.info.name;
+    p.scopes = e.info.scopes;
+  };
+  bool found = false;
   {
     std::shared_lock<std::shared_mutex> lock(mu_);
     if (!load_failed_ && clock_.Now() - loaded_at_ < options_.reload_interval) {
       auto it = keys_.find(id);
       if (it == keys_.end()) return InvalidKey();
-      entry = it->second;
+      take(it->second);
+      found = true;
     }
   }
-  if (!entry) {
+  if (!found) {
     std::lock_guard<std::shared_mutex> lock(mu_);
     if (load_failed_ || clock_.Now() - loaded_at_ >= options_.reload_interval) {
       RETURN_IF_ERROR(LoadLocked());
     }
     auto it = keys_.find(id);
     if (it == keys_.end()) return InvalidKey();
-    entry = it->second;
+    take(it->second);
   }
-  const crypto::Digest256 digest = HashSecret(entry->salt, crypto::AsBytes(*decoded));
-  if (!crypto::ConstantTimeEquals(digest, entry->hash)) return InvalidKey();
-  Principal p;
-  p.name = entry->info.name;
-  p.scopes = entry->info.scopes;
+  const crypto::Digest256 digest = HashSecret(salt, crypto::AsBytes(*decoded));
+  if (!crypto::ConstantTimeEquals(digest, hash)) return InvalidKey();
   p.method = std::string(kMethodApiKey);
   return p;
 }

@@ -27,6 +27,7 @@
 #ifndef KURA_CORE_AUTH_API_KEY_STORE_H_
 #define KURA_CORE_AUTH_API_KEY_STORE_H_
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -115,10 +116,11 @@ class ApiKeyStore {
  private:
   struct Entry {
     ApiKeyInfo info;
-    std::vector<uint8_t> salt;
+    std::array<uint8_t, kApiKeySaltBytes> salt{};
     crypto::Digest256 hash{};
   };
-  using EntryMap = std::map<std::string, Entry>;  // by key id
+  // By key id; looked up with the presented key's id without copying it.
+  using EntryMap = std::map<std::string, Entry, std::less<>>;
 
   ApiKeyStore(FileSystem& fs, std::string path, const Clock& clock, Random& random,
               ApiKeyStoreOptions options);
