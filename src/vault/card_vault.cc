@@ -406,9 +406,14 @@ Result<CardView> CardVault::Get(const std::string& token) {
 Result<RevealedCard> CardVault::Reveal(const std::string& token) {
   if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
   ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token, IdOf(token)));
-  ASSIGN_OR_RETURN(SecretBytes dek, keyring_.DataKey(rec.dek_version));
-  Result<SecretBytes> plain = crypto::AesGcmOpen(dek, rec.sealed, Aad(rec.token, rec.dek_version));
+  Result<SecretBytes> plain =
+      openers_.Open(rec.dek_version, rec.sealed, Aad(rec.token, rec.dek_version));
   if (!plain.ok()) {
+    const StatusCode code = plain.status().code();
+    // The keyring's own errors (unknown or retired version) as they are.
+    if (code == StatusCode::kNotFound || code == StatusCode::kFailedPrecondition) {
+      return plain.status();
+    }
     return DataLossError("card record failed authentication (modified or moved ciphertext)");
   }
   RevealedCard out;

@@ -37,6 +37,7 @@
 #include "core/crypto/hash.h"
 #include "core/keyring/keyring.h"
 #include "vault/card_store.h"
+#include "vault/dek_openers.h"
 #include "vault/purge.h"
 #include "vault/token_codec.h"
 
@@ -212,6 +213,8 @@ class CardVault {
 
   CardStore& store_;
   keyring::Keyring& keyring_;
+  // Reveals' AES-GCM openers, per DEK version.
+  DekOpeners openers_{keyring_};
   Random& random_;
   // Single stores' token bits and nonces: one generator call per
   // kStoreRandomPoolBytes instead of one per card (keys never come from it).

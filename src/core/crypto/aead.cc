@@ -91,9 +91,28 @@ Result<std::string> AesGcmSeal(const SecretBytes& key, Random& random, std::stri
   return sealer.Seal(random, plaintext, aad);
 }
 
-Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
-                               std::string_view aad) {
+struct AesGcmOpener::Impl {
+  CipherCtx ctx;
+};
+
+AesGcmOpener::AesGcmOpener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AesGcmOpener::AesGcmOpener(AesGcmOpener&&) noexcept = default;
+AesGcmOpener& AesGcmOpener::operator=(AesGcmOpener&&) noexcept = default;
+AesGcmOpener::~AesGcmOpener() = default;
+
+Result<AesGcmOpener> AesGcmOpener::Create(const SecretBytes& key) {
   if (key.size() != kAes256KeySize) return InvalidArgumentError("aes-gcm: key must be 32 bytes");
+  auto impl = std::make_unique<Impl>();
+  impl->ctx.reset(EVP_CIPHER_CTX_new());
+  if (!impl->ctx) return InternalError("aes-gcm: out of memory");
+  if (EVP_DecryptInit_ex2(impl->ctx.get(), internal::Aes256GcmCipher(), key.data(), nullptr,
+                          nullptr) != 1) {
+    return InternalError("aes-gcm: init failed");
+  }
+  return AesGcmOpener(std::move(impl));
+}
+
+Result<SecretBytes> AesGcmOpener::Open(std::string_view sealed, std::string_view aad) {
   if (sealed.size() < kGcmNonceSize + kGcmTagSize) {
     return InvalidArgumentError("aes-gcm: sealed input too short");
   }
@@ -108,14 +127,14 @@ Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
   const std::string_view tag_view = sealed.substr(sealed.size() - kGcmTagSize);
   std::copy(tag_view.begin(), tag_view.end(), tag);
 
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return InternalError("aes-gcm: out of memory");
+  EVP_CIPHER_CTX* ctx = impl_->ctx.get();
   int len = 0;
-  if (EVP_DecryptInit_ex2(ctx.get(), internal::Aes256GcmCipher(), key.data(), Bytes(nonce), nullptr) != 1) {
+  // Key already set: only the nonce changes.
+  if (EVP_DecryptInit_ex2(ctx, nullptr, nullptr, Bytes(nonce), nullptr) != 1) {
     return InternalError("aes-gcm: init failed");
   }
   if (!aad.empty() &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1) {
+      EVP_DecryptUpdate(ctx, nullptr, &len, Bytes(aad), static_cast<int>(aad.size())) != 1) {
     return InternalError("aes-gcm: aad failed");
   }
   // Plaintext goes straight into SecretBytes so an authentication failure
@@ -123,23 +142,27 @@ Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
   SecretBytes plain(ct.size());
   int written = 0;
   if (!ct.empty()) {
-    if (EVP_DecryptUpdate(ctx.get(), plain.data(), &len, Bytes(ct), static_cast<int>(ct.size())) !=
-        1) {
+    if (EVP_DecryptUpdate(ctx, plain.data(), &len, Bytes(ct), static_cast<int>(ct.size())) != 1) {
       return InternalError("aes-gcm: decrypt failed");
     }
     written = len;
   }
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagSize), tag) !=
-      1) {
+  if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kGcmTagSize), tag) != 1) {
     return InternalError("aes-gcm: set tag failed");
   }
   // A zero-length plaintext still needs a valid output pointer for Final.
   unsigned char scratch[16];
   unsigned char* final_out = ct.empty() ? scratch : plain.data() + written;
-  if (EVP_DecryptFinal_ex(ctx.get(), final_out, &len) != 1) {
+  if (EVP_DecryptFinal_ex(ctx, final_out, &len) != 1) {
     return DataLossError("aes-gcm: authentication failed");
   }
   return plain;
+}
+
+Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
+                               std::string_view aad) {
+  ASSIGN_OR_RETURN(AesGcmOpener opener, AesGcmOpener::Create(key));
+  return opener.Open(sealed, aad);
 }
 
 }  // namespace kura::crypto

@@ -56,6 +56,27 @@ class AesGcmSealer {
 Result<SecretBytes> AesGcmOpen(const SecretBytes& key, std::string_view sealed,
                                std::string_view aad);
 
+// AesGcmOpen for many sealed inputs under one key: the key schedule is set up
+// once (OpenSSL keeps it in the context and wipes it when the opener is
+// destroyed). Not thread-safe: one per thread, or handed out by a pool.
+class AesGcmOpener {
+ public:
+  // Errors: kInvalidArgument for a key that is not 32 bytes; kInternal if
+  // OpenSSL fails.
+  static Result<AesGcmOpener> Create(const SecretBytes& key);
+  AesGcmOpener(AesGcmOpener&&) noexcept;
+  AesGcmOpener& operator=(AesGcmOpener&&) noexcept;
+  ~AesGcmOpener();
+
+  // Same output and errors as AesGcmOpen with this opener's key.
+  Result<SecretBytes> Open(std::string_view sealed, std::string_view aad);
+
+ private:
+  struct Impl;
+  explicit AesGcmOpener(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace kura::crypto
 
 #endif  // KURA_CORE_CRYPTO_AEAD_H_

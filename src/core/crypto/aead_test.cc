@@ -67,6 +67,35 @@ TEST(AesGcmTest, SealerOutputOpensAndUsesAFreshNonceEachTime) {
   EXPECT_EQ(sealer->Seal(failing, "x", "").status().code(), StatusCode::kInternal);
 }
 
+TEST(AesGcmTest, OpenerOpensManyAndRecoversFromAFailedOpen) {
+  OsRandom random;
+  const SecretBytes key = MakeKey(4);
+  Result<AesGcmOpener> opener = AesGcmOpener::Create(key);
+  ASSERT_TRUE(opener.ok()) << opener.status().ToString();
+  for (int i = 0; i < 20; ++i) {
+    const std::string plain = "card " + std::to_string(i);
+    const std::string aad = "aad " + std::to_string(i);
+    Result<std::string> sealed = AesGcmSeal(key, random, plain, aad);
+    ASSERT_TRUE(sealed.ok());
+    // A failed authentication leaves the opener usable for the next input.
+    EXPECT_EQ(opener->Open(*sealed, "other aad").status().code(), StatusCode::kDataLoss);
+    std::string tampered = *sealed;
+    tampered[kGcmNonceSize] ^= 1;
+    EXPECT_EQ(opener->Open(tampered, aad).status().code(), StatusCode::kDataLoss);
+    Result<SecretBytes> opened = opener->Open(*sealed, aad);
+    ASSERT_TRUE(opened.ok()) << i << " " << opened.status().ToString();
+    EXPECT_EQ(opened->view(), plain);
+  }
+  Result<std::string> empty = AesGcmSeal(key, random, "", "");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(opener->Open(*empty, "")->empty());
+  EXPECT_EQ(opener->Open("short", "").status().code(), StatusCode::kInvalidArgument);
+  Result<std::string> other_key = AesGcmSeal(MakeKey(5), random, "x", "");
+  ASSERT_TRUE(other_key.ok());
+  EXPECT_EQ(opener->Open(*other_key, "").status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(AesGcmOpener::Create(SecretBytes(16)).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(AesGcmTest, NonceIsFreshForEachSeal) {
   OsRandom random;
   const SecretBytes key = MakeKey(3);

@@ -286,6 +286,11 @@ Result<SecretBytes> Keyring::DataKey(int version) const {
   return NotFoundError("no DEK version " + std::to_string(version));
 }
 
+bool Keyring::HasDataKey(int version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return keys_.find(version) != keys_.end();
+}
+
 Result<std::pair<int, SecretBytes>> Keyring::ActiveDataKey() const {
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = keys_.find(active_version_);

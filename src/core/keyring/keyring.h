@@ -124,6 +124,10 @@ class Keyring {
   // Errors: kNotFound for an unknown version; kFailedPrecondition if retired.
   Result<SecretBytes> DataKey(int version) const;
 
+  // True iff DataKey(version) would succeed (the version exists and is not
+  // retired), without copying the key.
+  bool HasDataKey(int version) const;
+
   // {active_version, copy of its DEK}, read atomically with respect to Rotate.
   // Never fails in practice; Result for symmetry with DataKey.
   Result<std::pair<int, SecretBytes>> ActiveDataKey() const;

@@ -301,11 +301,15 @@ TEST_F(KeyringTest, RetireWipesTheKeyForGood) {
 
   EXPECT_EQ(ring->Retire(2).code(), StatusCode::kFailedPrecondition);  // active
   EXPECT_EQ(ring->Retire(7).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ring->HasDataKey(1));
   ASSERT_TRUE(ring->Retire(1).ok());
   EXPECT_TRUE(ring->Retire(1).ok());  // idempotent
   EXPECT_EQ(ring->DataKey(1).status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(ring->DataKey(7).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(ring->DataKey(2).ok());
+  EXPECT_FALSE(ring->HasDataKey(1));
+  EXPECT_FALSE(ring->HasDataKey(7));
+  EXPECT_TRUE(ring->HasDataKey(2));
   EXPECT_EQ(ring->List()[0].state, DekState::kRetired);
 
   const std::string after = FileText();

@@ -1,0 +1,45 @@
+#include "vault/dek_openers.h"
+
+#include <optional>
+#include <utility>
+
+namespace kura::vault {
+
+Result<SecretBytes> DekOpeners::Open(int version, std::string_view sealed, std::string_view aad) {
+  const bool readable = keyring_.HasDataKey(version);
+  std::optional<crypto::AesGcmOpener> opener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = idle_.find(version);
+    if (it != idle_.end()) {
+      if (!readable) {
+        idle_.erase(it);  // retired: its key schedules go now
+      } else if (!it->second.empty()) {
+        opener.emplace(std::move(it->second.back()));
+        it->second.pop_back();
+      }
+    }
+  }
+  if (!opener) {
+    ASSIGN_OR_RETURN(SecretBytes dek, keyring_.DataKey(version));
+    ASSIGN_OR_RETURN(crypto::AesGcmOpener created, crypto::AesGcmOpener::Create(dek));
+    opener.emplace(std::move(created));
+  }
+  Result<SecretBytes> plain = opener->Open(sealed, aad);
+  // Kept only while the keyring still has the version (a retirement during
+  // this call drops it here; one after this check, at the next Open).
+  if (keyring_.HasDataKey(version)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<crypto::AesGcmOpener>& slot = idle_[version];
+    if (slot.size() < kMaxIdleOpeners) slot.push_back(std::move(*opener));
+  }
+  return plain;
+}
+
+size_t DekOpeners::idle(int version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = idle_.find(version);
+  return it == idle_.end() ? 0 : it->second.size();
+}
+
+}  // namespace kura::vault
