@@ -37,9 +37,10 @@ void CardCache::Insert(CardRecord record, uint64_t generation) {
   records_[shared->id] = std::move(shared);
 }
 
-void CardCache::Clear() {
+void CardCache::Invalidate(uint64_t generation) {
   std::lock_guard<std::shared_mutex> lock(mu_);
   records_.clear();
+  if (generation > generation_) generation_ = generation;
 }
 
 size_t CardCache::size() const {

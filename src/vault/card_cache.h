@@ -8,11 +8,12 @@
 // a caller holding an older value just misses). So a change or delete by
 // any process (which moves the generation on) drops every record at the
 // next look-up, and the writer of this process empties it right after its
-// own changes commit (Clear), so a deleted card's sealed blob does not stay
-// in memory.
+// own changes commit (Invalidate), so a deleted card's sealed blob does not
+// stay in this process's memory; other processes drop theirs at their next
+// cached read.
 //
 // Capacity: at most `capacity` records (kDefaultCardCacheEntries); inserting
-// into a full cache evicts an arbitrary record.
+// into a full cache evicts an arbitrary record (the hash table's first).
 //
 // Thread safety: all methods may be called concurrently.
 #ifndef KURA_VAULT_CARD_CACHE_H_
@@ -46,8 +47,11 @@ class CardCache {
   // first).
   void Insert(CardRecord record, uint64_t generation);
 
-  // Drops every record.
-  void Clear();
+  // Drops every record and makes `generation` the cache's if it is newer,
+  // so a reader still holding an older value cannot put back what it read
+  // before the change (the writer calls this after its change committed,
+  // with the value after the change).
+  void Invalidate(uint64_t generation);
 
   size_t size() const;
 

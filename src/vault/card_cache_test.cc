@@ -37,7 +37,9 @@ TEST(CardCacheTest, NewerGenerationEmptiesTheCache) {
   cache.Insert(Record(1, "a"), 2);
   EXPECT_EQ(cache.size(), 0u);
   cache.Insert(Record(1, "a2"), 4);
-  EXPECT_EQ(cache.Find(1, 4)->sealed, "a2");
+  auto hit = cache.Find(1, 4);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->sealed, "a2");
 }
 
 TEST(CardCacheTest, InsertUnderANewerGenerationReplacesEverything) {
@@ -46,7 +48,9 @@ TEST(CardCacheTest, InsertUnderANewerGenerationReplacesEverything) {
   cache.Insert(Record(2, "b"), 6);
   EXPECT_EQ(cache.size(), 1u);
   EXPECT_EQ(cache.Find(1, 6), nullptr);
-  EXPECT_EQ(cache.Find(2, 6)->sealed, "b");
+  auto hit = cache.Find(2, 6);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->sealed, "b");
 }
 
 TEST(CardCacheTest, OlderGenerationMissesWithoutEmptying) {
@@ -62,7 +66,9 @@ TEST(CardCacheTest, KeepsAtMostItsCapacity) {
   cache.Insert(Record(2, "b"), 0);
   cache.Insert(Record(2, "b2"), 0);  // replacing does not evict
   EXPECT_EQ(cache.size(), 2u);
-  EXPECT_EQ(cache.Find(2, 0)->sealed, "b2");
+  auto hit = cache.Find(2, 0);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->sealed, "b2");
   cache.Insert(Record(3, "c"), 0);
   EXPECT_EQ(cache.size(), 2u);
   EXPECT_NE(cache.Find(3, 0), nullptr);
@@ -73,12 +79,21 @@ TEST(CardCacheTest, KeepsAtMostItsCapacity) {
   EXPECT_EQ(off.Find(1, 0), nullptr);
 }
 
-TEST(CardCacheTest, ClearDropsEverything) {
+TEST(CardCacheTest, InvalidateDropsEverythingAndRefusesOlderReads) {
   CardCache cache(16);
-  cache.Insert(Record(1, "a"), 0);
-  cache.Clear();
+  cache.Insert(Record(1, "a"), 2);
+  cache.Invalidate(4);
   EXPECT_EQ(cache.size(), 0u);
-  EXPECT_EQ(cache.Find(1, 0), nullptr);
+  EXPECT_EQ(cache.Find(1, 2), nullptr);
+  // A reader that read under 2 (before the change) comes back late.
+  cache.Insert(Record(1, "a"), 2);
+  EXPECT_EQ(cache.size(), 0u);
+  cache.Insert(Record(1, "a2"), 4);
+  EXPECT_NE(cache.Find(1, 4), nullptr);
+  cache.Invalidate(2);  // never moves the generation back
+  EXPECT_EQ(cache.size(), 0u);
+  cache.Insert(Record(1, "a"), 2);
+  EXPECT_EQ(cache.size(), 0u);
 }
 
 }  // namespace

@@ -46,34 +46,39 @@ std::atomic_ref<uint64_t> Ref(uint64_t* p) { return std::atomic_ref<uint64_t>(*p
 
 }  // namespace
 
-Result<std::unique_ptr<ChangeGeneration>> ChangeGeneration::Open(const std::string& path) {
+Result<std::unique_ptr<ChangeGeneration>> ChangeGeneration::Open(
+    const std::string& path, const std::string& database_path) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return OpenError(errno, "open");
-  auto fail = [fd](Status s) {
-    ::close(fd);
-    return s;
-  };
-  if (::fchmod(fd, 0600) != 0) return fail(OpenError(errno, "chmod"));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return fail(OpenError(errno, "stat"));
-  // A new file is empty; growing it to the counter's size zero-fills it (a
-  // stable value). Two processes creating it at once both grow it to the
-  // same size, which changes nothing for the second.
-  if (st.st_size == 0 && ::ftruncate(fd, kCounterFileBytes) != 0) {
-    return fail(OpenError(errno, "resize"));
+  // The mapping stays valid after the descriptor is closed.
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fchmod(fd, 0600) != 0) return OpenError(errno, "chmod");
+  if (::geteuid() == 0) {
+    struct stat db {};
+    if (::stat(database_path.c_str(), &db) == 0 && ::fchown(fd, db.st_uid, db.st_gid) != 0) {
+      return OpenError(errno, "chown");
+    }
   }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return OpenError(errno, "stat");
   if (st.st_size != 0 && st.st_size != kCounterFileBytes) {
-    return fail(DataLossError("change generation file: unexpected size"));
+    return DataLossError("change generation file: unexpected size");
+  }
+  // A new file is empty: allocating its block zero-fills it (a stable
+  // value). On an existing file this changes nothing, so two processes
+  // creating it at once are fine.
+  if (const int err = ::posix_fallocate(fd, 0, kCounterFileBytes); err != 0) {
+    return OpenError(err, "allocate");
   }
   void* map = ::mmap(nullptr, kCounterFileBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) return fail(OpenError(errno, "map"));
-  return std::unique_ptr<ChangeGeneration>(new ChangeGeneration(fd, map));
+  if (map == MAP_FAILED) return OpenError(errno, "map");
+  return std::unique_ptr<ChangeGeneration>(new ChangeGeneration(map));
 }
 
-ChangeGeneration::~ChangeGeneration() {
-  ::munmap(map_, kCounterFileBytes);
-  ::close(fd_);
-}
+ChangeGeneration::~ChangeGeneration() { ::munmap(map_, kCounterFileBytes); }
 
 uint64_t ChangeGeneration::Load() const { return Ref(counter()).load(); }
 

@@ -4,8 +4,10 @@
 // still see another process's delete or re-encryption at once.
 //
 // The counter lives in a small file beside the database ("<db>-gen", mode
-// 0600), mapped shared into each process; it is not durable and need not be
-// (after a reboot every cache is empty).
+// 0600), mapped shared into each process. It is never fsynced and need not
+// be (after a reboot every cache is empty). Deleting, replacing or
+// truncating it while processes run splits them onto different counters
+// (or, truncated, kills them with SIGBUS): treat it like SQLite's -shm.
 //
 // Protocol (the SQLite write lock serialises writers across processes):
 //   writer: BEGIN IMMEDIATE; g = Begin(); ...changes...; COMMIT; End(g);
@@ -13,7 +15,7 @@
 //           transaction, and cache what it read only if Load() == g after.
 // Begin() makes the value odd ("a change may be in flight") and larger than
 // any value seen before; End() makes it even again unless a later Begin()
-// superseded it. A stable (even) value therefore means no change is between
+// or a Heal() superseded it. A stable (even) value therefore means no change is between
 // its Begin() and its commit, and any change after a reader's Load() makes
 // the value differ from what the reader saw. A writer that dies between
 // Begin() and End() leaves the value odd (caching off, reads still correct)
@@ -41,10 +43,15 @@ namespace kura::vault {
 class ChangeGeneration {
  public:
   // Opens (creating it with mode 0600 if missing) the counter file `path`.
+  // Its block is allocated on open (a first store into a sparse mapping on
+  // a full disk would kill the process with SIGBUS). Run as root, the file
+  // is given the owner of `database_path`, as SQLite does for -wal/-shm, so
+  // a root CLI run does not lock the service user out.
   // Errors: kNotFound if the directory is missing; kPermissionDenied;
   // kDataLoss if the file exists with a size other than the counter's;
-  // kUnavailable / kResourceExhausted otherwise.
-  static Result<std::unique_ptr<ChangeGeneration>> Open(const std::string& path);
+  // kResourceExhausted on a full disk; kUnavailable otherwise.
+  static Result<std::unique_ptr<ChangeGeneration>> Open(const std::string& path,
+                                                        const std::string& database_path);
 
   ~ChangeGeneration();
   ChangeGeneration(const ChangeGeneration&) = delete;
@@ -65,10 +72,9 @@ class ChangeGeneration {
   void Heal();
 
  private:
-  ChangeGeneration(int fd, void* map) : fd_(fd), map_(map) {}
+  explicit ChangeGeneration(void* map) : map_(map) {}
   uint64_t* counter() const { return static_cast<uint64_t*>(map_); }
 
-  const int fd_;
   void* const map_;
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,25 +20,25 @@ class ChangeGenerationTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
     path_ = dir_ + "/cards.db-gen";
+    db_ = dir_ + "/cards.db";
   }
   void TearDown() override {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
   std::unique_ptr<ChangeGeneration> OpenGen() {
-    Result<std::unique_ptr<ChangeGeneration>> gen = ChangeGeneration::Open(path_);
+    Result<std::unique_ptr<ChangeGeneration>> gen = ChangeGeneration::Open(path_, db_);
     EXPECT_TRUE(gen.ok()) << gen.status().ToString();
     return gen.ok() ? std::move(gen).value() : nullptr;
   }
 
   std::string dir_;
   std::string path_;
+  std::string db_;
 };
 
-TEST_F(ChangeGenerationTest, NewFileStartsStableAndOwnerOnly) {
-  const mode_t old_umask = ::umask(0);
+TEST_F(ChangeGenerationTest, NewFileStartsStableAllocatedAndOwnerOnly) {
   auto gen = OpenGen();
-  ::umask(old_umask);
   ASSERT_NE(gen, nullptr);
   EXPECT_EQ(gen->Load(), 0u);
   EXPECT_TRUE(ChangeGeneration::IsStable(gen->Load()));
@@ -45,6 +46,34 @@ TEST_F(ChangeGenerationTest, NewFileStartsStableAndOwnerOnly) {
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(st.st_size, 8);
+  EXPECT_GT(st.st_blocks, 0);  // not sparse: no SIGBUS on a full disk
+}
+
+TEST_F(ChangeGenerationTest, TightensAWiderModeAndKeepsTheValue) {
+  {
+    auto gen = OpenGen();
+    ASSERT_NE(gen, nullptr);
+    gen->End(gen->Begin());
+  }
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  auto again = OpenGen();
+  ASSERT_NE(again, nullptr);
+  EXPECT_GT(again->Load(), 0u);  // reopening never resets the counter
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(ChangeGenerationTest, AsRootTakesTheDatabaseFilesOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a file for another user";
+  { std::ofstream db(db_); }
+  ASSERT_EQ(::chown(db_.c_str(), 65534, 65534), 0);  // nobody:nogroup
+  auto gen = OpenGen();
+  ASSERT_NE(gen, nullptr);
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 65534u);
+  EXPECT_EQ(st.st_gid, 65534u);
 }
 
 TEST_F(ChangeGenerationTest, BeginAndEndAreSeenThroughEveryHandle) {
@@ -107,12 +136,12 @@ TEST_F(ChangeGenerationTest, OpenErrors) {
     std::ofstream wrong(path_);
     wrong << "abc";  // not a counter
   }
-  EXPECT_EQ(ChangeGeneration::Open(path_).status().code(), StatusCode::kDataLoss);
-  EXPECT_EQ(ChangeGeneration::Open(dir_ + "/missing/cards.db-gen").status().code(),
+  EXPECT_EQ(ChangeGeneration::Open(path_, db_).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(ChangeGeneration::Open(dir_ + "/missing/cards.db-gen", db_).status().code(),
             StatusCode::kNotFound);
   const std::string link = dir_ + "/link-gen";
   std::filesystem::create_symlink(path_, link);
-  EXPECT_EQ(ChangeGeneration::Open(link).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(ChangeGeneration::Open(link, db_).status().code(), StatusCode::kPermissionDenied);
 }
 
 }  // namespace

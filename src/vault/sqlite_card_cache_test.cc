@@ -3,8 +3,10 @@
 // store or by another one on the same file, as another process would — is
 // seen by the next read.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,7 +93,9 @@ TEST_F(SqliteCardCacheTest, ChangesByAnotherProcessAreSeenByTheNextRead) {
   EXPECT_EQ(rotated->sealed, "rotated");
   EXPECT_EQ(rotated->dek_version, 3);
 
-  ASSERT_TRUE(server->Get("tok_b", b).ok());  // cached again
+  ASSERT_TRUE(server->Get("tok_b", b).ok());  // read again after the change
+  ASSERT_TRUE(server->Get("tok_b", b).ok());  // and cached again
+  EXPECT_EQ(server->GetStats().cache_hits, 2u);
   ASSERT_TRUE(job->Delete("tok_b", b).ok());
   EXPECT_EQ(server->Get("tok_b", b).status().code(), StatusCode::kNotFound);
   // New cards stored elsewhere need no invalidation and are found.
@@ -105,7 +109,7 @@ TEST_F(SqliteCardCacheTest, AChangeLeftInFlightTurnsCachingOffUntilAWriterHeals)
   const int64_t a = StoreWithId(*store, "tok_a");
   {
     // A process that began a change and died before its End().
-    Result<std::unique_ptr<ChangeGeneration>> dead = ChangeGeneration::Open(path_ + "-gen");
+    Result<std::unique_ptr<ChangeGeneration>> dead = ChangeGeneration::Open(path_ + "-gen", path_);
     ASSERT_TRUE(dead.ok());
     (*dead)->Begin();
   }
@@ -117,19 +121,49 @@ TEST_F(SqliteCardCacheTest, AChangeLeftInFlightTurnsCachingOffUntilAWriterHeals)
   EXPECT_EQ(store->GetStats().cache_hits, 2u);
 }
 
+// A change genuinely in flight in another process (holding the write lock
+// between its Begin() and its commit) must stay marked: a store's writer
+// heals only once it holds the write lock itself, i.e. after that commit.
+TEST_F(SqliteCardCacheTest, AChangeInFlightElsewhereStaysMarkedUntilItsCommit) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const int64_t a = StoreWithId(*store, "tok_a");
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &other), SQLITE_OK);
+  sqlite3_busy_timeout(other, 5000);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  Result<std::unique_ptr<ChangeGeneration>> gen = ChangeGeneration::Open(path_ + "-gen", path_);
+  ASSERT_TRUE(gen.ok());
+  const uint64_t change = (*gen)->Begin();
+  // The store's writer now waits for the lock (busy timeout) with a batch
+  // that would heal; give it time to try.
+  std::thread writer([&] { StoreWithId(*store, "tok_b"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ((*gen)->Load(), change);
+  // Reads meanwhile are right and not cached.
+  EXPECT_TRUE(store->Get("tok_a", a).ok());
+  EXPECT_TRUE(store->Get("tok_a", a).ok());
+  EXPECT_EQ(store->GetStats().cache_hits, 0u);
+  EXPECT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  (*gen)->End(change);
+  writer.join();
+  sqlite3_close(other);
+  EXPECT_TRUE(ChangeGeneration::IsStable((*gen)->Load()));
+}
+
 TEST_F(SqliteCardCacheTest, OpeningTheStoreHealsAChangeLeftInFlight) {
   {
     auto first = OpenStore();
     ASSERT_NE(first, nullptr);
   }
   {
-    Result<std::unique_ptr<ChangeGeneration>> dead = ChangeGeneration::Open(path_ + "-gen");
+    Result<std::unique_ptr<ChangeGeneration>> dead = ChangeGeneration::Open(path_ + "-gen", path_);
     ASSERT_TRUE(dead.ok());
     (*dead)->Begin();
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  Result<std::unique_ptr<ChangeGeneration>> gen = ChangeGeneration::Open(path_ + "-gen");
+  Result<std::unique_ptr<ChangeGeneration>> gen = ChangeGeneration::Open(path_ + "-gen", path_);
   ASSERT_TRUE(gen.ok());
   EXPECT_TRUE(ChangeGeneration::IsStable((*gen)->Load()));
   EXPECT_EQ(FileMode(path_ + "-gen"), 0600u);
@@ -173,13 +207,16 @@ TEST_F(SqliteCardCacheTest, NoReadStartedAfterAChangeSeesTheOldRecord) {
       }
     });
   }
+  int updated = 0;
   for (int v = 1; v <= kVersions; ++v) {
-    ASSERT_TRUE(job->UpdateSealed(a, 1, "v" + std::to_string(v)).ok());
+    if (!job->UpdateSealed(a, 1, "v" + std::to_string(v)).ok()) break;  // checked below
+    updated = v;
     completed.store(v);
     std::this_thread::yield();
   }
   done.store(true);
   for (std::thread& t : readers) t.join();
+  ASSERT_EQ(updated, kVersions);
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(stale.load(), 0);
   EXPECT_EQ(server->Get("tok_a", a)->sealed, "v" + std::to_string(kVersions));

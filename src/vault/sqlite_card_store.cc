@@ -167,6 +167,9 @@ Result<int64_t> ReadCount(Statement& st) {
 // A queued write, owned by the queue (deleted by the writer after `done`).
 struct SqliteCardStore::PendingOp {
   WriteFn fn;
+  // The operation changes or deletes stored cards: the WAL is scrubbed after
+  // its commit, and it moves the ChangeGeneration on (every process's card
+  // cache). Any new operation that changes card rows must set it.
   bool scrub = false;
   std::function<void(Status)> done;
 };
@@ -198,13 +201,15 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
   RETURN_IF_ERROR(ConfigureConnection(*checkpointer, /*reader=*/false));
 
   ASSIGN_OR_RETURN(std::unique_ptr<ChangeGeneration> generation,
-                   ChangeGeneration::Open(options.path + "-gen"));
+                   ChangeGeneration::Open(options.path + "-gen", options.path));
   if (!ChangeGeneration::IsStable(generation->Load())) {
-    // A writer died with a change in flight; under the write lock nothing
-    // else can be (see change_generation.h).
-    RETURN_IF_ERROR(Run(*writer, "BEGIN IMMEDIATE", "begin transaction"));
-    generation->Heal();
-    RETURN_IF_ERROR(Run(*writer, "COMMIT", "commit"));
+    // A writer died with a change in flight (or one is in flight now): under
+    // the write lock nothing else can be (see change_generation.h). Best
+    // effort: if the lock stays busy, the writer's first batch heals it.
+    if (Run(*writer, "BEGIN IMMEDIATE", "begin transaction").ok()) {
+      generation->Heal();
+      if (!Run(*writer, "COMMIT", "commit").ok()) Run(*writer, "ROLLBACK", "rollback").IgnoreError();
+    }
   }
 
   ASSIGN_OR_RETURN(const int64_t recent_slots, CountRecentSlots(*writer));
@@ -384,8 +389,9 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   ops_.fetch_add(batch.size());
   if (change != 0) {
     generation_->End(change);
-    // Committed or not: drop what this process read before the change.
-    if (cache_) cache_->Clear();
+    // Committed or not: drop what this process read before the change, and
+    // refuse what a reader still on the old value brings back late.
+    if (cache_) cache_->Invalidate(generation_->Load());
   }
   // Before waking callers, so that a returned Delete has left no old page
   // images in the WAL whenever no reader pinned them.
