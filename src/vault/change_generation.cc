@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <cerrno>
-#include <system_error>
+#include <string>
+
+#include "vault/errno_status.h"
 
 namespace kura::vault {
 
@@ -20,26 +22,7 @@ static_assert(std::atomic_ref<uint64_t>::is_always_lock_free,
               "the shared counter must be a lock-free (address-free) atomic");
 
 Status OpenError(int err, std::string_view what) {
-  std::string message = "change generation file: ";
-  message.append(what);
-  message.append(": ");
-  message.append(std::generic_category().message(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return NotFoundError(std::move(message));
-    case EACCES:
-    case EPERM:
-    case EROFS:
-    case ELOOP:
-      return PermissionDeniedError(std::move(message));
-    case ENOSPC:
-    case EDQUOT:
-    case ENOMEM:
-      return ResourceExhaustedError(std::move(message));
-    default:
-      return UnavailableError(std::move(message));
-  }
+  return ErrnoStatus(err, "change generation file: " + std::string(what));
 }
 
 std::atomic_ref<uint64_t> Ref(uint64_t* p) { return std::atomic_ref<uint64_t>(*p); }

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "core/base/await.h"
+#include "vault/errno_status.h"
 #include "vault/sqlite_card_index.h"
 #include "vault/sqlite_card_rows.h"
 #include "vault/sqlite_card_schema.h"
@@ -38,25 +39,7 @@ constexpr std::string_view kInsertNonceSql =
 constexpr std::string_view kPurgeNoncesSql = "DELETE FROM reveal_nonces WHERE expires_ms < ?1";
 
 Status ErrnoError(int err, std::string_view operation) {
-  std::string message = "card store: ";
-  message.append(operation);
-  message.append(": ");
-  message.append(std::generic_category().message(err));
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return NotFoundError(std::move(message));
-    case EACCES:
-    case EPERM:
-    case EROFS:
-    case ELOOP:  // O_NOFOLLOW met a symlink
-      return PermissionDeniedError(std::move(message));
-    case ENOSPC:
-    case EDQUOT:
-      return ResourceExhaustedError(std::move(message));
-    default:
-      return UnavailableError(std::move(message));
-  }
+  return ErrnoStatus(err, "card store: " + std::string(operation));
 }
 
 // Sets `path` to mode 0600 without following a symlink. Creates it first when
