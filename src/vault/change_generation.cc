@@ -39,14 +39,18 @@ Result<std::unique_ptr<ChangeGeneration>> ChangeGeneration::Open(
     ~Closer() { ::close(fd); }
   } closer{fd};
   if (::fchmod(fd, 0600) != 0) return OpenError(errno, "chmod");
-  if (::geteuid() == 0) {
-    struct stat db {};
-    if (::stat(database_path.c_str(), &db) == 0 && ::fchown(fd, db.st_uid, db.st_gid) != 0) {
-      return OpenError(errno, "chown");
-    }
-  }
   struct stat st {};
   if (::fstat(fd, &st) != 0) return OpenError(errno, "stat");
+  if (::geteuid() == 0) {
+    // Best effort, like SQLite's for -wal/-shm: where root cannot chown
+    // (NFS root_squash, an unmapped owner in a user namespace) the file
+    // stays root's and the store still opens.
+    struct stat db {};
+    if (::stat(database_path.c_str(), &db) == 0 &&
+        (db.st_uid != st.st_uid || db.st_gid != st.st_gid)) {
+      (void)::fchown(fd, db.st_uid, db.st_gid);
+    }
+  }
   if (st.st_size != 0 && st.st_size != kCounterFileBytes) {
     return DataLossError("change generation file: unexpected size");
   }

@@ -45,8 +45,8 @@ class ChangeGeneration {
   // Opens (creating it with mode 0600 if missing) the counter file `path`.
   // Its block is allocated on open (a first store into a sparse mapping on
   // a full disk would kill the process with SIGBUS). Run as root, the file
-  // is given the owner of `database_path`, as SQLite does for -wal/-shm, so
-  // a root CLI run does not lock the service user out.
+  // is given the owner of `database_path` where chown is allowed, as SQLite
+  // does for -wal/-shm, so a root CLI run does not lock the service user out.
   // Errors: kNotFound if the directory is missing; kPermissionDenied;
   // kDataLoss if the file exists with a size other than the counter's;
   // kResourceExhausted on a full disk; kUnavailable otherwise.

@@ -6,18 +6,16 @@
 namespace kura::vault {
 
 Result<SecretBytes> DekOpeners::Open(int version, std::string_view sealed, std::string_view aad) {
-  const bool readable = keyring_.HasDataKey(version);
   std::optional<crypto::AesGcmOpener> opener;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Every version the keyring no longer has goes now, with its key
+    // schedules (a handful of versions at most).
+    std::erase_if(idle_, [this](const auto& entry) { return !keyring_.HasDataKey(entry.first); });
     auto it = idle_.find(version);
-    if (it != idle_.end()) {
-      if (!readable) {
-        idle_.erase(it);  // retired: its key schedules go now
-      } else if (!it->second.empty()) {
-        opener.emplace(std::move(it->second.back()));
-        it->second.pop_back();
-      }
+    if (it != idle_.end() && !it->second.empty()) {
+      opener.emplace(std::move(it->second.back()));
+      it->second.pop_back();
     }
   }
   if (!opener) {

@@ -3,11 +3,13 @@
 // DEK, allocate an OpenSSL context and set the key up each time.
 //
 // An opener holds its DEK's key schedule (inside OpenSSL, wiped when the
-// opener is destroyed). Openers of a version the keyring no longer has
-// (retired in this process) are not kept after an Open that finds it
-// retired, and Open then fails as Keyring::DataKey does; an Open that races
-// the retirement may put its opener back, which the next Open of that
-// version destroys. At most kMaxIdleOpeners per version are kept.
+// opener is destroyed). Every Open first destroys the idle openers of all
+// versions the keyring no longer has (retired in this process), and an Open
+// of a retired version fails as Keyring::DataKey does; an Open that races
+// the retirement may put its opener back, which the next Open destroys.
+// (The vault server never retires keys; the rotate-keys job, which does,
+// re-encrypts without this pool.) At most kMaxIdleOpeners per version are
+// kept.
 //
 // Thread safety: Open may be called concurrently; each call uses an opener
 // no other call holds. The keyring must outlive this object.

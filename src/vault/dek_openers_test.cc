@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -76,6 +77,21 @@ TEST_F(DekOpenersTest, RetiredVersionNoLongerOpensAndItsOpenersGo) {
   ASSERT_TRUE(keyring_->Retire(1).ok());
   EXPECT_EQ(openers.Open(1, v1, "aad").status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(openers.idle(1), 0u);
+}
+
+// The usual order: cards are re-encrypted off a version, which is then
+// retired and never opened again; its openers must still go.
+TEST_F(DekOpenersTest, RetiredVersionsOpenersGoAtTheNextOpenOfAnyVersion) {
+  DekOpeners openers(*keyring_);
+  const std::string v1 = SealUnder(1, "4111111111111111", "aad");
+  ASSERT_TRUE(openers.Open(1, v1, "aad").ok());
+  ASSERT_TRUE(keyring_->Rotate().ok());
+  const std::string v2 = SealUnder(2, "5555555555554444", "aad");
+  ASSERT_TRUE(keyring_->Retire(1).ok());
+  EXPECT_EQ(openers.idle(1), 1u);
+  ASSERT_TRUE(openers.Open(2, v2, "aad").ok());
+  EXPECT_EQ(openers.idle(1), 0u);
+  EXPECT_EQ(openers.idle(2), 1u);
 }
 
 TEST_F(DekOpenersTest, ConcurrentOpensEachGetTheirOwnOpener) {

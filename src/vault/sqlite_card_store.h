@@ -154,7 +154,9 @@ class SqliteCardStore final : public CardStore {
   // kNotFound if the directory does not exist; kPermissionDenied if the file
   // cannot be created or chmod'ed; kFailedPrecondition if the schema is newer
   // than kCardStoreSchemaVersion or WAL cannot be enabled; kDataLoss if the
-  // file is not a database; kUnavailable / kInternal otherwise.
+  // file is not a database or "<db>-gen" is not a change counter;
+  // kResourceExhausted on a full disk or out of memory; kUnavailable /
+  // kInternal otherwise.
   static Result<std::unique_ptr<SqliteCardStore>> Open(const SqliteCardStoreOptions& options);
 
   // Drains queued writes, stops the writer and closes every connection.

@@ -88,7 +88,9 @@ TEST(AesGcmTest, OpenerOpensManyAndRecoversFromAFailedOpen) {
   }
   Result<std::string> empty = AesGcmSeal(key, random, "", "");
   ASSERT_TRUE(empty.ok());
-  EXPECT_TRUE(opener->Open(*empty, "")->empty());
+  Result<SecretBytes> opened_empty = opener->Open(*empty, "");
+  ASSERT_TRUE(opened_empty.ok());
+  EXPECT_TRUE(opened_empty->empty());
   EXPECT_EQ(opener->Open("short", "").status().code(), StatusCode::kInvalidArgument);
   Result<std::string> other_key = AesGcmSeal(MakeKey(5), random, "x", "");
   ASSERT_TRUE(other_key.ok());
