@@ -7,11 +7,16 @@ namespace kura::vault {
 
 Result<SecretBytes> DekOpeners::Open(int version, std::string_view sealed, std::string_view aad) {
   std::optional<crypto::AesGcmOpener> opener;
+  const uint64_t retirements = keyring_.retirements();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    // Every version the keyring no longer has goes now, with its key
-    // schedules (a handful of versions at most).
-    std::erase_if(idle_, [this](const auto& entry) { return !keyring_.HasDataKey(entry.first); });
+    if (retirements != swept_retirements_) {
+      // Every version the keyring no longer has goes now, with its key
+      // schedules (a handful of versions at most).
+      std::erase_if(idle_,
+                    [this](const auto& entry) { return !keyring_.HasDataKey(entry.first); });
+      swept_retirements_ = retirements;
+    }
     auto it = idle_.find(version);
     if (it != idle_.end() && !it->second.empty()) {
       opener.emplace(std::move(it->second.back()));
@@ -24,9 +29,10 @@ Result<SecretBytes> DekOpeners::Open(int version, std::string_view sealed, std::
     opener.emplace(std::move(created));
   }
   Result<SecretBytes> plain = opener->Open(sealed, aad);
-  // Kept only while the keyring still has the version (a retirement during
-  // this call drops it here; one after this check, at the next Open).
-  if (keyring_.HasDataKey(version)) {
+  // Kept only if no version was retired since this call began (else the
+  // next Open sweeps). A call racing a retirement may still have used the
+  // retired version's opener once, as a reveal that began just before it.
+  if (keyring_.retirements() == retirements) {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<crypto::AesGcmOpener>& slot = idle_[version];
     if (slot.size() < kMaxIdleOpeners) slot.push_back(std::move(*opener));

@@ -3,10 +3,11 @@
 // DEK, allocate an OpenSSL context and set the key up each time.
 //
 // An opener holds its DEK's key schedule (inside OpenSSL, wiped when the
-// opener is destroyed). Every Open first destroys the idle openers of all
-// versions the keyring no longer has (retired in this process), and an Open
-// of a retired version fails as Keyring::DataKey does; an Open that races
-// the retirement may put its opener back, which the next Open destroys.
+// opener is destroyed). The first Open after a retirement in this process
+// (Keyring::retirements() moved) destroys the idle openers of every version
+// the keyring no longer has, and an Open of a retired version fails as
+// Keyring::DataKey does; an Open during which a version was retired does
+// not put its opener back.
 // (The vault server never retires keys; the rotate-keys job, which does,
 // re-encrypts without this pool.) At most kMaxIdleOpeners per version are
 // kept.
@@ -17,6 +18,7 @@
 #define KURA_VAULT_DEK_OPENERS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string_view>
@@ -50,6 +52,7 @@ class DekOpeners {
   const keyring::Keyring& keyring_;
   mutable std::mutex mu_;
   std::map<int, std::vector<crypto::AesGcmOpener>> idle_;  // guarded by mu_
+  uint64_t swept_retirements_ = 0;  // guarded by mu_; Keyring::retirements() at the last sweep
 };
 
 }  // namespace kura::vault

@@ -370,6 +370,7 @@ Status Keyring::Retire(int version) {
   RETURN_IF_ERROR(fs_.WriteFileAtomic(path_, text, 0600));
   records_ = std::move(next);
   keys_.erase(version);  // ~SecretBytes wipes it.
+  retirements_.fetch_add(1);
   return OkStatus();
 }
 

@@ -30,6 +30,7 @@
 #ifndef KURA_CORE_KEYRING_KEYRING_H_
 #define KURA_CORE_KEYRING_KEYRING_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -128,6 +129,11 @@ class Keyring {
   // retired), without copying the key.
   bool HasDataKey(int version) const;
 
+  // How many versions this object has retired so far: lets holders of
+  // keyed contexts (vault/dek_openers.h) notice a retirement without
+  // taking the keyring's lock on every use.
+  uint64_t retirements() const { return retirements_.load(); }
+
   // {active_version, copy of its DEK}, read atomically with respect to Rotate.
   // Never fails in practice; Result for symmetry with DataKey.
   Result<std::pair<int, SecretBytes>> ActiveDataKey() const;
@@ -212,6 +218,7 @@ class Keyring {
   const std::unique_ptr<crypto::HmacSha256Keyed> fp_prototype_;  // GUARDED_BY(fp_mu_)
 
   mutable std::mutex mu_;
+  std::atomic<uint64_t> retirements_{0};
   std::vector<Record> records_;      // GUARDED_BY(mu_), sorted by version.
   std::map<int, SecretBytes> keys_;  // GUARDED_BY(mu_), non-retired DEKs.
   int active_version_ = 0;           // GUARDED_BY(mu_)

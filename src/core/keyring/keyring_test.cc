@@ -302,8 +302,11 @@ TEST_F(KeyringTest, RetireWipesTheKeyForGood) {
   EXPECT_EQ(ring->Retire(2).code(), StatusCode::kFailedPrecondition);  // active
   EXPECT_EQ(ring->Retire(7).code(), StatusCode::kNotFound);
   EXPECT_TRUE(ring->HasDataKey(1));
+  EXPECT_EQ(ring->retirements(), 0u);
   ASSERT_TRUE(ring->Retire(1).ok());
+  EXPECT_EQ(ring->retirements(), 1u);
   EXPECT_TRUE(ring->Retire(1).ok());  // idempotent
+  EXPECT_EQ(ring->retirements(), 1u);
   EXPECT_EQ(ring->DataKey(1).status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(ring->DataKey(7).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(ring->DataKey(2).ok());
