@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "bridge/test_util.h"
+#include "core/keyring/test_kek.h"
 #include "core/pan/luhn.h"
 #include "core/pan/pan_scanner.h"
 #include "vault/sqlite_card_store.h"
@@ -14,11 +15,7 @@
 namespace kura::bridge {
 namespace {
 
-SecretBytes TestKek() {
-  SecretBytes k(32);
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(i * 5 + 1);
-  return k;
-}
+using keyring::testing::TestKek;
 
 class VaultJobsTest : public ::testing::Test {
  protected:

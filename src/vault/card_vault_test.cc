@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "core/fs/memory_file_system.h"
+#include "core/keyring/test_kek.h"
 #include "core/pan/luhn.h"
 #include "vault/sqlite_card_store.h"
 #include "vault/token.h"
@@ -20,11 +21,7 @@
 namespace kura::vault {
 namespace {
 
-SecretBytes TestKek() {
-  SecretBytes k(32);
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(i * 7 + 3);
-  return k;
-}
+using keyring::testing::TestKek;
 
 class CardVaultTest : public ::testing::Test {
  protected:

@@ -11,15 +11,12 @@
 #include "core/base/clock.h"
 #include "core/base/random.h"
 #include "core/fs/memory_file_system.h"
+#include "core/keyring/test_kek.h"
 
 namespace kura::vault {
 namespace {
 
-SecretBytes TestKek() {
-  SecretBytes k(32);
-  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(i * 5 + 1);
-  return k;
-}
+using keyring::testing::TestKek;
 
 class DekOpenersTest : public ::testing::Test {
  protected:

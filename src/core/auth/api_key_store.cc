@@ -1,6 +1,5 @@
 #include "core/auth/api_key_store.h"
 
-#include <optional>
 #include <shared_mutex>
 
 #include <algorithm>

@@ -19,6 +19,19 @@ const unsigned char* Bytes(std::string_view s) {
 // truncate.
 constexpr size_t kMaxChunk = 0x7fffffff - kGcmTagSize - kGcmNonceSize;
 
+// An AES-256-GCM context with `key` set up (the schedule stays in it; each
+// use sets only its nonce). kInvalidArgument for a key that is not 32 bytes.
+Result<CipherCtx> KeyedContext(const SecretBytes& key, bool encrypt) {
+  if (key.size() != kAes256KeySize) return InvalidArgumentError("aes-gcm: key must be 32 bytes");
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  if (!ctx) return InternalError("aes-gcm: out of memory");
+  if (EVP_CipherInit_ex2(ctx.get(), internal::Aes256GcmCipher(), key.data(), nullptr,
+                         encrypt ? 1 : 0, nullptr) != 1) {
+    return InternalError("aes-gcm: init failed");
+  }
+  return ctx;
+}
+
 }  // namespace
 
 struct AesGcmSealer::Impl {
@@ -31,14 +44,9 @@ AesGcmSealer& AesGcmSealer::operator=(AesGcmSealer&&) noexcept = default;
 AesGcmSealer::~AesGcmSealer() = default;
 
 Result<AesGcmSealer> AesGcmSealer::Create(const SecretBytes& key) {
-  if (key.size() != kAes256KeySize) return InvalidArgumentError("aes-gcm: key must be 32 bytes");
+  ASSIGN_OR_RETURN(CipherCtx ctx, KeyedContext(key, /*encrypt=*/true));
   auto impl = std::make_unique<Impl>();
-  impl->ctx.reset(EVP_CIPHER_CTX_new());
-  if (!impl->ctx) return InternalError("aes-gcm: out of memory");
-  if (EVP_EncryptInit_ex2(impl->ctx.get(), internal::Aes256GcmCipher(), key.data(), nullptr,
-                          nullptr) != 1) {
-    return InternalError("aes-gcm: init failed");
-  }
+  impl->ctx = std::move(ctx);
   return AesGcmSealer(std::move(impl));
 }
 
@@ -101,14 +109,9 @@ AesGcmOpener& AesGcmOpener::operator=(AesGcmOpener&&) noexcept = default;
 AesGcmOpener::~AesGcmOpener() = default;
 
 Result<AesGcmOpener> AesGcmOpener::Create(const SecretBytes& key) {
-  if (key.size() != kAes256KeySize) return InvalidArgumentError("aes-gcm: key must be 32 bytes");
+  ASSIGN_OR_RETURN(CipherCtx ctx, KeyedContext(key, /*encrypt=*/false));
   auto impl = std::make_unique<Impl>();
-  impl->ctx.reset(EVP_CIPHER_CTX_new());
-  if (!impl->ctx) return InternalError("aes-gcm: out of memory");
-  if (EVP_DecryptInit_ex2(impl->ctx.get(), internal::Aes256GcmCipher(), key.data(), nullptr,
-                          nullptr) != 1) {
-    return InternalError("aes-gcm: init failed");
-  }
+  impl->ctx = std::move(ctx);
   return AesGcmOpener(std::move(impl));
 }
 
