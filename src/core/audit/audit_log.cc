@@ -59,6 +59,9 @@ class Guard {
     if (!IsValidUtf8(out)) out = SanitizeUtf8(out);
     return out;
   }
+  // True if `in` passes the guard unchanged (no PAN, valid UTF-8): the
+  // common case, which needs no copy.
+  static bool Clean(std::string_view in) { return IsValidUtf8(in) && !pan::ContainsPan(in); }
   size_t masked() const { return masked_; }
 
  private:
@@ -106,6 +109,13 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
   AppendJsonString(out, value);
 }
 
+// AppendField with `value` through the guard.
+void AppendGuardedField(std::string& out, std::string_view name, std::string_view value,
+                        Guard& guard) {
+  if (Guard::Clean(value)) return AppendField(out, name, value);
+  AppendField(out, name, guard(value));
+}
+
 }  // namespace
 
 std::string SanitizeUtf8(std::string_view s) {
@@ -146,16 +156,15 @@ Status AuditLog::Emit(const AuditEvent& event) {
     Guard guard;
     std::string tail;
     tail.reserve(256);
-    AppendField(tail, "service", guard(service_));
-    AppendField(tail, "node", guard(node_));
-    AppendField(tail, "event", guard(event.type));
+    AppendGuardedField(tail, "service", service_, guard);
+    AppendGuardedField(tail, "node", node_, guard);
+    AppendGuardedField(tail, "event", event.type, guard);
     AppendField(tail, "outcome", event.outcome);
-    AppendField(tail, "principal", guard(event.principal));
-    AppendField(tail, "origin", guard(event.origin));
-    AppendField(tail, "resource", guard(event.resource));
-    if (std::string reason = guard(event.reason); !reason.empty()) {
-      AppendField(tail, "reason", reason);
-    }
+    AppendGuardedField(tail, "principal", event.principal, guard);
+    AppendGuardedField(tail, "origin", event.origin, guard);
+    AppendGuardedField(tail, "resource", event.resource, guard);
+    // (Masking never empties a string, so "" is the only reason omitted.)
+    if (!event.reason.empty()) AppendGuardedField(tail, "reason", event.reason, guard);
     if (!event.details.empty()) {
       // Keep every detail even if two keys coincide (or collide after
       // masking): an audit trail must not silently lose data.
@@ -171,7 +180,11 @@ Status AuditLog::Emit(const AuditEvent& event) {
         if (!keys.empty()) tail += ',';
         AppendJsonString(tail, key);
         tail += ':';
-        AppendJsonString(tail, guard(v));
+        if (Guard::Clean(v)) {
+          AppendJsonString(tail, v);
+        } else {
+          AppendJsonString(tail, guard(v));
+        }
         keys.push_back(std::move(key));
       }
       tail += '}';
@@ -184,13 +197,17 @@ Status AuditLog::Emit(const AuditEvent& event) {
     }
     tail += '}';
 
-    std::lock_guard<std::mutex> lock(mu_);
     std::string line;
     line.reserve(tail.size() + 64);
-    line += "{\"ts\":";
-    AppendJsonString(line, FormatRfc3339Millis(clock_.Now()));
-    line += ",\"seq\":";
-    line += std::to_string(next_seq_++);
+    {
+      // Only the clock and the counter under the lock: a thread preempted
+      // inside a sink's write(2) must not stall every other request.
+      std::lock_guard<std::mutex> lock(mu_);
+      line += "{\"ts\":";
+      AppendJsonString(line, FormatRfc3339Millis(clock_.Now()));
+      line += ",\"seq\":";
+      line += std::to_string(next_seq_++);
+    }
     line += tail;
 
     Status first;
@@ -206,7 +223,6 @@ Status AuditLog::Emit(const AuditEvent& event) {
 }
 
 Status AuditLog::Flush() {
-  std::lock_guard<std::mutex> lock(mu_);
   Status first;
   for (const auto& sink : sinks_) {
     Status st = sink->Flush();

@@ -17,11 +17,17 @@
 //
 // "seq" starts at 1 and grows by one per Emit call of this AuditLog (also
 // for events whose sink write failed, so a gap shows a lost line). "ts" is
-// taken from the injected Clock under the same lock, so lines are written
-// in seq order.
+// taken from the injected Clock together with "seq", so ts never decreases
+// as seq grows. A line is in every sink when Emit returns OK. Events of one
+// thread reach the sinks in seq order; events emitted concurrently by
+// several threads may reach them in another order (each line whole), since
+// the sinks are written outside the lock that hands out seq: readers that
+// need emission order sort by seq.
 //
-// Thread safety: Emit, Flush and pan_incidents may be called concurrently.
-// The Clock must outlive the AuditLog; the sinks are owned.
+// Thread safety: Emit, Flush and pan_incidents may be called concurrently;
+// sinks must be safe for concurrent use (every sink here is). Flush covers
+// the lines of every Emit that returned before it started. The Clock must
+// outlive the AuditLog; the sinks are owned.
 #ifndef KURA_CORE_AUDIT_AUDIT_LOG_H_
 #define KURA_CORE_AUDIT_AUDIT_LOG_H_
 

@@ -6,8 +6,39 @@ namespace kura {
 
 Result<std::unique_ptr<FileAuditSink>> FileAuditSink::Open(FileSystem& fs,
                                                            const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs.OpenAppendable(path, 0600));
-  return std::unique_ptr<FileAuditSink>(new FileAuditSink(std::move(file)));
+  std::vector<std::unique_ptr<WritableFile>> files;
+  files.reserve(kAuditFileHandles);
+  for (size_t i = 0; i < kAuditFileHandles; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, fs.OpenAppendable(path, 0600));
+    files.push_back(std::move(file));
+  }
+  return std::unique_ptr<FileAuditSink>(new FileAuditSink(std::move(files)));
+}
+
+Result<std::unique_ptr<WritableFile>> FileAuditSink::Acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_cv_.wait(lock, [this] { return !error_.ok() || !idle_.empty(); });
+  if (!error_.ok()) return error_;
+  std::unique_ptr<WritableFile> file = std::move(idle_.back());
+  idle_.pop_back();
+  return file;
+}
+
+void FileAuditSink::Release(std::unique_ptr<WritableFile> file, const Status& st) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!st.ok()) {
+      if (error_.ok()) error_ = st;
+    } else {
+      idle_.push_back(std::move(file));
+    }
+  }
+  // All waiters on failure (they must all see the error), one otherwise.
+  if (st.ok()) {
+    idle_cv_.notify_one();
+  } else {
+    idle_cv_.notify_all();
+  }
 }
 
 Status FileAuditSink::Write(std::string_view json_line) {
@@ -15,13 +46,17 @@ Status FileAuditSink::Write(std::string_view json_line) {
   line.reserve(json_line.size() + 1);
   line.append(json_line);
   line += '\n';
-  std::lock_guard<std::mutex> lock(mu_);
-  return file_->Append(line);
+  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, Acquire());
+  Status st = file->Append(line);
+  Release(std::move(file), st);
+  return st;
 }
 
 Status FileAuditSink::Flush() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return file_->Sync();
+  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, Acquire());
+  Status st = file->Sync();
+  Release(std::move(file), st);
+  return st;
 }
 
 Status StreamAuditSink::Write(std::string_view json_line) {

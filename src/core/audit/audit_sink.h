@@ -10,6 +10,7 @@
 #ifndef KURA_CORE_AUDIT_AUDIT_SINK_H_
 #define KURA_CORE_AUDIT_AUDIT_SINK_H_
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -33,24 +34,47 @@ class AuditSink {
 
 // Appends to a file (created 0600 if missing) through FileSystem.
 // Write = one WritableFile::Append per line (one write(2) with O_APPEND, so
-// lines from several processes do not interleave); Flush = Sync (fdatasync).
-// After any failure the sink fails closed: every later call returns an
-// error (kResourceExhausted on a full disk, kInternal otherwise), like the
-// WritableFile under it.
+// lines from several threads or processes never interleave); Flush = Sync
+// (fdatasync, which covers every line written before it through any of the
+// sink's descriptors: the kernel syncs the file, not a descriptor).
+//
+// The sink holds kAuditFileHandles descriptors of the same file, so that
+// concurrent writers each append through their own instead of queueing
+// behind one lock held across the write(2) call: a writer preempted in the
+// kernel then stalls only itself. More concurrent writers than descriptors
+// wait for one to come back.
+//
+// After any failure the sink fails closed: every later call returns the
+// first error (kResourceExhausted on a full disk, kInternal otherwise), like
+// the WritableFile under it.
 class FileAuditSink final : public AuditSink {
  public:
-  // Opens `path` for appending. Errors of FileSystem::OpenAppendable
-  // (kNotFound if the directory is missing, ...). `fs` must outlive the sink.
+  // Descriptors opened per sink (one per HTTP I/O thread, with room).
+  static constexpr size_t kAuditFileHandles = 4;
+
+  // Opens `path` for appending (kAuditFileHandles times). Errors of
+  // FileSystem::OpenAppendable (kNotFound if the directory is missing, ...).
+  // `fs` must outlive the sink.
   static Result<std::unique_ptr<FileAuditSink>> Open(FileSystem& fs, const std::string& path);
 
   Status Write(std::string_view json_line) override;
   Status Flush() override;
 
  private:
-  explicit FileAuditSink(std::unique_ptr<WritableFile> file) : file_(std::move(file)) {}
+  explicit FileAuditSink(std::vector<std::unique_ptr<WritableFile>> files)
+      : idle_(std::move(files)) {}
+
+  // An idle descriptor, waiting for one if all are in use; the sticky error
+  // if the sink has failed.
+  Result<std::unique_ptr<WritableFile>> Acquire();
+  // Returns `file` after a call that ended with `st`; a failure poisons the
+  // sink (and the file is dropped).
+  void Release(std::unique_ptr<WritableFile> file, const Status& st);
 
   std::mutex mu_;
-  const std::unique_ptr<WritableFile> file_;  // GUARDED_BY(mu_)
+  std::condition_variable idle_cv_;
+  std::vector<std::unique_ptr<WritableFile>> idle_;  // GUARDED_BY(mu_)
+  Status error_;                                     // GUARDED_BY(mu_)
 };
 
 // Writes to a std::ostream (e.g. std::cout for container logs). kInternal if
