@@ -147,7 +147,8 @@ Result<int64_t> ReadCount(Statement& st) {
 
 }  // namespace
 
-// A queued write, owned by the queue (deleted by the writer after `done`).
+// A queued write, owned by the queue, then by its batch (deleted after
+// `done` has run, on the completion thread).
 struct SqliteCardStore::PendingOp {
   WriteFn fn;
   // The operation changes or deletes stored cards: the WAL is scrubbed after
@@ -195,6 +196,7 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
     }
   }
 
+  ASSIGN_OR_RETURN(std::unique_ptr<CompletionThread> completer, CompletionThread::Start());
   ASSIGN_OR_RETURN(const int64_t recent_slots, CountRecentSlots(*writer));
   std::unique_ptr<SqliteCardStore> store(new SqliteCardStore(options, std::move(writer)));
   store->generation_ = std::move(generation);
@@ -203,6 +205,7 @@ Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
   }
   store->index_.recent_slots = recent_slots;
   store->checkpointer_ = std::move(checkpointer);
+  store->completer_ = std::move(completer);
   sqlite3_wal_hook(store->writer_->raw(), &SqliteCardStore::OnWalCommit, store.get());
   try {
     store->checkpoint_thread_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
@@ -226,6 +229,8 @@ SqliteCardStore::~SqliteCardStore() {
     cv_.notify_all();
     writer_thread_.join();
   }
+  // Wakes the callers of the last batches.
+  completer_.reset();
   if (checkpoint_thread_.joinable()) {
     {
       std::lock_guard<std::mutex> lock(checkpoint_mu_);
@@ -386,13 +391,20 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
     // let happen.
     CheckpointOnWriter(SQLITE_CHECKPOINT_PASSIVE);
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    std::unique_ptr<PendingOp> op(batch[i]);
-    try {
-      op->done(std::move(results[i]));
-    } catch (...) {
-      // A completion must not take the writer thread down with it.
+  auto complete = [ops = batch, results = std::move(results)]() mutable {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      std::unique_ptr<PendingOp> op(ops[i]);
+      try {
+        op->done(std::move(results[i]));
+      } catch (...) {
+        // One caller's completion must not keep the others asleep.
+      }
     }
+  };
+  try {
+    completer_->Post(complete);  // a copy: `complete` stays whole if this throws
+  } catch (...) {
+    complete();  // out of memory: wake them from here
   }
 }
 

@@ -24,8 +24,10 @@
 // BEGIN IMMEDIATE ... COMMIT, each inside its own SAVEPOINT so that a failing
 // operation (a duplicate token, say) is rolled back alone and gets its own
 // error while the others commit. Callers are woken once the commit (one
-// fsync for the whole batch) has completed. If the commit itself fails, every
-// operation in the batch gets that error and none took effect.
+// fsync for the whole batch) has completed, by a CompletionThread
+// (completion_thread.h), so that the writer starts the next transaction
+// right after the commit. If the commit itself fails, every operation in the
+// batch gets that error and none took effect.
 // InsertBatch is one such operation carrying many records (batch jobs).
 //
 // Reads run on a small pool of separate, query-only connections (WAL lets
@@ -76,6 +78,7 @@
 #include "vault/card_cache.h"
 #include "vault/card_store.h"
 #include "vault/change_generation.h"
+#include "vault/completion_thread.h"
 #include "vault/sqlite_card_rows.h"
 
 struct sqlite3;
@@ -88,8 +91,11 @@ class Connection;
 
 // Defaults for SqliteCardStoreOptions.
 inline constexpr size_t kDefaultMaxBatch = 256;
-// Default commit delay under concurrent load (see SqliteCardStoreOptions).
-inline constexpr std::chrono::microseconds kDefaultCommitDelay{100};
+// Default commit delay under concurrent load (see SqliteCardStoreOptions):
+// none. With the callers woken off the writer, the writer's own cycle
+// (transaction + fsync) gathers the next batch, and waiting longer cost
+// more than it gathered (docs/benchmarks.md, vault run V).
+inline constexpr std::chrono::microseconds kDefaultCommitDelay{0};
 inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
 // 4,096 pages of 2 KiB: 8 MiB of WAL between checkpoints.
@@ -241,6 +247,8 @@ class SqliteCardStore final : public CardStore {
   // (null when card_cache_entries is 0).
   std::unique_ptr<ChangeGeneration> generation_;
   std::unique_ptr<CardCache> cache_;
+  // Wakes the callers of committed batches.
+  std::unique_ptr<CompletionThread> completer_;
 
   // Used only by the writer thread after construction.
   const std::unique_ptr<sqlite::Connection> writer_;

@@ -1,0 +1,62 @@
+#include "vault/completion_thread.h"
+
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace kura::vault {
+
+Result<std::unique_ptr<CompletionThread>> CompletionThread::Start() {
+  std::unique_ptr<CompletionThread> t(new CompletionThread());
+  try {
+    t->thread_ = std::thread([p = t.get()] { p->Loop(); });
+  } catch (const std::system_error&) {
+    return ResourceExhaustedError("card store: cannot start the completion thread");
+  }
+  return t;
+}
+
+CompletionThread::~CompletionThread() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void CompletionThread::Post(std::function<void()> fn) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(fn));
+    // A running loop picks the new item up without a wake-up.
+    wake = idle_;
+  }
+  if (wake) cv_.notify_one();
+}
+
+void CompletionThread::Loop() {
+  std::vector<std::function<void()>> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      idle_ = true;
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      idle_ = false;
+      if (queue_.empty()) return;  // stopping, and everything posted has run
+      for (auto& fn : queue_) batch.push_back(std::move(fn));
+      queue_.clear();
+    }
+    for (auto& fn : batch) {
+      try {
+        fn();
+      } catch (...) {
+        // A callback must not take the thread (and every later one) down.
+      }
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace kura::vault
