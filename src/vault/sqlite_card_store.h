@@ -94,12 +94,16 @@ inline constexpr size_t kDefaultMaxBatch = 256;
 // Default commit delay under concurrent load (see SqliteCardStoreOptions):
 // none. With the callers woken off the writer, the writer's own cycle
 // (transaction + fsync) gathers the next batch, and waiting longer cost
-// more than it gathered (docs/benchmarks.md, vault run V).
+// more than it gathered (docs/benchmarks.md, "Vault HTTP", runs T-Z).
 inline constexpr std::chrono::microseconds kDefaultCommitDelay{0};
 inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
-// 4,096 pages of 2 KiB: 8 MiB of WAL between checkpoints.
-inline constexpr int kDefaultCheckpointPages = 4096;
+// 16,384 pages of 2 KiB: 32 MiB of WAL between checkpoints. A checkpoint
+// copies each page once however often commits rewrote it, and a store
+// rewrites the same few hot pages (the cards table's tail, the recent slot
+// table's leaves): a wider window copies and fsyncs far fewer bytes per card
+// (store +12 % by hand against 8 MiB; docs/benchmarks.md, runs T-Z).
+inline constexpr int kDefaultCheckpointPages = 16384;
 // WAL pages (in units of checkpoint_pages) at which the writer checkpoints
 // itself so the WAL restarts (see the header comment).
 inline constexpr int64_t kWalRestartFactor = 4;
