@@ -115,7 +115,8 @@ class CardStore {
   // InsertOrGetByFingerprint (dedup) or Insert without waiting: `done` is
   // called once with what that call would return (for Insert: the record
   // with inserted = true). Stores that group commits call it from their
-  // commit thread right after the commit (SqliteCardStore: its writer), so
+  // commit thread right after the commit (SqliteCardStore: its completion
+  // thread, which wakes the callers of one batch after another), so
   // `done` must be short and must not call back into the store and wait;
   // errors found before queuing may come on the calling thread. This
   // default runs the synchronous call and then `done`, on the calling

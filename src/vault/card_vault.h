@@ -128,8 +128,8 @@ class CardVault {
   // Store without waiting for the group commit: validation, fingerprint,
   // token and sealing run on the calling thread, then the card is queued;
   // `done` gets exactly what Store would return, once — from the store's
-  // commit thread (SqliteCardStore: its writer; so keep `done` short, e.g.
-  // hand the rest to another thread), or on the calling thread for errors
+  // commit thread (SqliteCardStore: its completion thread; so keep `done`
+  // short, e.g. hand the rest to another thread), or on the calling thread for errors
   // found before queuing. A token clash is retried (new token, sealed
   // again) from the commit thread. Store is StoreAsync plus a wait.
   using StoreDone = std::function<void(Result<StoreOutcome>)>;

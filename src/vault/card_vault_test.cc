@@ -510,7 +510,7 @@ TEST_F(CardVaultTest, PurgeDeletesOnlyCardsPastGrace) {
 
 // StoreAsync answers from the store's writer thread after the commit, and
 // on the calling thread for a card it refuses before queuing.
-TEST_F(CardVaultTest, StoreAsyncAnswersAfterTheCommitFromTheWriterThread) {
+TEST_F(CardVaultTest, StoreAsyncAnswersAfterTheCommitOffTheCallersThread) {
   std::promise<std::pair<Result<StoreOutcome>, std::thread::id>> stored;
   vault_->StoreAsync(Card("4111111111111111"), [&stored](Result<StoreOutcome> r) {
     stored.set_value({std::move(r), std::this_thread::get_id()});

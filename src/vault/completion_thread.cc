@@ -2,7 +2,6 @@
 
 #include <system_error>
 #include <utility>
-#include <vector>
 
 namespace kura::vault {
 
@@ -22,7 +21,7 @@ CompletionThread::~CompletionThread() {
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();  // not if Start failed to start it
 }
 
 void CompletionThread::Post(std::function<void()> fn) {
@@ -37,7 +36,7 @@ void CompletionThread::Post(std::function<void()> fn) {
 }
 
 void CompletionThread::Loop() {
-  std::vector<std::function<void()>> batch;
+  std::deque<std::function<void()>> batch;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -45,8 +44,7 @@ void CompletionThread::Loop() {
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       idle_ = false;
       if (queue_.empty()) return;  // stopping, and everything posted has run
-      for (auto& fn : queue_) batch.push_back(std::move(fn));
-      queue_.clear();
+      batch.swap(queue_);  // no allocation: nothing here can throw
     }
     for (auto& fn : batch) {
       try {

@@ -158,6 +158,25 @@ struct SqliteCardStore::PendingOp {
   std::function<void(Status)> done;
 };
 
+// A committed (or failed) batch's operations and their results, on their
+// way to the completion thread.
+struct SqliteCardStore::CompletedBatch {
+  std::vector<PendingOp*> ops;
+  std::vector<Status> results;
+};
+
+void SqliteCardStore::CompleteOps(const std::vector<PendingOp*>& ops,
+                                  std::vector<Status>& results) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    std::unique_ptr<PendingOp> op(ops[i]);
+    try {
+      op->done(std::move(results[i]));
+    } catch (...) {
+      // One caller's completion must not keep the others asleep.
+    }
+  }
+}
+
 Result<std::unique_ptr<SqliteCardStore>> SqliteCardStore::Open(
     const SqliteCardStoreOptions& options) {
   if (options.path.empty()) return InvalidArgumentError("card store: path is empty");
@@ -391,20 +410,21 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
     // let happen.
     CheckpointOnWriter(SQLITE_CHECKPOINT_PASSIVE);
   }
-  auto complete = [ops = batch, results = std::move(results)]() mutable {
-    for (size_t i = 0; i < ops.size(); ++i) {
-      std::unique_ptr<PendingOp> op(ops[i]);
-      try {
-        op->done(std::move(results[i]));
-      } catch (...) {
-        // One caller's completion must not keep the others asleep.
-      }
-    }
-  };
+  // Hand the callers to the completion thread. Every allocation that can
+  // fail comes before anything is moved, so that out of memory the writer
+  // still wakes them itself (the operations own nothing else).
+  std::shared_ptr<CompletedBatch> completed;
   try {
-    completer_->Post(complete);  // a copy: `complete` stays whole if this throws
+    completed = std::make_shared<CompletedBatch>();
+    completed->ops = batch;
   } catch (...) {
-    complete();  // out of memory: wake them from here
+    return CompleteOps(batch, results);
+  }
+  completed->results = std::move(results);
+  try {
+    completer_->Post([completed] { CompleteOps(completed->ops, completed->results); });
+  } catch (...) {
+    CompleteOps(completed->ops, completed->results);  // not queued: wake them from here
   }
 }
 

@@ -94,7 +94,7 @@ inline constexpr size_t kDefaultMaxBatch = 256;
 // Default commit delay under concurrent load (see SqliteCardStoreOptions):
 // none. With the callers woken off the writer, the writer's own cycle
 // (transaction + fsync) gathers the next batch, and waiting longer cost
-// more than it gathered (docs/benchmarks.md, "Vault HTTP", runs T-Z).
+// more than it gathered (docs/benchmarks.md, "Vault HTTP", runs T-AC).
 inline constexpr std::chrono::microseconds kDefaultCommitDelay{0};
 inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
@@ -102,7 +102,7 @@ inline constexpr int kDefaultBusyTimeoutMs = 5000;
 // copies each page once however often commits rewrote it, and a store
 // rewrites the same few hot pages (the cards table's tail, the recent slot
 // table's leaves): a wider window copies and fsyncs far fewer bytes per card
-// (store +12 % by hand against 8 MiB; docs/benchmarks.md, runs T-Z).
+// (store +12 % by hand against 8 MiB; docs/benchmarks.md, runs T-AC).
 inline constexpr int kDefaultCheckpointPages = 16384;
 // WAL pages (in units of checkpoint_pages) at which the writer checkpoints
 // itself so the WAL restarts (see the header comment).
@@ -176,8 +176,8 @@ class SqliteCardStore final : public CardStore {
 
   Status Insert(const CardRecord& record) override;
   Result<InsertOutcome> InsertOrGetByFingerprint(const CardRecord& record) override;
-  // Queued like the calls above; `done` runs on the writer thread after the
-  // batch's commit (a bad record or a closing store: at once, on the
+  // Queued like the calls above; `done` runs on the completion thread after
+  // the batch's commit (a bad record or a closing store: at once, on the
   // calling thread).
   void InsertAsync(const CardRecord& record, bool dedup, InsertDone done) override;
   // All items in ONE write operation of the writer (one transaction, one
@@ -189,7 +189,8 @@ class SqliteCardStore final : public CardStore {
       const std::vector<BatchInsertItem>& items) override;
   // One write operation of its own (committed, fsynced) per call.
   Result<int64_t> ReserveIds(int64_t count) override;
-  // Queued like ReserveIds; `done` runs on the writer after the commit.
+  // Queued like ReserveIds; `done` runs on the completion thread after the
+  // commit.
   void ReserveIdsAsync(int64_t count, ReserveDone done) override;
   Result<CardRecord> Get(std::string_view token, int64_t id) override;
   Result<CardRecord> GetByFingerprint(std::string_view fingerprint) override;
@@ -208,6 +209,9 @@ class SqliteCardStore final : public CardStore {
 
  private:
   struct PendingOp;
+  struct CompletedBatch;
+  // Runs each op's `done` with its result, then deletes the op.
+  static void CompleteOps(const std::vector<PendingOp*>& ops, std::vector<Status>& results);
   using WriteFn = std::function<Status(sqlite::Connection&)>;
 
   SqliteCardStore(SqliteCardStoreOptions options, std::unique_ptr<sqlite::Connection> writer);
@@ -215,8 +219,8 @@ class SqliteCardStore final : public CardStore {
   // Queues `fn` for the writer thread and blocks until its batch committed.
   // `scrub` asks for a TRUNCATE checkpoint after the commit.
   Status Submit(WriteFn fn, bool scrub);
-  // Queues `fn` and returns; the writer calls `done` with its result after
-  // the batch's commit (at once if the store is closing). Submit is this
+  // Queues `fn` and returns; the completion thread calls `done` with its
+  // result after the batch's commit (at once if the store is closing). Submit is this
   // plus a wait.
   void SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done);
   void WriterLoop();

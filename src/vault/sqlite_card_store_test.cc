@@ -185,7 +185,7 @@ TEST_F(SqliteCardStoreTest, DedupRaceInsertsExactlyOnce) {
 // InsertAsync: many in flight from one thread, each answered from the
 // writer thread after its commit; dedup works across them (one insert); a
 // bad record is refused at once on the calling thread.
-TEST_F(SqliteCardStoreTest, InsertAsyncAnswersFromTheWriterAfterTheCommit) {
+TEST_F(SqliteCardStoreTest, InsertAsyncAnswersOffTheCallersThreadAfterTheCommit) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   constexpr int kCards = 40;

@@ -130,7 +130,7 @@ void VaultService::StoreCard(const HttpRequest& req, http::Responder responder) 
     return responder.Send(Audited(BadRequest(input.status(), "invalid_request"), kEvent, p->name,
                                   req, "", input.status().message()));
   }
-  // The completion runs on the store's writer thread: it only hands the
+  // The completion runs on the store's completion thread: it only hands the
   // outcome to the connection's I/O thread, which audits and renders it.
   vault_.StoreAsync(*input, [this, responder, principal = p->name, peer = req.peer,
                              request_id = req.request_id](Result<StoreOutcome> out) {

@@ -229,7 +229,10 @@ TEST_F(AuditLogTest, ConcurrentEmitWritesWholeLinesWithUniqueSeq) {
   EXPECT_EQ(*seqs.rbegin(), static_cast<uint64_t>(kThreads * kPerThread));
 }
 
-TEST(FileAuditSinkTest, ConcurrentWritersAppendWholeLinesThroughSeveralDescriptors) {
+// More writers than descriptors: the extra ones wait for a free one, and no
+// line is lost or torn. (The memory file system appends atomically, so this
+// checks the pool and the flush, not the kernel's O_APPEND.)
+TEST(FileAuditSinkTest, MoreConcurrentWritersThanDescriptorsLoseNoLine) {
   MemoryFileSystem fs;
   FakeClock clock;
   auto sink = FileAuditSink::Open(fs, "/audit.jsonl");
@@ -237,7 +240,6 @@ TEST(FileAuditSinkTest, ConcurrentWritersAppendWholeLinesThroughSeveralDescripto
   std::vector<std::unique_ptr<AuditSink>> sinks;
   sinks.push_back(std::move(sink).value());
   AuditLog log(clock, "vault", "n", std::move(sinks));
-  // More threads than descriptors: the extra ones wait for a free one.
   constexpr int kThreads = static_cast<int>(FileAuditSink::kAuditFileHandles) + 3;
   constexpr int kPerThread = 200;
   std::vector<std::thread> threads;
@@ -336,6 +338,14 @@ TEST(FileAuditSinkTest, FailsClosedAfterFsyncOrDiskFullThroughAuditLog) {
   fs2.FailWritesAfterBytes(10);
   EXPECT_EQ((*sink2)->Write("{\"this line is too long\":1}").code(),
             StatusCode::kResourceExhausted);
+  EXPECT_EQ(*mem2.ReadFile("/audit.jsonl"), "");
+  // The fault is gone and the sink's other descriptors never failed, but
+  // the sink as a whole stays closed: no later line, no flush.
+  fs2.ClearFaults();
+  for (size_t i = 0; i < FileAuditSink::kAuditFileHandles + 1; ++i) {
+    EXPECT_EQ((*sink2)->Write("{}").code(), StatusCode::kResourceExhausted);
+  }
+  EXPECT_EQ((*sink2)->Flush().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(*mem2.ReadFile("/audit.jsonl"), "");
 }
 

@@ -41,22 +41,29 @@ void FileAuditSink::Release(std::unique_ptr<WritableFile> file, const Status& st
   }
 }
 
+Status FileAuditSink::WithFile(Status (*op)(WritableFile&, std::string_view),
+                               std::string_view arg) {
+  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, Acquire());
+  Status st;
+  try {
+    st = op(*file, arg);
+  } catch (...) {
+    st = InternalError("audit file: write failed: out of memory");
+  }
+  Release(std::move(file), st);
+  return st;
+}
+
 Status FileAuditSink::Write(std::string_view json_line) {
   std::string line;
   line.reserve(json_line.size() + 1);
   line.append(json_line);
   line += '\n';
-  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, Acquire());
-  Status st = file->Append(line);
-  Release(std::move(file), st);
-  return st;
+  return WithFile([](WritableFile& f, std::string_view l) { return f.Append(l); }, line);
 }
 
 Status FileAuditSink::Flush() {
-  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, Acquire());
-  Status st = file->Sync();
-  Release(std::move(file), st);
-  return st;
+  return WithFile([](WritableFile& f, std::string_view) { return f.Sync(); }, {});
 }
 
 Status StreamAuditSink::Write(std::string_view json_line) {

@@ -34,9 +34,13 @@ class AuditSink {
 
 // Appends to a file (created 0600 if missing) through FileSystem.
 // Write = one WritableFile::Append per line (one write(2) with O_APPEND, so
-// lines from several threads or processes never interleave); Flush = Sync
-// (fdatasync, which covers every line written before it through any of the
-// sink's descriptors: the kernel syncs the file, not a descriptor).
+// lines from several threads or processes do not interleave; the one
+// exception is a short write(2), which on a local file system only happens
+// as the disk fills up: its remainder is a second write(2), and another
+// descriptor's line may land in between — the disk-full error that
+// normally follows poisons the sink); Flush = Sync (fdatasync, which covers
+// every line written before it through any of the sink's descriptors: the
+// kernel syncs the file, not a descriptor).
 //
 // The sink holds kAuditFileHandles descriptors of the same file, so that
 // concurrent writers each append through their own instead of queueing
@@ -49,7 +53,8 @@ class AuditSink {
 // the WritableFile under it.
 class FileAuditSink final : public AuditSink {
  public:
-  // Descriptors opened per sink (one per HTTP I/O thread, with room).
+  // Descriptors opened per sink: as many concurrent writers as the vault's
+  // two HTTP I/O threads need, with room; more wait for a free one.
   static constexpr size_t kAuditFileHandles = 4;
 
   // Opens `path` for appending (kAuditFileHandles times). Errors of
@@ -70,6 +75,9 @@ class FileAuditSink final : public AuditSink {
   // Returns `file` after a call that ended with `st`; a failure poisons the
   // sink (and the file is dropped).
   void Release(std::unique_ptr<WritableFile> file, const Status& st);
+  // Acquire, `op` on the descriptor, Release; an exception from `op` counts
+  // as a failure (the sink fails closed rather than losing a descriptor).
+  Status WithFile(Status (*op)(WritableFile&, std::string_view), std::string_view arg);
 
   std::mutex mu_;
   std::condition_variable idle_cv_;

@@ -13,7 +13,9 @@
 // counted in not_stored() and still reaches the other sinks of the AuditLog;
 // Write returns OK for it, because refusing the audit line would make the
 // caller treat its own audit trail as failed while the file copy exists.
-// Events are written in Emit order (the AuditLog serialises Write calls).
+// Write may be called concurrently (AuditLog writes its sinks outside its
+// lock): events of concurrent Emit calls may reach the store in either
+// order; one thread's events keep their order.
 //
 // Thread safety: all methods may be called from any thread. Attach/Detach
 // bracket the Ingestor's lifetime: Detach() before the Ingestor is
