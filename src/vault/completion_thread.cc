@@ -25,14 +25,11 @@ CompletionThread::~CompletionThread() {
 }
 
 void CompletionThread::Post(std::function<void()> fn) {
-  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(fn));
-    // A running loop picks the new item up without a wake-up.
-    wake = idle_;
   }
-  if (wake) cv_.notify_one();
+  cv_.notify_one();  // no system call while the loop is busy (no waiter)
 }
 
 void CompletionThread::Loop() {
@@ -40,9 +37,7 @@ void CompletionThread::Loop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      idle_ = true;
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      idle_ = false;
       if (queue_.empty()) return;  // stopping, and everything posted has run
       batch.swap(queue_);  // no allocation: nothing here can throw
     }

@@ -43,7 +43,6 @@ class CompletionThread {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;  // GUARDED_BY(mu_)
-  bool idle_ = false;                        // GUARDED_BY(mu_): waiting for work
   bool stopping_ = false;                    // GUARDED_BY(mu_)
   std::thread thread_;  // last: started once everything above exists
 };

@@ -59,9 +59,6 @@ class Guard {
     if (!IsValidUtf8(out)) out = SanitizeUtf8(out);
     return out;
   }
-  // True if `in` passes the guard unchanged (no PAN, valid UTF-8): the
-  // common case, which needs no copy.
-  static bool Clean(std::string_view in) { return IsValidUtf8(in) && !pan::ContainsPan(in); }
   size_t masked() const { return masked_; }
 
  private:
@@ -109,11 +106,21 @@ void AppendField(std::string& out, std::string_view name, std::string_view value
   AppendJsonString(out, value);
 }
 
+// Appends `value` through the guard as a JSON string. The common case, a
+// value the guard would leave unchanged (no PAN, valid UTF-8), is appended
+// as is, without the guard's copy.
+void AppendGuardedJsonString(std::string& out, std::string_view value, Guard& guard) {
+  if (IsValidUtf8(value) && !pan::ContainsPan(value)) return AppendJsonString(out, value);
+  AppendJsonString(out, guard(value));
+}
+
 // AppendField with `value` through the guard.
 void AppendGuardedField(std::string& out, std::string_view name, std::string_view value,
                         Guard& guard) {
-  if (Guard::Clean(value)) return AppendField(out, name, value);
-  AppendField(out, name, guard(value));
+  out += ',';
+  AppendJsonString(out, name);
+  out += ':';
+  AppendGuardedJsonString(out, value, guard);
 }
 
 }  // namespace
@@ -180,11 +187,7 @@ Status AuditLog::Emit(const AuditEvent& event) {
         if (!keys.empty()) tail += ',';
         AppendJsonString(tail, key);
         tail += ':';
-        if (Guard::Clean(v)) {
-          AppendJsonString(tail, v);
-        } else {
-          AppendJsonString(tail, guard(v));
-        }
+        AppendGuardedJsonString(tail, v, guard);
         keys.push_back(std::move(key));
       }
       tail += '}';

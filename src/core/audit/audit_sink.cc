@@ -41,12 +41,12 @@ void FileAuditSink::Release(std::unique_ptr<WritableFile> file, const Status& st
   }
 }
 
-Status FileAuditSink::WithFile(Status (*op)(WritableFile&, std::string_view),
-                               std::string_view arg) {
+template <typename Op>
+Status FileAuditSink::WithFile(Op op) {
   ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, Acquire());
   Status st;
   try {
-    st = op(*file, arg);
+    st = op(*file);
   } catch (...) {
     st = InternalError("audit file: write failed: out of memory");
   }
@@ -59,11 +59,11 @@ Status FileAuditSink::Write(std::string_view json_line) {
   line.reserve(json_line.size() + 1);
   line.append(json_line);
   line += '\n';
-  return WithFile([](WritableFile& f, std::string_view l) { return f.Append(l); }, line);
+  return WithFile([&line](WritableFile& f) { return f.Append(line); });
 }
 
 Status FileAuditSink::Flush() {
-  return WithFile([](WritableFile& f, std::string_view) { return f.Sync(); }, {});
+  return WithFile([](WritableFile& f) { return f.Sync(); });
 }
 
 Status StreamAuditSink::Write(std::string_view json_line) {

@@ -75,9 +75,11 @@ class FileAuditSink final : public AuditSink {
   // Returns `file` after a call that ended with `st`; a failure poisons the
   // sink (and the file is dropped).
   void Release(std::unique_ptr<WritableFile> file, const Status& st);
-  // Acquire, `op` on the descriptor, Release; an exception from `op` counts
-  // as a failure (the sink fails closed rather than losing a descriptor).
-  Status WithFile(Status (*op)(WritableFile&, std::string_view), std::string_view arg);
+  // Acquire, `op(file)`, Release; an exception from `op` counts as a
+  // failure (the sink fails closed rather than losing a descriptor).
+  // Defined and used in audit_sink.cc only.
+  template <typename Op>
+  Status WithFile(Op op);
 
   std::mutex mu_;
   std::condition_variable idle_cv_;
