@@ -217,12 +217,16 @@ class SqliteCardStore final : public CardStore {
   SqliteCardStore(SqliteCardStoreOptions options, std::unique_ptr<sqlite::Connection> writer);
 
   // Queues `fn` for the writer thread and blocks until its batch committed.
+  // The writer's page cache an op runs with (RunBatch): the normal one, the
+  // larger one of InsertBatch, or whichever is set (id reservations).
+  enum class PageCacheUse { kNormal, kBatch, kEither };
   // `scrub` asks for a TRUNCATE checkpoint after the commit.
-  Status Submit(WriteFn fn, bool scrub);
+  Status Submit(WriteFn fn, bool scrub, PageCacheUse cache = PageCacheUse::kNormal);
   // Queues `fn` and returns; the completion thread calls `done` with its
   // result after the batch's commit (at once if the store is closing). Submit is this
   // plus a wait.
-  void SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done);
+  void SubmitAsync(WriteFn fn, bool scrub, std::function<void(Status)> done,
+                   PageCacheUse cache = PageCacheUse::kNormal);
   void WriterLoop();
   void CheckpointLoop();
   // sqlite3_wal_hook callback of the writer connection: after each commit,
@@ -261,6 +265,8 @@ class SqliteCardStore final : public CardStore {
   // Used only by the writer thread after construction.
   const std::unique_ptr<sqlite::Connection> writer_;
   bool scrub_pending_ = false;
+  // The writer's page cache is kBatchPageCacheKib (else kPageCacheKib).
+  bool batch_page_cache_ = false;
   // Pages in the WAL after the last commit (set by OnWalCommit).
   int64_t wal_frames_ = 0;
 
