@@ -216,10 +216,10 @@ class SqliteCardStore final : public CardStore {
 
   SqliteCardStore(SqliteCardStoreOptions options, std::unique_ptr<sqlite::Connection> writer);
 
-  // Queues `fn` for the writer thread and blocks until its batch committed.
   // The writer's page cache an op runs with (RunBatch): the normal one, the
   // larger one of InsertBatch, or whichever is set (id reservations).
   enum class PageCacheUse { kNormal, kBatch, kEither };
+  // Queues `fn` for the writer thread and blocks until its batch committed.
   // `scrub` asks for a TRUNCATE checkpoint after the commit.
   Status Submit(WriteFn fn, bool scrub, PageCacheUse cache = PageCacheUse::kNormal);
   // Queues `fn` and returns; the completion thread calls `done` with its
