@@ -194,6 +194,19 @@ CardView CardVault::ViewOf(const CardRecord& rec) {
   return v;
 }
 
+CardView CardVault::ViewOf(CardRecord&& rec) {
+  CardView v;
+  v.token = std::move(rec.token);
+  v.bin = std::move(rec.bin);
+  v.last4 = std::move(rec.last4);
+  v.exp_month = rec.exp_month;
+  v.exp_year = rec.exp_year;
+  v.brand = std::move(rec.brand);
+  v.token_format = std::move(rec.token_format);
+  v.masked_pan = std::move(rec.masked_pan);
+  return v;
+}
+
 struct CardVault::StoreJob {
   TokenFormat token_format = TokenFormat::kRandom;
   bool dedup = false;
@@ -361,25 +374,34 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
                                      sealer, random, id, items[k].record));
   }
   for (int attempt = 0; attempt < kMaxTokenAttempts && !items.empty(); ++attempt) {
-    ASSIGN_OR_RETURN(std::vector<Result<InsertOutcome>> stored, store_.InsertBatch(items));
-    if (stored.size() != items.size()) return InternalError("card store: batch size mismatch");
+    const size_t count = items.size();
+    // The items are moved into the store; an inserted card comes back in its
+    // outcome, a clashing one is built again below.
+    ASSIGN_OR_RETURN(std::vector<Result<InsertOutcome>> stored,
+                     store_.InsertBatch(std::move(items)));
+    if (stored.size() != count) return InternalError("card store: batch size mismatch");
     // Token clashes draw a new token and go again, in a further batch.
     std::vector<BatchInsertItem> again;
     std::vector<size_t> again_input;
     std::vector<CardInput> again_plain;
-    for (size_t k = 0; k < items.size(); ++k) {
+    for (size_t k = 0; k < count; ++k) {
       const size_t i = input_of[k];
       if (stored[k].ok()) {
         StoreOutcome o;
-        o.fingerprint = items[k].record.fingerprint;
         o.duplicate = !stored[k]->inserted;
-        o.card = ViewOf(stored[k]->record);
+        // A duplicate's stored fingerprint is this card's too.
+        o.fingerprint = std::move(stored[k]->record.fingerprint);
+        o.card = ViewOf(std::move(stored[k]->record));
         out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
         // A clash again draws a random token the store indexes (rare).
+        BatchInsertItem item;
+        item.dedup = inputs[i].dedup;
+        RETURN_IF_ERROR(PrepareRecord(inputs[i], dek_version, *fingerprinter, item.record,
+                                      plains[k]));
         RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i].token_format, plains[k], dek_version, sealer,
-                                         random, /*id=*/0, items[k].record));
-        again.push_back(std::move(items[k]));
+                                         random, /*id=*/0, item.record));
+        again.push_back(std::move(item));
         again_input.push_back(i);
         again_plain.push_back(std::move(plains[k]));
       } else {

@@ -177,6 +177,8 @@ class CardVault {
   CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
             CardVaultOptions options, TokenCodec codec);
   static CardView ViewOf(const CardRecord& rec);
+  // The same, taking the strings (`rec` is left moved-from).
+  static CardView ViewOf(CardRecord&& rec);
   Result<std::string> Seal(const std::string& token, int dek_version,
                            crypto::AesGcmSealer& sealer, Random& random, const CardInput& input);
   // Store's and StoreBatch's per-card work: validates and normalises `input`, fills

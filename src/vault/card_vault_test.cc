@@ -260,8 +260,8 @@ class ReservationCountingStore final : public CardStore {
     inner_.InsertAsync(r, dedup, std::move(done));
   }
   Result<std::vector<Result<InsertOutcome>>> InsertBatch(
-      const std::vector<BatchInsertItem>& items) override {
-    return inner_.InsertBatch(items);
+      std::vector<BatchInsertItem> items) override {
+    return inner_.InsertBatch(std::move(items));
   }
   Result<CardRecord> Get(std::string_view token, int64_t id) override {
     return inner_.Get(token, id);
@@ -605,6 +605,48 @@ TEST_F(CardVaultTest, TokenClashIsRetriedWithANewToken) {
   ASSERT_TRUE(ra.ok() && rb.ok());
   EXPECT_EQ(ra->pan.view(), "4111111111111111");
   EXPECT_EQ(rb->pan.view(), "5500000000081111");
+}
+
+// StoreBatch moves its items into the store, so a card whose token clashed
+// is built again from its input for the retry: stored under a new token,
+// with its fingerprint and sealed PAN intact.
+TEST_F(CardVaultTest, StoreBatchRetriesATokenClashWithARebuiltRecord) {
+  CardInput first_card = Card("4111111111111111");
+  first_card.token_format = TokenFormat::kFpt;
+  SeededRandom first_random(7);
+  Result<std::unique_ptr<CardVault>> first =
+      CardVault::Create(*store_, *keyring_, first_random, clock_, CardVaultOptions{});
+  ASSERT_TRUE(first.ok());
+  Result<StoreOutcome> a = (*first)->Store(first_card);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  // A one-card batch draws the same first bytes as a single store: its
+  // first FPT token is the first card's.
+  CardInput second_card = Card("5500000000081111");
+  second_card.token_format = TokenFormat::kFpt;
+  SeededRandom probe(7);
+  Result<std::string> first_draw = GenerateFptToken("5500000000081111", false, 6, probe);
+  ASSERT_TRUE(first_draw.ok());
+  ASSERT_EQ(*first_draw, a->card.token);
+  SeededRandom same_random(7);
+  Result<std::unique_ptr<CardVault>> second =
+      CardVault::Create(*store_, *keyring_, same_random, clock_, CardVaultOptions{});
+  ASSERT_TRUE(second.ok());
+  std::vector<CardInput> inputs;
+  inputs.push_back(std::move(second_card));
+  Result<std::vector<Result<StoreOutcome>>> batch = (*second)->StoreBatch(inputs);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_EQ(batch->size(), 1u);
+  const Result<StoreOutcome>& b = (*batch)[0];
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_FALSE(b->duplicate);
+  EXPECT_NE(b->card.token, a->card.token);
+  EXPECT_TRUE(LooksLikeFptToken(b->card.token));
+  EXPECT_EQ(b->card.last4, "1111");
+  Result<CardRecord> rec = store_->GetByFingerprint(b->fingerprint);
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->token, b->card.token);
+  EXPECT_EQ(vault_->Reveal(b->card.token)->pan.view(), "5500000000081111");
+  EXPECT_EQ(*store_->Count(), 2);
 }
 
 // Ids come from the store's sequence, so a taken id means someone wrote a

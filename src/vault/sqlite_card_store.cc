@@ -12,7 +12,6 @@
 #include <exception>
 #include <optional>
 #include <system_error>
-#include <unordered_map>
 #include <utility>
 
 #include "core/base/await.h"
@@ -557,47 +556,65 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
 }
 
 Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
-    const std::vector<BatchInsertItem>& items) {
-  std::vector<Result<InsertOutcome>> out(items.size(), InternalError("card store: not run"));
+    std::vector<BatchInsertItem> items) {
+  // Every outcome is set below, by validation or by InsertItems (a short
+  // placeholder message: no allocation per item).
+  std::vector<Result<InsertOutcome>> out(items.size(), InternalError("not run"));
   std::vector<std::string> fingerprints(items.size());  // stored bytes, per valid item
-  std::vector<size_t> valid;
-  valid.reserve(items.size());
+  std::vector<size_t> order;  // the valid items, in the order they are applied
+  order.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     Result<std::string> fingerprint = ValidateRecord(items[i].record);
     if (!fingerprint.ok()) {
       out[i] = fingerprint.status();
     } else {
       fingerprints[i] = std::move(*fingerprint);
-      valid.push_back(i);
+      order.push_back(i);
     }
   }
-  if (valid.empty()) return out;
+  if (order.empty()) return out;
   // Items whose fingerprint is unique in the batch do not interact, so they
   // go in fingerprint order: consecutive look-ups and inserts then walk the
   // fingerprint index from left to right instead of hopping between random
-  // pages (rows themselves are appended). Items sharing a fingerprint follow
-  // in their own order, so de-duplication within the batch is exactly that of
-  // one call after the other.
-  std::unordered_map<std::string_view, int> fingerprint_uses;
-  for (size_t i : valid) ++fingerprint_uses[fingerprints[i]];
-  std::vector<size_t> order;
-  std::vector<size_t> in_order;
-  order.reserve(valid.size());
-  for (size_t i : valid) (fingerprint_uses[fingerprints[i]] == 1 ? order : in_order).push_back(i);
-  std::sort(order.begin(), order.end(),
-            [&fingerprints](size_t a, size_t b) { return fingerprints[a] < fingerprints[b]; });
-  order.insert(order.end(), in_order.begin(), in_order.end());
+  // pages (rows themselves are appended). Items sharing a fingerprint follow,
+  // each fingerprint's in their own order, so de-duplication within the
+  // batch is exactly that of one call after the other. CardVault passes
+  // batches sorted already: checked first, in one pass.
+  const auto by_fingerprint = [&fingerprints](size_t a, size_t b) {
+    return fingerprints[a] < fingerprints[b];
+  };
+  if (!std::is_sorted(order.begin(), order.end(), by_fingerprint)) {
+    std::stable_sort(order.begin(), order.end(), by_fingerprint);
+  }
+  std::vector<size_t> shared;  // runs of one fingerprint, each in item order
+  size_t unique_end = 0;
+  for (size_t k = 0; k < order.size();) {
+    size_t run_end = k + 1;
+    while (run_end < order.size() && fingerprints[order[run_end]] == fingerprints[order[k]]) {
+      ++run_end;
+    }
+    if (run_end - k == 1) {
+      order[unique_end++] = order[k];
+    } else {
+      shared.insert(shared.end(), order.begin() + static_cast<std::ptrdiff_t>(k),
+                    order.begin() + static_cast<std::ptrdiff_t>(run_end));
+    }
+    k = run_end;
+  }
+  order.resize(unique_end);
+  order.insert(order.end(), shared.begin(), shared.end());
   const Status s = Submit(
       [this, &items, &fingerprints, &order, &out](Connection& c) -> Status {
         return InsertItems(c, items, fingerprints, order, out);
       },
       /*scrub=*/false, PageCacheUse::kBatch);
   if (!s.ok()) return s;
-  // The inserted records, copied here rather than on the writer.
+  // The inserted records: each item's own, moved here rather than on the
+  // writer.
   for (size_t i : order) {
     if (!out[i].ok() || !out[i]->inserted) continue;
     const int64_t id = out[i]->record.id;
-    out[i]->record = items[i].record;
+    out[i]->record = std::move(items[i].record);
     out[i]->record.id = id;
   }
   return out;

@@ -186,7 +186,7 @@ class SqliteCardStore final : public CardStore {
   // undone alone, like a failing statement; a storage failure fails the
   // call and nothing of the batch is stored.
   Result<std::vector<Result<InsertOutcome>>> InsertBatch(
-      const std::vector<BatchInsertItem>& items) override;
+      std::vector<BatchInsertItem> items) override;
   // One write operation of its own (committed, fsynced) per call.
   Result<int64_t> ReserveIds(int64_t count) override;
   // Queued like ReserveIds; `done` runs on the completion thread after the
