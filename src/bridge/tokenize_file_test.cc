@@ -100,6 +100,39 @@ TEST(TokenizeFileTest, StructuralErrorsNameTheLineOnly) {
             StatusCode::kInvalidArgument);
 }
 
+// A stream buffer that serves `text` and then fails, as a file's buffer
+// does on a read error (libstdc++'s filebuf throws std::ios_base::failure).
+class FailingBuffer final : public std::streambuf {
+ public:
+  explicit FailingBuffer(std::string text) : text_(std::move(text)) {
+    setg(text_.data(), text_.data(), text_.data() + text_.size());
+  }
+
+ protected:
+  int_type underflow() override { throw std::ios_base::failure("read error"); }
+
+ private:
+  std::string text_;
+};
+
+TEST(TokenizeFileTest, ReadErrorsFailTheFileWithoutEchoingIt) {
+  FakeTokenizer fake;
+  // Mid-record: the row read so far holds a PAN.
+  FailingBuffer buffer("pan,exp\n4111111111111111,12/30\n5555555555554444,1");
+  std::istream in(&buffer);
+  std::ostringstream out;
+  Result<TokenizeReport> r = TokenizeCsv(in, out, Options(), fake.Fn());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_EQ(r.status().message(), "read failed");
+  EXPECT_EQ(out.str().find("5555"), std::string::npos);
+  EXPECT_EQ(out.str().find("4111"), std::string::npos);
+  // Failing on the header's first byte is the same error, not "empty file".
+  FailingBuffer empty("");
+  std::istream in_empty(&empty);
+  EXPECT_EQ(TokenizeCsv(in_empty, out, Options(), fake.Fn()).status().message(), "read failed");
+}
+
 TEST(TokenizeFileTest, StorageErrorsAbort) {
   FakeTokenizer fake;
   fake.fail_storage = true;

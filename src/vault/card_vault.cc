@@ -31,6 +31,17 @@ void Permute(std::vector<T>& v, const std::vector<size_t>& order) {
   v = std::move(out);
 }
 
+// A fingerprint's (lower-case hex) first 16 digits as a number, short ones
+// padded with '0': ordered as the text is, ties aside.
+uint64_t FingerprintSortKey(std::string_view hex) {
+  uint64_t key = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    const char c = i < hex.size() ? hex[i] : '0';
+    key = (key << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  return key;
+}
+
 std::string Aad(const std::string& token, int dek_version) {
   return "kura.card.v1|" + token + "|" + std::to_string(dek_version);
 }
@@ -354,13 +365,20 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   // handed out in it make the new rows append one after the other, and with
   // the items themselves in that order the store's writer walks them front
   // to back instead of hopping around a batch that can be megabytes.
-  std::vector<size_t> by_fingerprint(items.size());
-  for (size_t k = 0; k < items.size(); ++k) by_fingerprint[k] = k;
-  // Stable: inputs with the same card keep their order (the store applies
-  // them one after the other, so the earlier one is the one stored).
-  std::stable_sort(by_fingerprint.begin(), by_fingerprint.end(), [&items](size_t a, size_t b) {
-    return items[a].record.fingerprint < items[b].record.fingerprint;
+  // Sorted by each fingerprint's leading digits as a number, the full text
+  // breaking ties: the text's order, with integer compares. Stable: inputs
+  // with the same card keep their order (the store applies them one after
+  // the other, so the earlier one is the one stored).
+  std::vector<std::pair<uint64_t, size_t>> keyed(items.size());
+  for (size_t k = 0; k < items.size(); ++k) {
+    keyed[k] = {FingerprintSortKey(items[k].record.fingerprint), k};
+  }
+  std::stable_sort(keyed.begin(), keyed.end(), [&items](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return items[a.second].record.fingerprint < items[b.second].record.fingerprint;
   });
+  std::vector<size_t> by_fingerprint(items.size());
+  for (size_t k = 0; k < items.size(); ++k) by_fingerprint[k] = keyed[k].second;
   Permute(items, by_fingerprint);
   Permute(input_of, by_fingerprint);
   Permute(plains, by_fingerprint);

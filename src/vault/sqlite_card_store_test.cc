@@ -91,6 +91,13 @@ TEST_F(SqliteCardStoreTest, RejectsInvalidRecords) {
   EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
   r.fingerprint = "zz";
   EXPECT_EQ(store->InsertOrGetByFingerprint(r).status().code(), StatusCode::kInvalidArgument);
+  // A bad digit anywhere, including the last one and bytes above 0x7f.
+  r.fingerprint = "0123456789abcdeg";
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r.fingerprint = std::string("abcdef0") + '\xff';
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
+  r.fingerprint = std::string("ab\0d", 4);
+  EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
   r.fingerprint = std::string(kMaxFingerprintLength + 2, 'a');
   EXPECT_EQ(store->Insert(r).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store->GetByFingerprint("NOT-HEX").status().code(), StatusCode::kInvalidArgument);

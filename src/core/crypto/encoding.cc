@@ -81,11 +81,10 @@ Result<std::string> DecodeUnpadded(std::string_view text, const std::array<int, 
 }  // namespace
 
 std::string HexEncode(std::span<const uint8_t> data) {
-  std::string out;
-  out.reserve(data.size() * 2);
-  for (uint8_t b : data) {
-    out.push_back(kHexDigits[b >> 4]);
-    out.push_back(kHexDigits[b & 0x0f]);
+  std::string out(data.size() * 2, '\0');
+  for (size_t i = 0; i < data.size(); ++i) {
+    out[2 * i] = kHexDigits[data[i] >> 4];
+    out[2 * i + 1] = kHexDigits[data[i] & 0x0f];
   }
   return out;
 }
