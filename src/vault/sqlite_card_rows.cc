@@ -109,6 +109,29 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
 
 }  // namespace
 
+Status CheckLength(std::string_view value, size_t max, std::string_view what) {
+  if (value.empty() || value.size() > max) {
+    std::string message = "card store: ";
+    message.append(what);
+    message.append(" must be 1 to ");
+    message.append(std::to_string(max));
+    message.append(" bytes");
+    return InvalidArgumentError(std::move(message));
+  }
+  return OkStatus();
+}
+
+Result<std::string> ValidateRecord(const CardRecord& r) {
+  RETURN_IF_ERROR(CheckLength(r.token, kMaxTokenLength, "token"));
+  ASSIGN_OR_RETURN(std::string fingerprint, FingerprintBytes(r.fingerprint));
+  RETURN_IF_ERROR(CheckLength(r.sealed, kMaxSealedSize, "sealed data"));
+  if (r.exp_month < 1 || r.exp_month > 12) {
+    return InvalidArgumentError("card store: expiry month must be 1 to 12");
+  }
+  if (r.id < 0) return InvalidArgumentError("card store: id must not be negative");
+  return fingerprint;
+}
+
 // The record with row id `id`, or nullopt.
 Result<std::optional<CardRecord>> FindCardById(Connection& c, int64_t id,
                                                std::string_view operation) {

@@ -1,0 +1,136 @@
+// SqliteCardStore's bulk insert (InsertBatch): validation and ordering on
+// the calling thread, the items on the writer, and the merge of the recent
+// fingerprint slots that follows (see sqlite_card_store.h and
+// sqlite_card_index.h).
+#include "vault/sqlite_card_store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vault/sqlite_card_index.h"
+#include "vault/sqlite_card_rows.h"
+#include "vault/sqlite_connection.h"
+
+namespace kura::vault {
+
+using sqlite::Connection;
+
+Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
+    std::vector<BatchInsertItem> items) {
+  // Every outcome is set below, by validation or by InsertItems (a short
+  // placeholder message: no allocation per item).
+  std::vector<Result<InsertOutcome>> out(items.size(), InternalError("not run"));
+  std::vector<std::string> fingerprints(items.size());  // stored bytes, per valid item
+  std::vector<size_t> order;  // the valid items, in the order they are applied
+  order.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    Result<std::string> fingerprint = ValidateRecord(items[i].record);
+    if (!fingerprint.ok()) {
+      out[i] = fingerprint.status();
+    } else {
+      fingerprints[i] = std::move(*fingerprint);
+      order.push_back(i);
+    }
+  }
+  if (order.empty()) return out;
+  // Items whose fingerprint is unique in the batch do not interact, so they
+  // go in fingerprint order: consecutive look-ups and inserts then walk the
+  // fingerprint index from left to right instead of hopping between random
+  // pages (rows themselves are appended). Items sharing a fingerprint follow,
+  // each fingerprint's in their own order, so de-duplication within the
+  // batch is exactly that of one call after the other. CardVault passes
+  // batches sorted already: checked first, in one pass.
+  const auto by_fingerprint = [&fingerprints](size_t a, size_t b) {
+    return fingerprints[a] < fingerprints[b];
+  };
+  if (!std::is_sorted(order.begin(), order.end(), by_fingerprint)) {
+    std::stable_sort(order.begin(), order.end(), by_fingerprint);
+  }
+  std::vector<size_t> shared;  // runs of one fingerprint, each in item order
+  size_t unique_end = 0;
+  for (size_t k = 0; k < order.size();) {
+    size_t run_end = k + 1;
+    while (run_end < order.size() && fingerprints[order[run_end]] == fingerprints[order[k]]) {
+      ++run_end;
+    }
+    if (run_end - k == 1) {
+      order[unique_end++] = order[k];
+    } else {
+      shared.insert(shared.end(), order.begin() + static_cast<std::ptrdiff_t>(k),
+                    order.begin() + static_cast<std::ptrdiff_t>(run_end));
+    }
+    k = run_end;
+  }
+  order.resize(unique_end);
+  order.insert(order.end(), shared.begin(), shared.end());
+  const Status s = Submit(
+      [this, &items, &fingerprints, &order, &out](Connection& c) -> Status {
+        return InsertItems(c, items, fingerprints, order, out);
+      },
+      /*scrub=*/false, PageCacheUse::kBatch);
+  if (!s.ok()) return s;
+  // The inserted records: each item's own, moved here rather than on the
+  // writer.
+  for (size_t i : order) {
+    if (!out[i].ok() || !out[i]->inserted) continue;
+    const int64_t id = out[i]->record.id;
+    out[i]->record = std::move(items[i].record);
+    out[i]->record.id = id;
+  }
+  return out;
+}
+
+Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsertItem>& items,
+                                    const std::vector<std::string>& fingerprints,
+                                    const std::vector<size_t>& order,
+                                    std::vector<Result<InsertOutcome>>& out) {
+  ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
+  for (size_t i : order) {
+    // Earlier items of this batch are visible to the look-up (same
+    // transaction).
+    Result<InsertOutcome> r =
+        InsertOrFindCard(c, items[i].record, fingerprints[i], items[i].dedup, index_);
+    const StatusCode code = r.status().code();
+    if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
+      // A constraint failure undoes only that statement; the transaction
+      // goes on (unless SQLite ended it).
+      if (c.InAutocommit()) return InternalError("card store: transaction rolled back");
+    } else if (!r.ok()) {
+      return r.status();
+    }
+    out[i] = std::move(r);
+  }
+  return MaybeMergeRecentSlots(c);
+}
+
+Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
+  if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
+  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
+  if (index_.recent_slots < threshold) return OkStatus();
+  ASSIGN_OR_RETURN(index_.recent_slots, CountRecentSlots(c));
+  if (index_.recent_slots < threshold) return OkStatus();
+  RETURN_IF_ERROR(MergeRecentSlots(c));
+  index_.recent_slots = 0;
+  return OkStatus();
+}
+
+Result<int64_t> SqliteCardStore::RecentSlotsMergeThreshold(Connection& c) {
+  const int64_t floor = options_.recent_slots_merge_at;
+  if (options_.recent_slots_merge_scale <= 0) return floor;
+  // Every card took an id, so the ids reserved so far bound the card count
+  // from above (unused reserved ids and deleted cards make it an estimate).
+  // The transaction's id limit is that number, if it was read already.
+  if (index_.id_limit == 0) {
+    ASSIGN_OR_RETURN(index_.id_limit, FirstUnreservedId(c));
+  }
+  const int64_t ids = index_.id_limit;
+  const double scaled = std::sqrt(static_cast<double>(options_.recent_slots_merge_scale) *
+                                  static_cast<double>(std::max<int64_t>(ids - 1, 0)));
+  return std::max(floor, static_cast<int64_t>(scaled));
+}
+
+}  // namespace kura::vault
