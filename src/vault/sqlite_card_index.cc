@@ -23,7 +23,10 @@ const char* const kCardIndexSchemaSql =
     "  fingerprint BLOB NOT NULL,"
     "  id INTEGER NOT NULL,"
     "  PRIMARY KEY (fingerprint, id)"
-    ") WITHOUT ROWID;";
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS slots_generation (value INTEGER NOT NULL);"
+    "INSERT INTO slots_generation (value)"
+    " SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM slots_generation);";
 
 namespace {
 
@@ -50,7 +53,11 @@ constexpr std::string_view kDeleteRecentSlotSql =
 constexpr const char* kMergeRecentSql =
     "INSERT INTO fingerprint_slots (prefix, id)"
     " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix;"
-    "DELETE FROM fingerprint_recent;";
+    "DELETE FROM fingerprint_recent;"
+    "UPDATE slots_generation SET value = value + 1;";
+constexpr std::string_view kSlotsGenerationSql = "SELECT value FROM slots_generation";
+constexpr std::string_view kSlotPrefixesSql = "SELECT prefix FROM fingerprint_slots";
+constexpr std::string_view kRecentSlotPrefixesSql = "SELECT prefix FROM fingerprint_recent";
 constexpr std::string_view kCountRecentSql = "SELECT COUNT(*) FROM fingerprint_recent";
 constexpr std::string_view kDeleteOverflowSql =
     "DELETE FROM fingerprint_overflow WHERE fingerprint = ?1 AND id = ?2";
@@ -71,12 +78,18 @@ int64_t FingerprintPrefix(std::string_view fingerprint) {
 }
 
 Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint,
-                                          bool overflow_empty) {
+                                          bool overflow_empty, const SlotFilter* slots_filter) {
   FingerprintProbe probe;
+  const int64_t prefix = FingerprintPrefix(fingerprint);
   // A prefix has a slot in at most one of the two tables.
-  for (std::string_view sql : {kRecentSlotSql, kSlotSql}) {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "find card by fingerprint"));
-    st.BindInt64(1, FingerprintPrefix(fingerprint));
+  for (const bool large : {false, true}) {
+    if (large && slots_filter != nullptr && !slots_filter->MayContain(prefix)) {
+      probe.slots_skipped = true;
+      break;
+    }
+    ASSIGN_OR_RETURN(Statement st,
+                     c.Prepare(large ? kSlotSql : kRecentSlotSql, "find card by fingerprint"));
+    st.BindInt64(1, prefix);
     ASSIGN_OR_RETURN(const bool row, st.Step());
     if (row) {
       probe.slot_taken = true;
@@ -145,6 +158,34 @@ Result<int64_t> CountRecentSlots(Connection& c) {
 
 Status MergeRecentSlots(Connection& c) {
   return c.Exec(kMergeRecentSql, "merge recent fingerprint slots");
+}
+
+Result<int64_t> SlotsGeneration(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kSlotsGenerationSql, "read slots generation"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return DataLossError("card store: the slots generation is missing");
+  return st.ColumnInt64(0);
+}
+
+namespace {
+
+Status AddPrefixes(Connection& c, std::string_view sql, SlotFilter& filter) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "read fingerprint slots"));
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (!row) return OkStatus();
+    filter.Add(st.ColumnInt64(0));
+  }
+}
+
+}  // namespace
+
+Status AddSlotPrefixes(Connection& c, SlotFilter& filter) {
+  return AddPrefixes(c, kSlotPrefixesSql, filter);
+}
+
+Status AddRecentSlotPrefixes(Connection& c, SlotFilter& filter) {
+  return AddPrefixes(c, kRecentSlotPrefixesSql, filter);
 }
 
 Result<int64_t> FirstUnreservedId(Connection& c) {

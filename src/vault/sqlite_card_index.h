@@ -23,6 +23,12 @@
 //    table would rewrite most of its pages (a 50,000-card batch touched more
 //    than half of them at 10^7 cards); the merge rewrites them once per
 //    that many cards. A prefix has a slot in at most one table.
+//  * slots_generation: one number, raised by every merge into
+//    fingerprint_slots (whichever process runs it). A writer that keeps a
+//    SlotFilter of fingerprint_slots trusts it only while the number is the
+//    one its filter was built or last updated at: entries are added to that
+//    table by merges only (a delete leaves a filter's stale entry, which
+//    costs a look-up, never a wrong answer).
 //
 // "The" card of a fingerprint is its slot's card if that one has it, else
 // the overflow's earliest created (then lowest id). That is the first-stored card with this
@@ -41,6 +47,7 @@
 #include <string_view>
 
 #include "core/base/status.h"
+#include "vault/slot_filter.h"
 #include "vault/sqlite_connection.h"
 
 namespace kura::vault {
@@ -58,13 +65,18 @@ int64_t FingerprintPrefix(std::string_view fingerprint);
 struct FingerprintProbe {
   int64_t found_id = 0;    // first-stored card with this fingerprint, or 0
   bool slot_taken = false; // the prefix's slot holds some card
+  bool slots_skipped = false;  // `slots_filter` spared the fingerprint_slots look-up
 };
 
 // Looks `fingerprint` (stored bytes) up: the slot, then the overflow —
 // unless `overflow_empty` says the caller knows it holds nothing
 // (OverflowIsEmpty in the same transaction, and nothing added since).
+// fingerprint_slots is not read when `slots_filter` (if given) rules the
+// prefix out: it must hold every prefix of that table in this transaction
+// (see slots_generation above).
 Result<FingerprintProbe> ProbeFingerprint(sqlite::Connection& c, std::string_view fingerprint,
-                                          bool overflow_empty = false);
+                                          bool overflow_empty = false,
+                                          const SlotFilter* slots_filter = nullptr);
 
 // Whether fingerprint_overflow holds no entry at all (one cheap query; lets
 // a batch skip the overflow probe per card).
@@ -86,9 +98,17 @@ Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
                    std::string_view fingerprint);
 
 // Entries of fingerprint_recent, and the move of all of them into
-// fingerprint_slots (one sorted pass).
+// fingerprint_slots (one sorted pass; raises slots_generation).
 Result<int64_t> CountRecentSlots(sqlite::Connection& c);
 Status MergeRecentSlots(sqlite::Connection& c);
+
+// slots_generation's number (see above).
+Result<int64_t> SlotsGeneration(sqlite::Connection& c);
+
+// Adds every prefix of fingerprint_slots (AddSlotPrefixes) or of
+// fingerprint_recent (AddRecentSlotPrefixes) to `filter`: one scan.
+Status AddSlotPrefixes(sqlite::Connection& c, SlotFilter& filter);
+Status AddRecentSlotPrefixes(sqlite::Connection& c, SlotFilter& filter);
 
 // The first id id_sequence has not handed out: every id below it was
 // reserved (or assigned) already.

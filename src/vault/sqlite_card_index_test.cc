@@ -172,6 +172,72 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
   EXPECT_EQ(*store.Count(), 13);  // 7 singles + 6 of the batch + tok_c - tok_b4
 }
 
+// A bulk insert looks fingerprint_slots up only for prefixes its slots
+// filter may hold; the store's own merges add theirs to the filter, so a
+// repeat of a merged card is still found.
+TEST_F(SqliteCardStoreTest, SlotsFilterSparesLookUpsAndFollowsOwnMerges) {
+  SqliteCardStoreOptions options;
+  options.recent_slots_merge_at = 4;
+  options.recent_slots_merge_scale = 0;
+  std::unique_ptr<SqliteCardStore> store = OpenStoreWith(options);
+  ASSERT_NE(store, nullptr);
+  std::vector<BatchInsertItem> first;
+  for (int i = 0; i < 6; ++i) {
+    first.push_back({MakeRecord("tok_a" + std::to_string(i), "first-" + std::to_string(i)), true});
+  }
+  Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(first);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  for (const Result<InsertOutcome>& r : *out) EXPECT_TRUE(r->inserted);
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 6);  // 6 >= 4: merged
+  EXPECT_EQ(store->GetStats().slots_skipped, 6u);       // an empty table: none looked up
+
+  std::vector<BatchInsertItem> second;
+  for (int i = 0; i < 6; ++i) {
+    second.push_back({MakeRecord("tok_r" + std::to_string(i), "first-" + std::to_string(i)), true});
+  }
+  for (int i = 0; i < 3; ++i) {
+    second.push_back({MakeRecord("tok_n" + std::to_string(i), "new-" + std::to_string(i)), true});
+  }
+  out = store->InsertBatch(second);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_FALSE((*out)[i]->inserted) << i;
+    EXPECT_EQ((*out)[i]->record.token, "tok_a" + std::to_string(i));
+  }
+  for (int i = 6; i < 9; ++i) EXPECT_TRUE((*out)[i]->inserted) << i;
+  // The repeats were looked up (and found); only the new cards were spared.
+  EXPECT_EQ(store->GetStats().slots_skipped, 6u + 3u);
+  EXPECT_EQ(*store->Count(), 9);
+}
+
+// Two stores on one file stand for two processes: a merge by one raises
+// slots_generation, and the other's filter, which lacks the merged
+// prefixes, is not trusted again.
+TEST_F(SqliteCardStoreTest, SlotsFilterIsDroppedWhenAnotherStoreMerges) {
+  SqliteCardStoreOptions options;
+  options.recent_slots_merge_at = 1;
+  options.recent_slots_merge_scale = 0;
+  std::unique_ptr<SqliteCardStore> bulk = OpenStoreWith(options);
+  std::unique_ptr<SqliteCardStore> other = OpenStoreWith(options);
+  ASSERT_NE(bulk, nullptr);
+  ASSERT_NE(other, nullptr);
+  std::vector<BatchInsertItem> first;
+  for (int i = 0; i < 3; ++i) {
+    first.push_back({MakeRecord("tok_a" + std::to_string(i), "bulk-" + std::to_string(i)), true});
+  }
+  ASSERT_TRUE(bulk->InsertBatch(first).ok());
+  EXPECT_EQ(bulk->GetStats().slots_skipped, 3u);
+  ASSERT_TRUE(other->InsertOrGetByFingerprint(MakeRecord("tok_o", "other-x"))->inserted);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);  // merged by the other store
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 4);
+  Result<std::vector<Result<InsertOutcome>>> out =
+      bulk->InsertBatch({{MakeRecord("tok_dup", "other-x"), true}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_FALSE((*out)[0]->inserted);
+  EXPECT_EQ((*out)[0]->record.token, "tok_o");
+  EXPECT_EQ(*bulk->Count(), 4);
+}
+
 // Checkpoints run on the store's own thread once the WAL passes the
 // threshold, and copy the commits into the database file: the WAL is then
 // restarted from the top instead of growing with every commit.

@@ -177,7 +177,8 @@ Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
                                        std::string_view fingerprint, bool dedup,
                                        IndexState& state) {
   ASSIGN_OR_RETURN(const FingerprintProbe probe,
-                   ProbeFingerprint(c, fingerprint, state.overflow_empty));
+                   ProbeFingerprint(c, fingerprint, state.overflow_empty, state.slots_filter));
+  if (probe.slots_skipped) ++state.slots_skipped;
   if (dedup && probe.found_id != 0) {
     ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
                      FindCardById(c, probe.found_id, "find card by fingerprint"));

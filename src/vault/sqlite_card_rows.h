@@ -19,6 +19,7 @@
 
 #include "core/base/status.h"
 #include "vault/card_store.h"
+#include "vault/slot_filter.h"
 #include "vault/sqlite_connection.h"
 
 namespace kura::vault {
@@ -36,6 +37,11 @@ struct IndexState {
   // record may only bring an id below it. (Ids reserved inside the same
   // transaction are handed out only after its commit.) Reset per transaction.
   int64_t id_limit = 0;
+  // Set by a bulk insert for its own items only: holds every prefix of
+  // fingerprint_slots in this transaction (ProbeFingerprint); null otherwise.
+  const SlotFilter* slots_filter = nullptr;
+  // Look-ups of fingerprint_slots the filter spared, since the store opened.
+  int64_t slots_skipped = 0;
 };
 
 // kInvalidArgument ("card store: <what> must be 1 to <max> bytes") unless

@@ -185,6 +185,49 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {
   sqlite3_close(db);
 }
 
+// v3 -> v4 adds slots_generation (at 0) and nothing else: a v3 file's cards,
+// slots and merges carry on.
+TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
+  SqliteCardStoreOptions options;
+  options.recent_slots_merge_at = 1;
+  options.recent_slots_merge_scale = 0;
+  {
+    std::unique_ptr<SqliteCardStore> store = OpenStoreWith(options);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "fp-a"))->inserted);
+  }
+  auto read_int = [this](const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+    const int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  };
+  EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);  // one merge
+  {
+    // What a v3 file looks like: no slots_generation.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db, "DROP TABLE slots_generation; UPDATE schema_version SET version = 3;");
+    sqlite3_close(db);
+  }
+  std::unique_ptr<SqliteCardStore> store = OpenStoreWith(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(read_int("SELECT MAX(version) FROM schema_version"), 4);
+  EXPECT_EQ(read_int("SELECT COUNT(*) FROM slots_generation"), 1);
+  EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 0);
+  Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(
+      {{MakeRecord("tok_dup", "fp-a"), true}, {MakeRecord("tok_b", "fp-b"), true}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0]->record.token, "tok_a");
+  EXPECT_TRUE((*out)[1]->inserted);
+  EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);
+}
+
 TEST_F(SqliteCardStoreTest, RefusesToMigrateV1WithMalformedFingerprint) {
   CardRecord a = MakeRecord("tok_a", "fp");
   a.fingerprint = "NOT-HEX";

@@ -242,7 +242,8 @@ SqliteCardStore::~SqliteCardStore() {
 }
 
 SqliteCardStore::Stats SqliteCardStore::GetStats() const {
-  return Stats{commits_.load(), ops_.load(), checkpoints_.load(), cache_hits_.load()};
+  return Stats{commits_.load(), ops_.load(), checkpoints_.load(), cache_hits_.load(),
+               slots_skipped_.load()};
 }
 
 Status SqliteCardStore::Submit(WriteFn fn, bool scrub, PageCacheUse cache) {
@@ -320,6 +321,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   }
   Status txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
   index_.id_limit = 0;  // read again, lazily, in this transaction
+  slots_merge_uncommitted_ = false;
   // Holding the write lock: mark a change of stored cards in flight for
   // every process's card cache, or end one a dead writer left in flight.
   const bool changes_cards =
@@ -355,6 +357,8 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
     } else {
       txn = Run(c, "ROLLBACK TO op", "rollback savepoint");
       if (txn.ok()) txn = Run(c, "RELEASE op", "release savepoint");
+      // The op may have undone a merge the slots filter counted.
+      if (slots_merge_uncommitted_) slots_filter_.reset();
     }
   }
   if (txn.ok()) txn = Run(c, "COMMIT", "commit");
@@ -362,6 +366,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
     commits_.fetch_add(1);
   } else {
     if (!c.InAutocommit()) Run(c, "ROLLBACK", "rollback").IgnoreError();
+    if (slots_merge_uncommitted_) slots_filter_.reset();
     // Nothing of this batch is durable: every operation reports the failure,
     // including the ones that had already failed on their own.
     for (Status& s : results) s = txn;

@@ -79,6 +79,7 @@
 #include "vault/card_store.h"
 #include "vault/change_generation.h"
 #include "vault/completion_thread.h"
+#include "vault/slot_filter.h"
 #include "vault/sqlite_card_rows.h"
 
 struct sqlite3;
@@ -120,7 +121,7 @@ inline constexpr int64_t kDefaultRecentSlotsMergeScale = 100'000;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
-inline constexpr int kCardStoreSchemaVersion = 3;
+inline constexpr int kCardStoreSchemaVersion = 4;
 
 struct SqliteCardStoreOptions {
   // Database file; its directory must exist.
@@ -156,6 +157,8 @@ class SqliteCardStore final : public CardStore {
     uint64_t ops = 0;      // mutating operations executed (ok or not)
     uint64_t checkpoints = 0;  // background checkpoints run
     uint64_t cache_hits = 0;   // Get() calls answered from the card cache
+    // Bulk-insert look-ups of fingerprint_slots the slot filter spared.
+    uint64_t slots_skipped = 0;
   };
 
   // Creates the file (mode 0600) if needed, sets the pragmas above, creates
@@ -242,8 +245,18 @@ class SqliteCardStore final : public CardStore {
   Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
                      const std::vector<std::string>& fingerprints, const std::vector<size_t>& order,
                      std::vector<Result<InsertOutcome>>& out);
+  // InsertItems' loop over the items (InsertOrFindCard each).
+  Status InsertEachItem(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
+                        const std::vector<std::string>& fingerprints,
+                        const std::vector<size_t>& order,
+                        std::vector<Result<InsertOutcome>>& out);
+  // Writer thread, at the start of a bulk insert of `items` cards: keeps
+  // slots_filter_ if still valid, else drops it and builds a new one when
+  // worth it (kSlotsFilterRebuildRatio).
+  Status RefreshSlotsFilter(sqlite::Connection& c, size_t items);
   // Writer thread, inside an operation: merges fingerprint_recent into the
-  // slot table once it holds RecentSlotsMergeThreshold entries.
+  // slot table once it holds RecentSlotsMergeThreshold entries (adding its
+  // prefixes to slots_filter_ if that is valid, else dropping it).
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
   // The current merge threshold (see SqliteCardStoreOptions).
   Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c);
@@ -272,6 +285,19 @@ class SqliteCardStore final : public CardStore {
 
   // What the writer knows of the look-up tables (sqlite_card_rows.h).
   IndexState index_;
+  // A filter of fingerprint_slots' prefixes for bulk inserts (null: none),
+  // valid while slots_generation is `slots_filter_generation_`; dropped
+  // after any rolled-back operation or transaction, which may have undone a
+  // merge the filter counted (sqlite_card_store_batch.cc).
+  std::unique_ptr<SlotFilter> slots_filter_;
+  int64_t slots_filter_generation_ = 0;
+  // A merge counted in slots_filter_ since the transaction began.
+  bool slots_merge_uncommitted_ = false;
+  // Bulk-insert items looked up without a filter since the last one was
+  // dropped: a new one is built once they outweigh the scan it costs.
+  int64_t items_without_slots_filter_ = 0;
+  // The last filter was dropped for being full: rebuilt without waiting.
+  bool slots_filter_outgrown_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -288,6 +314,7 @@ class SqliteCardStore final : public CardStore {
   std::atomic<uint64_t> ops_{0};
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> cache_hits_{0};
+  std::atomic<uint64_t> slots_skipped_{0};
 
   // The checkpoint thread's connection and wake-up.
   std::unique_ptr<sqlite::Connection> checkpointer_;
