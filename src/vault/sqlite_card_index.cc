@@ -78,14 +78,16 @@ int64_t FingerprintPrefix(std::string_view fingerprint) {
 }
 
 Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint,
-                                          bool overflow_empty, const SlotFilter* slots_filter) {
+                                          bool overflow_empty, const SlotFilter* slots_filter,
+                                          const SlotFilter* recent_filter) {
   FingerprintProbe probe;
   const int64_t prefix = FingerprintPrefix(fingerprint);
   // A prefix has a slot in at most one of the two tables.
   for (const bool large : {false, true}) {
-    if (large && slots_filter != nullptr && !slots_filter->MayContain(prefix)) {
-      probe.slots_skipped = true;
-      break;
+    const SlotFilter* filter = large ? slots_filter : recent_filter;
+    if (filter != nullptr && !filter->MayContain(prefix)) {
+      (large ? probe.slots_skipped : probe.recent_skipped) = true;
+      continue;
     }
     ASSIGN_OR_RETURN(Statement st,
                      c.Prepare(large ? kSlotSql : kRecentSlotSql, "find card by fingerprint"));
@@ -158,6 +160,13 @@ Result<int64_t> CountRecentSlots(Connection& c) {
 
 Status MergeRecentSlots(Connection& c) {
   return c.Exec(kMergeRecentSql, "merge recent fingerprint slots");
+}
+
+Result<int64_t> DataVersion(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare("PRAGMA data_version", "read data version"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return InternalError("card store: PRAGMA data_version returned nothing");
+  return st.ColumnInt64(0);
 }
 
 Result<int64_t> SlotsGeneration(Connection& c) {

@@ -66,6 +66,7 @@ struct FingerprintProbe {
   int64_t found_id = 0;    // first-stored card with this fingerprint, or 0
   bool slot_taken = false; // the prefix's slot holds some card
   bool slots_skipped = false;  // `slots_filter` spared the fingerprint_slots look-up
+  bool recent_skipped = false; // `recent_filter` spared the fingerprint_recent one
 };
 
 // Looks `fingerprint` (stored bytes) up: the slot, then the overflow —
@@ -73,10 +74,12 @@ struct FingerprintProbe {
 // (OverflowIsEmpty in the same transaction, and nothing added since).
 // fingerprint_slots is not read when `slots_filter` (if given) rules the
 // prefix out: it must hold every prefix of that table in this transaction
-// (see slots_generation above).
+// (see slots_generation above); likewise fingerprint_recent and
+// `recent_filter`.
 Result<FingerprintProbe> ProbeFingerprint(sqlite::Connection& c, std::string_view fingerprint,
                                           bool overflow_empty = false,
-                                          const SlotFilter* slots_filter = nullptr);
+                                          const SlotFilter* slots_filter = nullptr,
+                                          const SlotFilter* recent_filter = nullptr);
 
 // Whether fingerprint_overflow holds no entry at all (one cheap query; lets
 // a batch skip the overflow probe per card).
@@ -104,6 +107,10 @@ Status MergeRecentSlots(sqlite::Connection& c);
 
 // slots_generation's number (see above).
 Result<int64_t> SlotsGeneration(sqlite::Connection& c);
+
+// PRAGMA data_version of `c`: changes whenever another connection (of any
+// process) commits to the database, never for `c`'s own commits.
+Result<int64_t> DataVersion(sqlite::Connection& c);
 
 // Adds every prefix of fingerprint_slots (AddSlotPrefixes) or of
 // fingerprint_recent (AddRecentSlotPrefixes) to `filter`: one scan.

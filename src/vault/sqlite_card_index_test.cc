@@ -238,6 +238,46 @@ TEST_F(SqliteCardStoreTest, SlotsFilterIsDroppedWhenAnotherStoreMerges) {
   EXPECT_EQ(*bulk->Count(), 4);
 }
 
+// The filter of fingerprint_recent takes every slot this store adds, in bulk
+// and single inserts, and is not trusted once another connection committed
+// (PRAGMA data_version).
+TEST_F(SqliteCardStoreTest, RecentFilterFollowsOwnInsertsAndDistrustsOtherWriters) {
+  SqliteCardStoreOptions options;
+  options.recent_slots_merge_at = 1000;  // no merge in this test
+  options.recent_slots_merge_scale = 0;
+  std::unique_ptr<SqliteCardStore> bulk = OpenStoreWith(options);
+  std::unique_ptr<SqliteCardStore> other = OpenStoreWith(options);
+  ASSERT_NE(bulk, nullptr);
+  ASSERT_NE(other, nullptr);
+  std::vector<BatchInsertItem> first;
+  for (int i = 0; i < 5; ++i) {
+    // The digit comes first: labels differing only in their 8th byte's
+    // lowest bit would share a slot prefix (FingerprintPrefix).
+    first.push_back({MakeRecord("tok_r" + std::to_string(i), std::to_string(i) + "-recent"), true});
+  }
+  ASSERT_TRUE(bulk->InsertBatch(first).ok());
+  EXPECT_EQ(bulk->GetStats().recent_skipped, 5u);
+  ASSERT_TRUE(bulk->InsertOrGetByFingerprint(MakeRecord("tok_s", "single-x"))->inserted);
+
+  Result<std::vector<Result<InsertOutcome>>> out =
+      bulk->InsertBatch({{MakeRecord("tok_d1", "single-x"), true},
+                         {MakeRecord("tok_d2", "2-recent"), true},
+                         {MakeRecord("tok_r9", "9-recent"), true}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ((*out)[0]->record.token, "tok_s");
+  EXPECT_EQ((*out)[1]->record.token, "tok_r2");
+  EXPECT_TRUE((*out)[2]->inserted);
+  EXPECT_EQ(bulk->GetStats().recent_skipped, 6u);  // only the new one
+
+  ASSERT_TRUE(other->InsertOrGetByFingerprint(MakeRecord("tok_o", "other-y"))->inserted);
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+  out = bulk->InsertBatch({{MakeRecord("tok_d3", "other-y"), true}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_FALSE((*out)[0]->inserted);
+  EXPECT_EQ((*out)[0]->record.token, "tok_o");
+  EXPECT_EQ(*bulk->Count(), 8);
+}
+
 // Checkpoints run on the store's own thread once the WAL passes the
 // threshold, and copy the commits into the database file: the WAL is then
 // restarted from the top instead of growing with every commit.

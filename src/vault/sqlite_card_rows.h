@@ -12,6 +12,7 @@
 #define KURA_VAULT_SQLITE_CARD_ROWS_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,8 +41,16 @@ struct IndexState {
   // Set by a bulk insert for its own items only: holds every prefix of
   // fingerprint_slots in this transaction (ProbeFingerprint); null otherwise.
   const SlotFilter* slots_filter = nullptr;
-  // Look-ups of fingerprint_slots the filter spared, since the store opened.
+  // Prefixes this writer put in fingerprint_recent (InsertRow adds each, in
+  // every operation) since the filter was built from that table; null: none
+  // kept. Complete only while no other connection wrote: a bulk insert
+  // checks that (PRAGMA data_version) and then sets `recent_filter_valid`
+  // for its own items.
+  std::unique_ptr<SlotFilter> recent_filter;
+  bool recent_filter_valid = false;
+  // Look-ups the filters spared, since the store opened.
   int64_t slots_skipped = 0;
+  int64_t recent_skipped = 0;
 };
 
 // kInvalidArgument ("card store: <what> must be 1 to <max> bytes") unless

@@ -243,7 +243,7 @@ SqliteCardStore::~SqliteCardStore() {
 
 SqliteCardStore::Stats SqliteCardStore::GetStats() const {
   return Stats{commits_.load(), ops_.load(), checkpoints_.load(), cache_hits_.load(),
-               slots_skipped_.load()};
+               slots_skipped_.load(), recent_skipped_.load()};
 }
 
 Status SqliteCardStore::Submit(WriteFn fn, bool scrub, PageCacheUse cache) {
@@ -357,8 +357,8 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
     } else {
       txn = Run(c, "ROLLBACK TO op", "rollback savepoint");
       if (txn.ok()) txn = Run(c, "RELEASE op", "release savepoint");
-      // The op may have undone a merge the slots filter counted.
-      if (slots_merge_uncommitted_) slots_filter_.reset();
+      // The op may have undone a merge the slot filters counted.
+      if (slots_merge_uncommitted_) ForgetSlotFilters();
     }
   }
   if (txn.ok()) txn = Run(c, "COMMIT", "commit");
@@ -366,7 +366,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
     commits_.fetch_add(1);
   } else {
     if (!c.InAutocommit()) Run(c, "ROLLBACK", "rollback").IgnoreError();
-    if (slots_merge_uncommitted_) slots_filter_.reset();
+    if (slots_merge_uncommitted_) ForgetSlotFilters();
     // Nothing of this batch is durable: every operation reports the failure,
     // including the ones that had already failed on their own.
     for (Status& s : results) s = txn;

@@ -157,8 +157,10 @@ class SqliteCardStore final : public CardStore {
     uint64_t ops = 0;      // mutating operations executed (ok or not)
     uint64_t checkpoints = 0;  // background checkpoints run
     uint64_t cache_hits = 0;   // Get() calls answered from the card cache
-    // Bulk-insert look-ups of fingerprint_slots the slot filter spared.
+    // Bulk-insert look-ups of fingerprint_slots and fingerprint_recent the
+    // slot filters spared.
     uint64_t slots_skipped = 0;
+    uint64_t recent_skipped = 0;
   };
 
   // Creates the file (mode 0600) if needed, sets the pragmas above, creates
@@ -254,6 +256,10 @@ class SqliteCardStore final : public CardStore {
   // slots_filter_ if still valid, else drops it and builds a new one when
   // worth it (kSlotsFilterRebuildRatio).
   Status RefreshSlotsFilter(sqlite::Connection& c, size_t items);
+  // The same for index_.recent_filter (kRecentFilterRebuildRatio).
+  Status RefreshRecentFilter(sqlite::Connection& c, size_t items);
+  // Drops both slot filters (after a rolled-back merge).
+  void ForgetSlotFilters();
   // Writer thread, inside an operation: merges fingerprint_recent into the
   // slot table once it holds RecentSlotsMergeThreshold entries (adding its
   // prefixes to slots_filter_ if that is valid, else dropping it).
@@ -298,6 +304,11 @@ class SqliteCardStore final : public CardStore {
   int64_t items_without_slots_filter_ = 0;
   // The last filter was dropped for being full: rebuilt without waiting.
   bool slots_filter_outgrown_ = false;
+  // The same for index_.recent_filter, which is valid while no other
+  // connection committed: PRAGMA data_version is still this.
+  int64_t recent_filter_data_version_ = 0;
+  int64_t items_without_recent_filter_ = 0;
+  bool recent_filter_outgrown_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -315,6 +326,7 @@ class SqliteCardStore final : public CardStore {
   std::atomic<uint64_t> checkpoints_{0};
   std::atomic<uint64_t> cache_hits_{0};
   std::atomic<uint64_t> slots_skipped_{0};
+  std::atomic<uint64_t> recent_skipped_{0};
 
   // The checkpoint thread's connection and wake-up.
   std::unique_ptr<sqlite::Connection> checkpointer_;

@@ -34,6 +34,14 @@ constexpr int64_t kSlotsFilterRebuildRatio = 8;
 constexpr int64_t kSlotsFilterGrowth = 4;
 constexpr int64_t kSlotsFilterMinCapacity = int64_t{1} << 20;
 
+// The filter of fingerprint_recent is rebuilt (one scan of that table,
+// which holds at most a merge threshold of entries) once the bulk items
+// looked up without it reach 1/kRecentFilterRebuildRatio of its entries.
+// It has room for kRecentFilterGrowth merge thresholds: it is emptied at
+// each merge.
+constexpr int64_t kRecentFilterRebuildRatio = 4;
+constexpr int64_t kRecentFilterGrowth = 2;
+
 }  // namespace
 
 Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
@@ -107,12 +115,17 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     std::vector<Result<InsertOutcome>>& out) {
   ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
   RETURN_IF_ERROR(RefreshSlotsFilter(c, order.size()));
-  // For this operation's items only (a single insert brings no filter).
+  RETURN_IF_ERROR(RefreshRecentFilter(c, order.size()));
+  // For this operation's items only (a single insert looks up without).
   index_.slots_filter = slots_filter_.get();
-  const int64_t skipped_before = index_.slots_skipped;
+  index_.recent_filter_valid = index_.recent_filter != nullptr;
+  const int64_t slots_before = index_.slots_skipped;
+  const int64_t recent_before = index_.recent_skipped;
   const Status s = InsertEachItem(c, items, fingerprints, order, out);
   index_.slots_filter = nullptr;
-  slots_skipped_.fetch_add(static_cast<uint64_t>(index_.slots_skipped - skipped_before));
+  index_.recent_filter_valid = false;
+  slots_skipped_.fetch_add(static_cast<uint64_t>(index_.slots_skipped - slots_before));
+  recent_skipped_.fetch_add(static_cast<uint64_t>(index_.recent_skipped - recent_before));
   RETURN_IF_ERROR(s);
   return MaybeMergeRecentSlots(c);
 }
@@ -136,6 +149,36 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
     }
     out[i] = std::move(r);
   }
+  return OkStatus();
+}
+
+void SqliteCardStore::ForgetSlotFilters() {
+  slots_filter_.reset();
+  index_.recent_filter.reset();
+}
+
+Status SqliteCardStore::RefreshRecentFilter(Connection& c, size_t items) {
+  ASSIGN_OR_RETURN(const int64_t data_version, DataVersion(c));
+  if (index_.recent_filter != nullptr && recent_filter_data_version_ == data_version) {
+    return OkStatus();
+  }
+  // Another connection committed since: it may have added recent slots.
+  index_.recent_filter.reset();
+  items_without_recent_filter_ += static_cast<int64_t>(items);
+  // index_.recent_slots is an estimate (another process's inserts are not
+  // in it), good enough to weigh the scan.
+  if (!recent_filter_outgrown_ &&
+      items_without_recent_filter_ * kRecentFilterRebuildRatio < index_.recent_slots) {
+    return OkStatus();
+  }
+  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
+  auto filter = std::make_unique<SlotFilter>(
+      static_cast<size_t>(kRecentFilterGrowth * std::max(threshold, index_.recent_slots)));
+  RETURN_IF_ERROR(AddRecentSlotPrefixes(c, *filter));
+  index_.recent_filter = std::move(filter);
+  recent_filter_data_version_ = data_version;
+  items_without_recent_filter_ = 0;
+  recent_filter_outgrown_ = false;
   return OkStatus();
 }
 
@@ -189,6 +232,15 @@ Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
   }
   RETURN_IF_ERROR(MergeRecentSlots(c));
   index_.recent_slots = 0;
+  if (index_.recent_filter != nullptr) {
+    // fingerprint_recent is empty now. RunBatch drops this filter if the
+    // merge is undone (the table's entries would be back).
+    recent_filter_outgrown_ = index_.recent_filter->over_capacity();
+    const size_t capacity = index_.recent_filter->capacity();
+    index_.recent_filter.reset();
+    if (!recent_filter_outgrown_) index_.recent_filter = std::make_unique<SlotFilter>(capacity);
+    slots_merge_uncommitted_ = true;
+  }
   return OkStatus();
 }
 
