@@ -49,6 +49,50 @@ class CardVaultTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
+  // A vault on the same store and keyring drawing from `random`.
+  std::unique_ptr<CardVault> VaultDrawingFrom(Random& random) {
+    Result<std::unique_ptr<CardVault>> v =
+        CardVault::Create(*store_, *keyring_, random, clock_, CardVaultOptions{});
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    return v.ok() ? std::move(v).value() : nullptr;
+  }
+
+  // Stores 4111111111111111 with an FPT token through a vault drawing from
+  // SeededRandom(kClashSeed), and checks that kClashingPan (same length and
+  // last four digits) draws that same token first from the same seed: a
+  // second such vault's first attempt for it clashes.
+  static constexpr uint64_t kClashSeed = 7;
+  static constexpr std::string_view kClashingPan = "5500000000081111";
+  // StoreFirstOfAClash, then the second such vault (drawing from
+  // clash_random_, which outlives it).
+  void SetUpClash(StoreOutcome* first_out, std::unique_ptr<CardVault>* second) {
+    ASSERT_NO_FATAL_FAILURE(StoreFirstOfAClash(first_out));
+    clash_random_ = std::make_unique<SeededRandom>(kClashSeed);
+    *second = VaultDrawingFrom(*clash_random_);
+    ASSERT_NE(*second, nullptr);
+  }
+  std::unique_ptr<SeededRandom> clash_random_;
+
+  void StoreFirstOfAClash(StoreOutcome* first_out) {
+    CardInput first_card = Card("4111111111111111");
+    first_card.token_format = TokenFormat::kFpt;
+    SeededRandom first_random(kClashSeed);
+    std::unique_ptr<CardVault> first = VaultDrawingFrom(first_random);
+    ASSERT_NE(first, nullptr);
+    Result<StoreOutcome> a = first->Store(first_card);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    SeededRandom probe(kClashSeed);
+    Result<std::string> first_draw = GenerateFptToken(kClashingPan, false, 6, probe);
+    ASSERT_TRUE(first_draw.ok());
+    ASSERT_EQ(*first_draw, a->card.token);
+    *first_out = std::move(a).value();
+  }
+  static CardInput ClashingCard() {
+    CardInput card = Card(kClashingPan);
+    card.token_format = TokenFormat::kFpt;
+    return card;
+  }
+
   static CardInput Card(std::string_view pan, int month = 12, int year = 2030) {
     CardInput in;
     in.pan = SecretBytes::FromString(pan);
@@ -577,75 +621,42 @@ TEST_F(CardVaultTest, StoreAsyncChainedFromCompletionsOutlastsTheIdBlock) {
 // most of the PAN and can: a taken one is drawn again (and the card sealed
 // again for the new token); the first card keeps its own.
 TEST_F(CardVaultTest, TokenClashIsRetriedWithANewToken) {
-  CardInput first_card = Card("4111111111111111");
-  first_card.token_format = TokenFormat::kFpt;
-  SeededRandom first_random(7);
-  Result<std::unique_ptr<CardVault>> first =
-      CardVault::Create(*store_, *keyring_, first_random, clock_, CardVaultOptions{});
-  ASSERT_TRUE(first.ok());
-  Result<StoreOutcome> a = (*first)->Store(first_card);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
-  // Same length and last four digits, and the same random draws: the second
-  // vault's first FPT token is the first card's.
-  CardInput second_card = Card("5500000000081111");
-  second_card.token_format = TokenFormat::kFpt;
-  SeededRandom probe(7);
-  Result<std::string> first_draw = GenerateFptToken("5500000000081111", false, 6, probe);
-  ASSERT_TRUE(first_draw.ok());
-  ASSERT_EQ(*first_draw, a->card.token);
-  SeededRandom same_random(7);
-  Result<std::unique_ptr<CardVault>> second =
-      CardVault::Create(*store_, *keyring_, same_random, clock_, CardVaultOptions{});
-  ASSERT_TRUE(second.ok());
-  Result<StoreOutcome> b = (*second)->Store(second_card);
+  StoreOutcome a;
+  std::unique_ptr<CardVault> second;
+  ASSERT_NO_FATAL_FAILURE(SetUpClash(&a, &second));
+  Result<StoreOutcome> b = second->Store(ClashingCard());
   ASSERT_TRUE(b.ok()) << b.status().ToString();
-  EXPECT_NE(b->card.token, a->card.token);
-  Result<RevealedCard> ra = vault_->Reveal(a->card.token);
+  EXPECT_NE(b->card.token, a.card.token);
+  Result<RevealedCard> ra = vault_->Reveal(a.card.token);
   Result<RevealedCard> rb = vault_->Reveal(b->card.token);
   ASSERT_TRUE(ra.ok() && rb.ok());
   EXPECT_EQ(ra->pan.view(), "4111111111111111");
-  EXPECT_EQ(rb->pan.view(), "5500000000081111");
+  EXPECT_EQ(rb->pan.view(), kClashingPan);
 }
 
 // StoreBatch moves its items into the store, so a card whose token clashed
 // is built again from its input for the retry: stored under a new token,
-// with its fingerprint and sealed PAN intact.
+// with its fingerprint and sealed PAN intact. (A one-card batch draws the
+// same first bytes as a single store.)
 TEST_F(CardVaultTest, StoreBatchRetriesATokenClashWithARebuiltRecord) {
-  CardInput first_card = Card("4111111111111111");
-  first_card.token_format = TokenFormat::kFpt;
-  SeededRandom first_random(7);
-  Result<std::unique_ptr<CardVault>> first =
-      CardVault::Create(*store_, *keyring_, first_random, clock_, CardVaultOptions{});
-  ASSERT_TRUE(first.ok());
-  Result<StoreOutcome> a = (*first)->Store(first_card);
-  ASSERT_TRUE(a.ok()) << a.status().ToString();
-  // A one-card batch draws the same first bytes as a single store: its
-  // first FPT token is the first card's.
-  CardInput second_card = Card("5500000000081111");
-  second_card.token_format = TokenFormat::kFpt;
-  SeededRandom probe(7);
-  Result<std::string> first_draw = GenerateFptToken("5500000000081111", false, 6, probe);
-  ASSERT_TRUE(first_draw.ok());
-  ASSERT_EQ(*first_draw, a->card.token);
-  SeededRandom same_random(7);
-  Result<std::unique_ptr<CardVault>> second =
-      CardVault::Create(*store_, *keyring_, same_random, clock_, CardVaultOptions{});
-  ASSERT_TRUE(second.ok());
+  StoreOutcome a;
+  std::unique_ptr<CardVault> second;
+  ASSERT_NO_FATAL_FAILURE(SetUpClash(&a, &second));
   std::vector<CardInput> inputs;
-  inputs.push_back(std::move(second_card));
-  Result<std::vector<Result<StoreOutcome>>> batch = (*second)->StoreBatch(inputs);
+  inputs.push_back(ClashingCard());
+  Result<std::vector<Result<StoreOutcome>>> batch = second->StoreBatch(inputs);
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();
   ASSERT_EQ(batch->size(), 1u);
   const Result<StoreOutcome>& b = (*batch)[0];
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_FALSE(b->duplicate);
-  EXPECT_NE(b->card.token, a->card.token);
+  EXPECT_NE(b->card.token, a.card.token);
   EXPECT_TRUE(LooksLikeFptToken(b->card.token));
   EXPECT_EQ(b->card.last4, "1111");
   Result<CardRecord> rec = store_->GetByFingerprint(b->fingerprint);
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_EQ(rec->token, b->card.token);
-  EXPECT_EQ(vault_->Reveal(b->card.token)->pan.view(), "5500000000081111");
+  EXPECT_EQ(vault_->Reveal(b->card.token)->pan.view(), kClashingPan);
   EXPECT_EQ(*store_->Count(), 2);
 }
 

@@ -176,29 +176,18 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
 // filter may hold; the store's own merges add theirs to the filter, so a
 // repeat of a merged card is still found.
 TEST_F(SqliteCardStoreTest, SlotsFilterSparesLookUpsAndFollowsOwnMerges) {
-  SqliteCardStoreOptions options;
-  options.recent_slots_merge_at = 4;
-  options.recent_slots_merge_scale = 0;
-  std::unique_ptr<SqliteCardStore> store = OpenStoreWith(options);
+  std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(4);
   ASSERT_NE(store, nullptr);
-  std::vector<BatchInsertItem> first;
-  for (int i = 0; i < 6; ++i) {
-    first.push_back({MakeRecord("tok_a" + std::to_string(i), "first-" + std::to_string(i)), true});
-  }
-  Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(first);
+  Result<std::vector<Result<InsertOutcome>>> out =
+      store->InsertBatch(NumberedItems("tok_a", 6, "first-"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   for (const Result<InsertOutcome>& r : *out) EXPECT_TRUE(r->inserted);
   EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 6);  // 6 >= 4: merged
   EXPECT_EQ(store->GetStats().slots_skipped, 6u);       // an empty table: none looked up
 
-  std::vector<BatchInsertItem> second;
-  for (int i = 0; i < 6; ++i) {
-    second.push_back({MakeRecord("tok_r" + std::to_string(i), "first-" + std::to_string(i)), true});
-  }
-  for (int i = 0; i < 3; ++i) {
-    second.push_back({MakeRecord("tok_n" + std::to_string(i), "new-" + std::to_string(i)), true});
-  }
-  out = store->InsertBatch(second);
+  std::vector<BatchInsertItem> second = NumberedItems("tok_r", 6, "first-");
+  for (BatchInsertItem& item : NumberedItems("tok_n", 3, "new-")) second.push_back(std::move(item));
+  out = store->InsertBatch(std::move(second));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   for (int i = 0; i < 6; ++i) {
     EXPECT_FALSE((*out)[i]->inserted) << i;
@@ -214,27 +203,15 @@ TEST_F(SqliteCardStoreTest, SlotsFilterSparesLookUpsAndFollowsOwnMerges) {
 // slots_generation, and the other's filter, which lacks the merged
 // prefixes, is not trusted again.
 TEST_F(SqliteCardStoreTest, SlotsFilterIsDroppedWhenAnotherStoreMerges) {
-  SqliteCardStoreOptions options;
-  options.recent_slots_merge_at = 1;
-  options.recent_slots_merge_scale = 0;
-  std::unique_ptr<SqliteCardStore> bulk = OpenStoreWith(options);
-  std::unique_ptr<SqliteCardStore> other = OpenStoreWith(options);
-  ASSERT_NE(bulk, nullptr);
-  ASSERT_NE(other, nullptr);
-  std::vector<BatchInsertItem> first;
-  for (int i = 0; i < 3; ++i) {
-    first.push_back({MakeRecord("tok_a" + std::to_string(i), "bulk-" + std::to_string(i)), true});
-  }
-  ASSERT_TRUE(bulk->InsertBatch(first).ok());
+  std::unique_ptr<SqliteCardStore> bulk;
+  std::unique_ptr<SqliteCardStore> other;
+  ASSERT_NO_FATAL_FAILURE(OpenTwoStoresMergingAt(1, &bulk, &other));
+  ASSERT_TRUE(bulk->InsertBatch(NumberedItems("tok_a", 3, "bulk-")).ok());
   EXPECT_EQ(bulk->GetStats().slots_skipped, 3u);
   ASSERT_TRUE(other->InsertOrGetByFingerprint(MakeRecord("tok_o", "other-x"))->inserted);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);  // merged by the other store
   EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 4);
-  Result<std::vector<Result<InsertOutcome>>> out =
-      bulk->InsertBatch({{MakeRecord("tok_dup", "other-x"), true}});
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_FALSE((*out)[0]->inserted);
-  EXPECT_EQ((*out)[0]->record.token, "tok_o");
+  ExpectBatchFinds(*bulk, MakeRecord("tok_dup", "other-x"), "tok_o");
   EXPECT_EQ(*bulk->Count(), 4);
 }
 
@@ -242,20 +219,12 @@ TEST_F(SqliteCardStoreTest, SlotsFilterIsDroppedWhenAnotherStoreMerges) {
 // and single inserts, and is not trusted once another connection committed
 // (PRAGMA data_version).
 TEST_F(SqliteCardStoreTest, RecentFilterFollowsOwnInsertsAndDistrustsOtherWriters) {
-  SqliteCardStoreOptions options;
-  options.recent_slots_merge_at = 1000;  // no merge in this test
-  options.recent_slots_merge_scale = 0;
-  std::unique_ptr<SqliteCardStore> bulk = OpenStoreWith(options);
-  std::unique_ptr<SqliteCardStore> other = OpenStoreWith(options);
-  ASSERT_NE(bulk, nullptr);
-  ASSERT_NE(other, nullptr);
-  std::vector<BatchInsertItem> first;
-  for (int i = 0; i < 5; ++i) {
-    // The digit comes first: labels differing only in their 8th byte's
-    // lowest bit would share a slot prefix (FingerprintPrefix).
-    first.push_back({MakeRecord("tok_r" + std::to_string(i), std::to_string(i) + "-recent"), true});
-  }
-  ASSERT_TRUE(bulk->InsertBatch(first).ok());
+  std::unique_ptr<SqliteCardStore> bulk;
+  std::unique_ptr<SqliteCardStore> other;
+  ASSERT_NO_FATAL_FAILURE(OpenTwoStoresMergingAt(1000, &bulk, &other));  // no merge here
+  // The digit comes first: labels differing only in their 8th byte's lowest
+  // bit would share a slot prefix (FingerprintPrefix).
+  ASSERT_TRUE(bulk->InsertBatch(NumberedItems("tok_r", 5, "", "-recent")).ok());
   EXPECT_EQ(bulk->GetStats().recent_skipped, 5u);
   ASSERT_TRUE(bulk->InsertOrGetByFingerprint(MakeRecord("tok_s", "single-x"))->inserted);
 
@@ -271,10 +240,7 @@ TEST_F(SqliteCardStoreTest, RecentFilterFollowsOwnInsertsAndDistrustsOtherWriter
 
   ASSERT_TRUE(other->InsertOrGetByFingerprint(MakeRecord("tok_o", "other-y"))->inserted);
   EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
-  out = bulk->InsertBatch({{MakeRecord("tok_d3", "other-y"), true}});
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_FALSE((*out)[0]->inserted);
-  EXPECT_EQ((*out)[0]->record.token, "tok_o");
+  ExpectBatchFinds(*bulk, MakeRecord("tok_d3", "other-y"), "tok_o");
   EXPECT_EQ(*bulk->Count(), 8);
 }
 

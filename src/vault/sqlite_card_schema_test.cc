@@ -188,11 +188,8 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {
 // v3 -> v4 adds slots_generation (at 0) and nothing else: a v3 file's cards,
 // slots and merges carry on.
 TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
-  SqliteCardStoreOptions options;
-  options.recent_slots_merge_at = 1;
-  options.recent_slots_merge_scale = 0;
   {
-    std::unique_ptr<SqliteCardStore> store = OpenStoreWith(options);
+    std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "fp-a"))->inserted);
   }
@@ -215,7 +212,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
     ExecOrFail(db, "DROP TABLE slots_generation; UPDATE schema_version SET version = 3;");
     sqlite3_close(db);
   }
-  std::unique_ptr<SqliteCardStore> store = OpenStoreWith(options);
+  std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(read_int("SELECT MAX(version) FROM schema_version"), 4);
   EXPECT_EQ(read_int("SELECT COUNT(*) FROM slots_generation"), 1);

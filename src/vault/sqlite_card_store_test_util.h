@@ -89,6 +89,51 @@ class SqliteCardStoreTest : public ::testing::Test {
     return store.ok() ? std::move(store).value() : nullptr;
   }
 
+  // A store whose recent fingerprint slots merge at exactly `at` entries
+  // (a fixed threshold, not growing with the vault).
+  std::unique_ptr<SqliteCardStore> OpenStoreMergingAt(int64_t at) {
+    SqliteCardStoreOptions options;
+    options.recent_slots_merge_at = at;
+    options.recent_slots_merge_scale = 0;
+    return OpenStoreWith(options);
+  }
+
+  // Two stores on path_, as two processes would open it (OpenStoreMergingAt).
+  void OpenTwoStoresMergingAt(int64_t at, std::unique_ptr<SqliteCardStore>* first,
+                              std::unique_ptr<SqliteCardStore>* second) {
+    *first = OpenStoreMergingAt(at);
+    *second = OpenStoreMergingAt(at);
+    ASSERT_NE(*first, nullptr);
+    ASSERT_NE(*second, nullptr);
+  }
+
+  // `n` de-duplicating items: tokens `token_prefix` + i, fingerprints of
+  // the labels label_prefix + i (or i + label_suffix).
+  static std::vector<BatchInsertItem> NumberedItems(const std::string& token_prefix, int n,
+                                                    const std::string& label_prefix,
+                                                    const std::string& label_suffix = "") {
+    std::vector<BatchInsertItem> items;
+    for (int i = 0; i < n; ++i) {
+      items.push_back({MakeRecord(token_prefix + std::to_string(i),
+                                  label_prefix + std::to_string(i) + label_suffix),
+                       true});
+    }
+    return items;
+  }
+
+  // Expects a one-item de-duplicating InsertBatch of `record` to find the
+  // stored card with `token` instead of inserting.
+  static void ExpectBatchFinds(SqliteCardStore& store, CardRecord record,
+                               const std::string& token) {
+    Result<std::vector<Result<InsertOutcome>>> out =
+        store.InsertBatch({BatchInsertItem{std::move(record), true}});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    ASSERT_EQ(out->size(), 1u);
+    ASSERT_TRUE((*out)[0].ok()) << (*out)[0].status().ToString();
+    EXPECT_FALSE((*out)[0]->inserted);
+    EXPECT_EQ((*out)[0]->record.token, token);
+  }
+
   std::unique_ptr<SqliteCardStore> OpenStore(size_t max_batch = kDefaultMaxBatch) {
     SqliteCardStoreOptions options;
     options.max_batch = max_batch;
