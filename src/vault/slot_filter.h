@@ -1,8 +1,8 @@
 // SlotFilter: a Bloom filter over fingerprint slot prefixes
 // (FingerprintPrefix, sqlite_card_index.h), so the store's writer can skip
-// the look-up in the large slot table for a card that cannot be there —
-// nearly every card of a bulk job is new, and at 10^7 cards that look-up was
-// about an eighth of a tokenize-file run.
+// the look-ups in the slot tables for a card that cannot be there — nearly
+// every card of a bulk job is new, and at 10^7 cards those look-ups took a
+// fifth of the writer's time (docs/benchmarks.md, bridge run K).
 //
 // No false negatives: MayContain(p) is true for every p added. False
 // positives (a look-up that finds nothing) come at well under 1 % while no

@@ -262,7 +262,8 @@ class SqliteCardStore final : public CardStore {
   void ForgetSlotFilters();
   // Writer thread, inside an operation: merges fingerprint_recent into the
   // slot table once it holds RecentSlotsMergeThreshold entries (adding its
-  // prefixes to slots_filter_ if that is valid, else dropping it).
+  // prefixes to slots_filter_ if that is valid, else dropping it, and
+  // emptying index_.recent_filter).
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
   // The current merge threshold (see SqliteCardStoreOptions).
   Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c);
@@ -292,12 +293,13 @@ class SqliteCardStore final : public CardStore {
   // What the writer knows of the look-up tables (sqlite_card_rows.h).
   IndexState index_;
   // A filter of fingerprint_slots' prefixes for bulk inserts (null: none),
-  // valid while slots_generation is `slots_filter_generation_`; dropped
-  // after any rolled-back operation or transaction, which may have undone a
-  // merge the filter counted (sqlite_card_store_batch.cc).
+  // valid while slots_generation is `slots_filter_generation_`
+  // (sqlite_card_store_batch.cc).
   std::unique_ptr<SlotFilter> slots_filter_;
   int64_t slots_filter_generation_ = 0;
-  // A merge counted in slots_filter_ since the transaction began.
+  // A merge was counted in the slot filters since the transaction began:
+  // RunBatch drops both filters if an operation or the transaction is then
+  // rolled back (the merge may be undone).
   bool slots_merge_uncommitted_ = false;
   // Bulk-insert items looked up without a filter since the last one was
   // dropped: a new one is built once they outweigh the scan it costs.
