@@ -192,19 +192,6 @@ Result<std::string> CardVault::Seal(const std::string& token, int dek_version,
   return sealer.Seal(random, plain.view(), Aad(token, dek_version));
 }
 
-CardView CardVault::ViewOf(const CardRecord& rec) {
-  CardView v;
-  v.token = rec.token;
-  v.bin = rec.bin;
-  v.last4 = rec.last4;
-  v.exp_month = rec.exp_month;
-  v.exp_year = rec.exp_year;
-  v.brand = rec.brand;
-  v.token_format = rec.token_format;
-  v.masked_pan = rec.masked_pan;
-  return v;
-}
-
 CardView CardVault::ViewOf(CardRecord&& rec) {
   CardView v;
   v.token = std::move(rec.token);
@@ -279,7 +266,7 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
     StoreOutcome out;
     out.fingerprint = job->rec.fingerprint;
     out.duplicate = !r->inserted;
-    out.card = ViewOf(r->record);
+    out.card = ViewOf(std::move(r->record));
     job->done(std::move(out));
   });
 }
@@ -440,7 +427,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
 Result<CardView> CardVault::Get(const std::string& token) {
   if (!IsWellFormedToken(token)) return InvalidArgumentError("malformed token");
   ASSIGN_OR_RETURN(CardRecord rec, store_.Get(token, IdOf(token)));
-  return ViewOf(rec);
+  return ViewOf(std::move(rec));
 }
 
 Result<RevealedCard> CardVault::Reveal(const std::string& token) {
@@ -458,7 +445,7 @@ Result<RevealedCard> CardVault::Reveal(const std::string& token) {
   }
   RevealedCard out;
   RETURN_IF_ERROR(DecodePlaintext(*plain, &out.pan, &out.name));
-  out.card = ViewOf(rec);
+  out.card = ViewOf(std::move(rec));
   return out;
 }
 

@@ -176,8 +176,8 @@ class CardVault {
  private:
   CardVault(CardStore& store, keyring::Keyring& keyring, Random& random, const Clock& clock,
             CardVaultOptions options, TokenCodec codec);
-  static CardView ViewOf(const CardRecord& rec);
-  // The same, taking the strings (`rec` is left moved-from).
+  // The public view of a record, taking its strings (`rec` is left
+  // moved-from: every caller is done with it).
   static CardView ViewOf(CardRecord&& rec);
   Result<std::string> Seal(const std::string& token, int dek_version,
                            crypto::AesGcmSealer& sealer, Random& random, const CardInput& input);

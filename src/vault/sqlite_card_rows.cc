@@ -103,7 +103,7 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
     state.overflow_empty = false;
   } else {
     ++state.recent_slots;
-    if (state.recent_filter != nullptr) state.recent_filter->Add(FingerprintPrefix(fingerprint));
+    if (state.recent.filter != nullptr) state.recent.filter->Add(FingerprintPrefix(fingerprint));
   }
   return id;
 }
@@ -177,9 +177,10 @@ Result<std::optional<CardRecord>> FindCardByFingerprint(Connection& c, std::stri
 Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
                                        std::string_view fingerprint, bool dedup,
                                        IndexState& state) {
-  const SlotFilter* recent_filter = state.recent_filter_valid ? state.recent_filter.get() : nullptr;
+  const SlotFilter* slots_filter = state.use_filters ? state.slots.filter.get() : nullptr;
+  const SlotFilter* recent_filter = state.use_filters ? state.recent.filter.get() : nullptr;
   ASSIGN_OR_RETURN(const FingerprintProbe probe,
-                   ProbeFingerprint(c, fingerprint, state.overflow_empty, state.slots_filter,
+                   ProbeFingerprint(c, fingerprint, state.overflow_empty, slots_filter,
                                     recent_filter));
   if (probe.slots_skipped) ++state.slots_skipped;
   if (probe.recent_skipped) ++state.recent_skipped;

@@ -25,6 +25,19 @@
 
 namespace kura::vault {
 
+// A slot filter the writer keeps (SlotFilter) and what it is valid for.
+struct KeptSlotFilter {
+  std::unique_ptr<SlotFilter> filter;  // null: none kept
+  // The version of the database it matches (slots_generation or
+  // PRAGMA data_version, per filter).
+  int64_t valid_at = 0;
+  // Bulk-insert items looked up without a filter since the last one was
+  // dropped: a new one is built once they outweigh the scan it costs.
+  int64_t items_without = 0;
+  // The last one was dropped for being full: the next is built at once.
+  bool outgrown = false;
+};
+
 // What the writer knows about the look-up tables (SqliteCardStore keeps one).
 struct IndexState {
   // fingerprint_overflow held nothing when the operation began and nothing
@@ -38,16 +51,16 @@ struct IndexState {
   // record may only bring an id below it. (Ids reserved inside the same
   // transaction are handed out only after its commit.) Reset per transaction.
   int64_t id_limit = 0;
-  // Set by a bulk insert for its own items only: holds every prefix of
-  // fingerprint_slots in this transaction (ProbeFingerprint); null otherwise.
-  const SlotFilter* slots_filter = nullptr;
-  // Prefixes this writer put in fingerprint_recent (InsertRow adds each, in
-  // every operation) since the filter was built from that table; null: none
-  // kept. Complete only while no other connection wrote: a bulk insert
-  // checks that (PRAGMA data_version) and then sets `recent_filter_valid`
-  // for its own items.
-  std::unique_ptr<SlotFilter> recent_filter;
-  bool recent_filter_valid = false;
+  // Filter of fingerprint_slots' prefixes, valid while slots_generation is
+  // its valid_at.
+  KeptSlotFilter slots;
+  // Filter of fingerprint_recent's prefixes: InsertRow adds every slot this
+  // writer puts there, in every operation. Complete only while no other
+  // connection wrote (PRAGMA data_version is its valid_at).
+  KeptSlotFilter recent;
+  // Set by a bulk insert for its own items, after checking both filters
+  // (ProbeFingerprint then skips what they rule out); false otherwise.
+  bool use_filters = false;
   // Look-ups the filters spared, since the store opened.
   int64_t slots_skipped = 0;
   int64_t recent_skipped = 0;

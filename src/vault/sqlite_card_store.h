@@ -253,17 +253,15 @@ class SqliteCardStore final : public CardStore {
                         const std::vector<size_t>& order,
                         std::vector<Result<InsertOutcome>>& out);
   // Writer thread, at the start of a bulk insert of `items` cards: keeps
-  // slots_filter_ if still valid, else drops it and builds a new one when
-  // worth it (kSlotsFilterRebuildRatio).
-  Status RefreshSlotsFilter(sqlite::Connection& c, size_t items);
-  // The same for index_.recent_filter (kRecentFilterRebuildRatio).
-  Status RefreshRecentFilter(sqlite::Connection& c, size_t items);
+  // index_.slots and index_.recent where still valid, else drops them and
+  // builds new ones when worth it (sqlite_card_store_batch.cc).
+  Status RefreshSlotFilters(sqlite::Connection& c, size_t items);
   // Drops both slot filters (after a rolled-back merge).
   void ForgetSlotFilters();
   // Writer thread, inside an operation: merges fingerprint_recent into the
   // slot table once it holds RecentSlotsMergeThreshold entries (adding its
-  // prefixes to slots_filter_ if that is valid, else dropping it, and
-  // emptying index_.recent_filter).
+  // prefixes to index_.slots if that is valid, else dropping it, and
+  // emptying index_.recent).
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
   // The current merge threshold (see SqliteCardStoreOptions).
   Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c);
@@ -292,25 +290,10 @@ class SqliteCardStore final : public CardStore {
 
   // What the writer knows of the look-up tables (sqlite_card_rows.h).
   IndexState index_;
-  // A filter of fingerprint_slots' prefixes for bulk inserts (null: none),
-  // valid while slots_generation is `slots_filter_generation_`
-  // (sqlite_card_store_batch.cc).
-  std::unique_ptr<SlotFilter> slots_filter_;
-  int64_t slots_filter_generation_ = 0;
-  // A merge was counted in the slot filters since the transaction began:
-  // RunBatch drops both filters if an operation or the transaction is then
-  // rolled back (the merge may be undone).
+  // A merge was counted in the slot filters (index_) since the transaction
+  // began: RunBatch drops both filters if an operation or the transaction is
+  // then rolled back (the merge may be undone).
   bool slots_merge_uncommitted_ = false;
-  // Bulk-insert items looked up without a filter since the last one was
-  // dropped: a new one is built once they outweigh the scan it costs.
-  int64_t items_without_slots_filter_ = 0;
-  // The last filter was dropped for being full: rebuilt without waiting.
-  bool slots_filter_outgrown_ = false;
-  // The same for index_.recent_filter, which is valid while no other
-  // connection committed: PRAGMA data_version is still this.
-  int64_t recent_filter_data_version_ = 0;
-  int64_t items_without_recent_filter_ = 0;
-  bool recent_filter_outgrown_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -42,6 +42,25 @@ constexpr int64_t kSlotsFilterMinCapacity = int64_t{1} << 20;
 constexpr int64_t kRecentFilterRebuildRatio = 4;
 constexpr int64_t kRecentFilterGrowth = 2;
 
+// Keeps `kept` if it is valid at `version`. Otherwise drops it and, once the
+// bulk items looked up without one reach 1/`ratio` of `entries` (or the last
+// one was dropped for being full), builds one of `capacity` keys with `fill`.
+Status RefreshFilter(KeptSlotFilter& kept, int64_t version, size_t items, int64_t ratio,
+                     int64_t entries, int64_t capacity,
+                     Status (*fill)(Connection&, SlotFilter&), Connection& c) {
+  if (kept.filter != nullptr && kept.valid_at == version) return OkStatus();
+  kept.filter.reset();
+  kept.items_without += static_cast<int64_t>(items);
+  if (!kept.outgrown && kept.items_without * ratio < entries) return OkStatus();
+  auto filter = std::make_unique<SlotFilter>(static_cast<size_t>(capacity));
+  RETURN_IF_ERROR(fill(c, *filter));
+  kept.filter = std::move(filter);
+  kept.valid_at = version;
+  kept.items_without = 0;
+  kept.outgrown = false;
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
@@ -114,16 +133,13 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out) {
   ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
-  RETURN_IF_ERROR(RefreshSlotsFilter(c, order.size()));
-  RETURN_IF_ERROR(RefreshRecentFilter(c, order.size()));
+  RETURN_IF_ERROR(RefreshSlotFilters(c, order.size()));
   // For this operation's items only (a single insert looks up without).
-  index_.slots_filter = slots_filter_.get();
-  index_.recent_filter_valid = index_.recent_filter != nullptr;
+  index_.use_filters = true;
   const int64_t slots_before = index_.slots_skipped;
   const int64_t recent_before = index_.recent_skipped;
   const Status s = InsertEachItem(c, items, fingerprints, order, out);
-  index_.slots_filter = nullptr;
-  index_.recent_filter_valid = false;
+  index_.use_filters = false;
   slots_skipped_.fetch_add(static_cast<uint64_t>(index_.slots_skipped - slots_before));
   recent_skipped_.fetch_add(static_cast<uint64_t>(index_.recent_skipped - recent_before));
   RETURN_IF_ERROR(s);
@@ -153,57 +169,32 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
 }
 
 void SqliteCardStore::ForgetSlotFilters() {
-  slots_filter_.reset();
-  index_.recent_filter.reset();
+  index_.slots.filter.reset();
+  index_.recent.filter.reset();
 }
 
-Status SqliteCardStore::RefreshRecentFilter(Connection& c, size_t items) {
-  ASSIGN_OR_RETURN(const int64_t data_version, DataVersion(c));
-  if (index_.recent_filter != nullptr && recent_filter_data_version_ == data_version) {
-    return OkStatus();
-  }
-  // Another connection committed since: it may have added recent slots.
-  index_.recent_filter.reset();
-  items_without_recent_filter_ += static_cast<int64_t>(items);
-  // index_.recent_slots is an estimate (another process's inserts are not
-  // in it), good enough to weigh the scan.
-  if (!recent_filter_outgrown_ &&
-      items_without_recent_filter_ * kRecentFilterRebuildRatio < index_.recent_slots) {
-    return OkStatus();
-  }
-  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
-  auto filter = std::make_unique<SlotFilter>(
-      static_cast<size_t>(kRecentFilterGrowth * std::max(threshold, index_.recent_slots)));
-  RETURN_IF_ERROR(AddRecentSlotPrefixes(c, *filter));
-  index_.recent_filter = std::move(filter);
-  recent_filter_data_version_ = data_version;
-  items_without_recent_filter_ = 0;
-  recent_filter_outgrown_ = false;
-  return OkStatus();
-}
-
-Status SqliteCardStore::RefreshSlotsFilter(Connection& c, size_t items) {
+Status SqliteCardStore::RefreshSlotFilters(Connection& c, size_t items) {
+  // fingerprint_slots: another process merged since (or this one lost
+  // track) once slots_generation moved. Its size is bounded by the ids
+  // handed out, which this transaction reads anyway (InsertRow).
   ASSIGN_OR_RETURN(const int64_t generation, SlotsGeneration(c));
-  if (slots_filter_ != nullptr && slots_filter_generation_ == generation) return OkStatus();
-  // Another process merged slots since (or this one lost track): rebuilt
-  // below, or looked up without until that pays.
-  slots_filter_.reset();
-  items_without_slots_filter_ += static_cast<int64_t>(items);
   if (index_.id_limit == 0) {
     ASSIGN_OR_RETURN(index_.id_limit, FirstUnreservedId(c));
   }
-  if (!slots_filter_outgrown_ &&
-      items_without_slots_filter_ * kSlotsFilterRebuildRatio < index_.id_limit) {
-    return OkStatus();
-  }
-  auto filter = std::make_unique<SlotFilter>(
-      static_cast<size_t>(kSlotsFilterGrowth * std::max(index_.id_limit, kSlotsFilterMinCapacity)));
-  RETURN_IF_ERROR(AddSlotPrefixes(c, *filter));
-  slots_filter_ = std::move(filter);
-  slots_filter_generation_ = generation;
-  items_without_slots_filter_ = 0;
-  slots_filter_outgrown_ = false;
-  return OkStatus();
+  RETURN_IF_ERROR(RefreshFilter(
+      index_.slots, generation, items, kSlotsFilterRebuildRatio, index_.id_limit,
+      kSlotsFilterGrowth * std::max(index_.id_limit, kSlotsFilterMinCapacity), AddSlotPrefixes,
+      c));
+  // fingerprint_recent: another connection committed since (it may have
+  // added recent slots) once data_version moved. index_.recent_slots is an
+  // estimate (another process's inserts are not in it), good enough to
+  // weigh the scan.
+  ASSIGN_OR_RETURN(const int64_t data_version, DataVersion(c));
+  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
+  return RefreshFilter(index_.recent, data_version, items, kRecentFilterRebuildRatio,
+                       index_.recent_slots,
+                       kRecentFilterGrowth * std::max(threshold, index_.recent_slots),
+                       AddRecentSlotPrefixes, c);
 }
 
 Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
@@ -212,33 +203,35 @@ Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
   if (index_.recent_slots < threshold) return OkStatus();
   ASSIGN_OR_RETURN(index_.recent_slots, CountRecentSlots(c));
   if (index_.recent_slots < threshold) return OkStatus();
-  if (slots_filter_ != nullptr) {
+  KeptSlotFilter& slots = index_.slots;
+  if (slots.filter != nullptr) {
     // Kept through the merge only if it is valid in this transaction (a
     // single insert's merge did not check it first) and not over capacity.
     ASSIGN_OR_RETURN(const int64_t generation, SlotsGeneration(c));
-    bool keep = generation == slots_filter_generation_;
+    bool keep = generation == slots.valid_at;
     if (keep) {
-      RETURN_IF_ERROR(AddRecentSlotPrefixes(c, *slots_filter_));
+      RETURN_IF_ERROR(AddRecentSlotPrefixes(c, *slots.filter));
       // Full, but in use: the next bulk insert builds a larger one at once.
-      slots_filter_outgrown_ = slots_filter_->over_capacity();
-      keep = !slots_filter_outgrown_;
+      slots.outgrown = slots.filter->over_capacity();
+      keep = !slots.outgrown;
     }
     if (keep) {
-      slots_filter_generation_ = generation + 1;  // MergeRecentSlots raises it by one
+      slots.valid_at = generation + 1;  // MergeRecentSlots raises it by one
       slots_merge_uncommitted_ = true;  // RunBatch drops the filter if this is undone
     } else {
-      slots_filter_.reset();
+      slots.filter.reset();
     }
   }
   RETURN_IF_ERROR(MergeRecentSlots(c));
   index_.recent_slots = 0;
-  if (index_.recent_filter != nullptr) {
+  KeptSlotFilter& recent = index_.recent;
+  if (recent.filter != nullptr) {
     // fingerprint_recent is empty now. RunBatch drops this filter if the
     // merge is undone (the table's entries would be back).
-    recent_filter_outgrown_ = index_.recent_filter->over_capacity();
-    const size_t capacity = index_.recent_filter->capacity();
-    index_.recent_filter.reset();
-    if (!recent_filter_outgrown_) index_.recent_filter = std::make_unique<SlotFilter>(capacity);
+    recent.outgrown = recent.filter->over_capacity();
+    const size_t capacity = recent.filter->capacity();
+    recent.filter.reset();
+    if (!recent.outgrown) recent.filter = std::make_unique<SlotFilter>(capacity);
     slots_merge_uncommitted_ = true;
   }
   return OkStatus();
