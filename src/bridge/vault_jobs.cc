@@ -38,12 +38,14 @@ Result<std::string> ReencryptAndRetire(vault::CardVault& vault, keyring::Keyring
 Result<std::string> PurgeAll(vault::CardVault& vault, const ContinueCheck& check_continue) {
   int64_t deleted = 0;
   int64_t nonces = 0;
+  int64_t after_id = 0;  // one pass over the vault, batch by batch
   for (;;) {
     if (check_continue) RETURN_IF_ERROR(check_continue());
-    ASSIGN_OR_RETURN(vault::PurgeReport r, vault.Purge());
+    ASSIGN_OR_RETURN(vault::PurgeReport r, vault.Purge(vault::kDefaultPurgeBatch, after_id));
     deleted += r.deleted;
     nonces += r.nonces_purged;
-    if (r.deleted == 0) break;
+    if (!r.more) break;
+    after_id = r.next_after_id;
   }
   return "deleted=" + std::to_string(deleted) + " grant_ids_purged=" + std::to_string(nonces);
 }

@@ -10,8 +10,8 @@
 //   tokenize-file  params: input (a file name inside input_dir, no '/'),
 //                  pan_column, exp_column, masked ("true"/"false", optional),
 //                  last4 (optional). Artifact: tokenized.csv.
-//   purge-expired  the vault's retention purge (CardVault::Purge), repeated
-//                  until a batch deletes nothing.
+//   purge-expired  the vault's retention purge (CardVault::Purge), batch
+//                  after batch in one pass over the vault (id order).
 //   rotate-keys    optional param start_new_version ("true"/"false"): first
 //                  Keyring::Rotate; then re-encrypts, in batches, every card
 //                  still under a decrypt-only DEK and retires that version.

@@ -176,10 +176,16 @@ class CardStore {
   // exact guarantee). Errors: kNotFound if no such token; storage errors.
   virtual Status Delete(std::string_view token, int64_t id) = 0;
 
-  // Up to `limit` (clamped to kMaxListLimit) records whose card expired before
-  // `before` (CardExpiredBefore(exp_month, exp_year, before)), oldest expiry
-  // first. Errors: kInvalidArgument if limit == 0; storage errors.
-  virtual Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) = 0;
+  // Keyset pagination over records whose card expired before `before`
+  // (CardExpiredBefore(exp_month, exp_year, before)), in id order, starting
+  // after id `after_id` (0 = from the start): up to `limit` (clamped to
+  // kMaxListLimit). Pass the last id of a page to get the next one; a page
+  // shorter than `limit` is the last. An implementation may scan every
+  // record after `after_id` to fill a page (retention purges run in the
+  // background; storing cards keeps no index for them). Errors:
+  // kInvalidArgument if limit == 0 or after_id < 0; storage errors.
+  virtual Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit,
+                                                      int64_t after_id) = 0;
 
   // Keyset pagination over records sealed with `version`, in id order,
   // starting after id `after_id` (0 = from the start). Pass the last id of a

@@ -454,8 +454,8 @@ Status CardVault::Delete(const std::string& token) {
   return store_.Delete(token, IdOf(token));
 }
 
-Result<PurgeReport> CardVault::Purge(size_t batch_limit) {
-  return PurgeExpiredCards(store_, clock_, options_.purge_grace, batch_limit);
+Result<PurgeReport> CardVault::Purge(size_t batch_limit, int64_t after_id) {
+  return PurgeExpiredCards(store_, clock_, options_.purge_grace, batch_limit, after_id);
 }
 
 Result<ReencryptReport> CardVault::Reencrypt(int from_version, size_t batch) {

@@ -165,7 +165,7 @@ class CardVault {
   Status Delete(const std::string& token);
 
   // PurgeExpiredCards with this vault's store, clock and grace period.
-  Result<PurgeReport> Purge(size_t batch_limit = kDefaultPurgeBatch);
+  Result<PurgeReport> Purge(size_t batch_limit = kDefaultPurgeBatch, int64_t after_id = 0);
 
   // Re-seals up to `batch` cards still under DEK `from_version` with the
   // active key. Resumable: call until remaining == 0.

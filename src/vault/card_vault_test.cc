@@ -314,8 +314,9 @@ class ReservationCountingStore final : public CardStore {
     return inner_.GetByFingerprint(f);
   }
   Status Delete(std::string_view token, int64_t id) override { return inner_.Delete(token, id); }
-  Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) override {
-    return inner_.ListExpired(before, limit);
+  Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit,
+                                              int64_t after_id) override {
+    return inner_.ListExpired(before, limit, after_id);
   }
   Result<std::vector<CardRecord>> ListByDekVersion(int version, size_t limit,
                                                    int64_t after_id) override {
@@ -550,6 +551,44 @@ TEST_F(CardVaultTest, PurgeDeletesOnlyCardsPastGrace) {
   ASSERT_EQ(r->tokens.size(), 1u);
   EXPECT_EQ(r->tokens[0], soon->card.token);
   EXPECT_TRUE(vault_->Get(later->card.token).ok());
+}
+
+// A purge in batches: each report says where the next batch goes on and
+// whether one is needed; the pass deletes every expired card once.
+TEST_F(CardVaultTest, PurgeInBatchesGoesOnAfterEachReportsLastId) {
+  // Cards of January 2026 are past the 30-day grace on 2026-03-15.
+  const std::vector<std::pair<std::string, int>> cards = {
+      {"4111111111111111", 2026}, {"5555555555554444", 2030}, {"4012888888881881", 2026},
+      {"378282246310005", 2031},  {"6011111111111117", 2026}};
+  std::vector<std::string> expired_tokens;
+  for (const auto& [pan, year] : cards) {
+    Result<StoreOutcome> o = vault_->Store(Card(pan, 1, year));
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    if (year == 2026) expired_tokens.push_back(o->card.token);
+  }
+  clock_.SetUnixMillis(1'773'532'800'000);  // 2026-03-15
+  Result<PurgeReport> first = vault_->Purge(2);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->deleted, 2);
+  EXPECT_TRUE(first->more);
+  Result<PurgeReport> second = vault_->Purge(2, first->next_after_id);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->deleted, 1);
+  EXPECT_FALSE(second->more);
+  std::vector<std::string> deleted = first->tokens;
+  deleted.insert(deleted.end(), second->tokens.begin(), second->tokens.end());
+  std::sort(deleted.begin(), deleted.end());
+  std::sort(expired_tokens.begin(), expired_tokens.end());
+  EXPECT_EQ(deleted, expired_tokens);
+  for (const std::string& t : expired_tokens) {
+    EXPECT_EQ(vault_->Get(t).status().code(), StatusCode::kNotFound);
+  }
+  // Nothing after the last one: an empty last batch keeps the cursor.
+  Result<PurgeReport> third = vault_->Purge(2, second->next_after_id);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->deleted, 0);
+  EXPECT_FALSE(third->more);
+  EXPECT_EQ(third->next_after_id, second->next_after_id);
 }
 
 // StoreAsync answers from the store's writer thread after the commit, and

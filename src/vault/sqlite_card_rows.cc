@@ -26,8 +26,8 @@ constexpr std::string_view kGetByIndexedTokenSql =
     " FROM token_index t JOIN cards c ON c.id = t.id WHERE t.token = ?1";
 constexpr std::string_view kListExpiredSql =
     "SELECT " KURA_CARD_COLUMNS
-    " FROM cards c WHERE (c.exp_year, c.exp_month) < (?1, ?2)"
-    " ORDER BY c.exp_year, c.exp_month, c.id LIMIT ?3";
+    " FROM cards c WHERE c.id > ?3 AND (c.exp_year, c.exp_month) < (?1, ?2)"
+    " ORDER BY c.id LIMIT ?4";
 constexpr std::string_view kListByDekSql =
     "SELECT " KURA_CARD_COLUMNS
     " FROM cards c WHERE c.dek_version = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3";
@@ -197,9 +197,9 @@ Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
 }
 
 Result<std::vector<CardRecord>> ListExpiredCards(Connection& c, int64_t year, int64_t month,
-                                                 int64_t limit) {
+                                                 int64_t after_id, int64_t limit) {
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kListExpiredSql, "list expired cards"));
-  st.BindInt64(1, year).BindInt64(2, month).BindInt64(3, limit);
+  st.BindInt64(1, year).BindInt64(2, month).BindInt64(3, after_id).BindInt64(4, limit);
   return ReadAll(st);
 }
 

@@ -100,11 +100,12 @@ Result<std::optional<CardRecord>> FindCardByFingerprint(sqlite::Connection& c,
 Result<InsertOutcome> InsertOrFindCard(sqlite::Connection& c, const CardRecord& r,
                                        std::string_view fingerprint, bool dedup, IndexState& state);
 
-// Cards that expired before (year, month), oldest expiry first; and cards
-// sealed with DEK `version` with an id above `after_id`, in id order. At most
-// `limit` each.
+// Cards that expired before (year, month), and cards sealed with DEK
+// `version`: those with an id above `after_id`, in id order, at most `limit`
+// each. The expired ones are found by scanning the cards table from
+// `after_id` on (there is no expiry index: see sqlite_card_schema.cc).
 Result<std::vector<CardRecord>> ListExpiredCards(sqlite::Connection& c, int64_t year, int64_t month,
-                                                 int64_t limit);
+                                                 int64_t after_id, int64_t limit);
 Result<std::vector<CardRecord>> ListCardsByDekVersion(sqlite::Connection& c, int version,
                                                       int64_t after_id, int64_t limit);
 

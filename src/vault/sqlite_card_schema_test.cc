@@ -95,7 +95,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV1InPlace) {
   // Migrated rows keep their constraints: the token is still unique.
   EXPECT_EQ(store->Insert(MakeRecord("tok_a", "new")).code(), StatusCode::kAlreadyExists);
   Result<std::vector<CardRecord>> expired =
-      store->ListExpired(TimePoint(std::chrono::milliseconds(kJan1st2026)), 10);
+      store->ListExpired(TimePoint(std::chrono::milliseconds(kJan1st2026)), 10, 0);
   ASSERT_TRUE(expired.ok()) << expired.status().message();
   ASSERT_EQ(expired->size(), 1u);
   EXPECT_EQ((*expired)[0].token, "tok_c");
@@ -176,13 +176,27 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {
   sqlite3_stmt* st = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db,
                                "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
-                               " ('cards_by_token', 'cards_by_fingerprint')",
+                               " ('cards_by_token', 'cards_by_fingerprint', 'cards_by_expiry')",
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 0);  // the v2 indexes are gone
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);  // the v2 indexes are gone (expiry: v5)
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+// The first column of the first row `sql` returns from the database at
+// `path` (opened on its own connection).
+int64_t ReadInt(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const int64_t v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
 }
 
 // v3 -> v4 adds slots_generation (at 0) and nothing else: a v3 file's cards,
@@ -193,17 +207,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "fp-a"))->inserted);
   }
-  auto read_int = [this](const char* sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
-    const int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-  };
+  auto read_int = [this](const char* sql) { return ReadInt(path_, sql); };
   EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);  // one merge
   {
     // What a v3 file looks like: no slots_generation.
@@ -214,7 +218,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
   }
   std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(read_int("SELECT MAX(version) FROM schema_version"), 4);
+  EXPECT_EQ(read_int("SELECT MAX(version) FROM schema_version"), kCardStoreSchemaVersion);
   EXPECT_EQ(read_int("SELECT COUNT(*) FROM slots_generation"), 1);
   EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 0);
   Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(
@@ -223,6 +227,40 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
   EXPECT_EQ((*out)[0]->record.token, "tok_a");
   EXPECT_TRUE((*out)[1]->inserted);
   EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);
+}
+
+// v4 -> v5 drops the expiry index and nothing else: the cards stay, and the
+// purge listing finds the expired ones without it.
+TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
+  CardRecord expired = MakeRecord("tok_old", "fp-old");
+  expired.exp_month = 11;
+  expired.exp_year = 2024;
+  {
+    std::unique_ptr<SqliteCardStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Insert(MakeRecord("tok_new", "fp-new")).ok());
+    ASSERT_TRUE(store->Insert(expired).ok());
+  }
+  {
+    // What a v4 file looks like: the expiry index on the cards table.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ExecOrFail(db,
+               "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
+               "UPDATE schema_version SET version = 4;");
+    sqlite3_close(db);
+  }
+  std::unique_ptr<SqliteCardStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ReadInt(path_, "SELECT MAX(version) FROM schema_version"), kCardStoreSchemaVersion);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'cards_by_expiry'"),
+            0);
+  EXPECT_EQ(*store->Count(), 2);
+  Result<std::vector<CardRecord>> list =
+      store->ListExpired(TimePoint(std::chrono::milliseconds(kJan1st2026)), 10, 0);
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].token, "tok_old");
 }
 
 TEST_F(SqliteCardStoreTest, RefusesToMigrateV1WithMalformedFingerprint) {

@@ -565,8 +565,10 @@ Status SqliteCardStore::Delete(std::string_view token, int64_t id) {
       /*scrub=*/true);
 }
 
-Result<std::vector<CardRecord>> SqliteCardStore::ListExpired(TimePoint before, size_t limit) {
+Result<std::vector<CardRecord>> SqliteCardStore::ListExpired(TimePoint before, size_t limit,
+                                                             int64_t after_id) {
   RETURN_IF_ERROR(ValidateLimit(limit));
+  if (after_id < 0) return InvalidArgumentError("card store: after_id must not be negative");
   // Expired before `before` <=> the expiry month is earlier than the month
   // containing `before` (validity ends at the start of the following month).
   const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(before)};
@@ -574,7 +576,7 @@ Result<std::vector<CardRecord>> SqliteCardStore::ListExpired(TimePoint before, s
   const int64_t month = static_cast<unsigned>(ymd.month());
   return WithReader<std::vector<CardRecord>>(
       [&](Connection& c) -> Result<std::vector<CardRecord>> {
-        return ListExpiredCards(c, year, month, ClampLimit(limit));
+        return ListExpiredCards(c, year, month, after_id, ClampLimit(limit));
       });
 }
 

@@ -121,7 +121,7 @@ inline constexpr int64_t kDefaultRecentSlotsMergeScale = 100'000;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
-inline constexpr int kCardStoreSchemaVersion = 4;
+inline constexpr int kCardStoreSchemaVersion = 5;
 
 struct SqliteCardStoreOptions {
   // Database file; its directory must exist.
@@ -200,7 +200,8 @@ class SqliteCardStore final : public CardStore {
   Result<CardRecord> Get(std::string_view token, int64_t id) override;
   Result<CardRecord> GetByFingerprint(std::string_view fingerprint) override;
   Status Delete(std::string_view token, int64_t id) override;
-  Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit) override;
+  Result<std::vector<CardRecord>> ListExpired(TimePoint before, size_t limit,
+                                              int64_t after_id) override;
   Result<std::vector<CardRecord>> ListByDekVersion(int version, size_t limit,
                                                    int64_t after_id) override;
   Status UpdateSealed(int64_t id, int dek_version, std::string_view sealed) override;

@@ -364,27 +364,45 @@ TEST_F(SqliteCardStoreTest, ListExpiredMatchesCardExpiredBefore) {
   ASSERT_NE(store, nullptr);
   const std::vector<std::pair<int, int>> expiries = {
       {12, 2025}, {1, 2026}, {2, 2026}, {11, 2024}, {1, 2027}};
+  std::vector<int64_t> ids;
   for (size_t i = 0; i < expiries.size(); ++i) {
     CardRecord r = MakeRecord("tok_" + std::to_string(i), "fp_" + std::to_string(i));
     r.exp_month = expiries[i].first;
     r.exp_year = expiries[i].second;
     ASSERT_TRUE(store->Insert(r).ok());
+    Result<CardRecord> stored = store->Get(r.token, 0);
+    ASSERT_TRUE(stored.ok());
+    ids.push_back(stored->id);
   }
   const TimePoint feb1 = ExpiryEnd(1, 2026);
   for (TimePoint before : {feb1 - std::chrono::milliseconds(1), feb1}) {
-    Result<std::vector<CardRecord>> list = store->ListExpired(before, 100);
+    Result<std::vector<CardRecord>> list = store->ListExpired(before, 100, 0);
     ASSERT_TRUE(list.ok()) << list.status().ToString();
     size_t expected = 0;
     for (const auto& [m, y] : expiries) expected += CardExpiredBefore(m, y, before) ? 1 : 0;
     EXPECT_EQ(list->size(), expected);
     for (const CardRecord& r : *list) EXPECT_TRUE(CardExpiredBefore(r.exp_month, r.exp_year, before));
   }
-  Result<std::vector<CardRecord>> list = store->ListExpired(feb1, 100);
+  // Expired before February 2026: cards 0, 1 and 3, in id order.
+  Result<std::vector<CardRecord>> list = store->ListExpired(feb1, 100, 0);
   ASSERT_EQ(list->size(), 3u);
-  EXPECT_EQ((*list)[0].exp_year, 2024);  // oldest expiry first
-  EXPECT_EQ((*list)[2].exp_month, 1);
-  EXPECT_EQ(store->ListExpired(feb1, 1)->size(), 1u);
-  EXPECT_EQ(store->ListExpired(feb1, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*list)[0].id, ids[0]);
+  EXPECT_EQ((*list)[1].id, ids[1]);
+  EXPECT_EQ((*list)[2].id, ids[3]);
+  // Page by page: each page starts after the last id of the one before.
+  std::vector<int64_t> paged;
+  int64_t after = 0;
+  for (;;) {
+    Result<std::vector<CardRecord>> page = store->ListExpired(feb1, 2, after);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    for (const CardRecord& r : *page) paged.push_back(r.id);
+    if (page->size() < 2) break;
+    after = page->back().id;
+  }
+  EXPECT_EQ(paged, (std::vector<int64_t>{ids[0], ids[1], ids[3]}));
+  EXPECT_TRUE(store->ListExpired(feb1, 100, ids[3])->empty());  // the last expired card
+  EXPECT_EQ(store->ListExpired(feb1, 0, 0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->ListExpired(feb1, 1, -1).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(SqliteCardStoreTest, DekVersionPaginationAndUpdate) {
