@@ -1,5 +1,8 @@
 #include "vault/sqlite_card_index.h"
 
+#include <algorithm>
+#include <string>
+
 namespace kura::vault {
 
 using sqlite::Connection;
@@ -79,7 +82,8 @@ int64_t FingerprintPrefix(std::string_view fingerprint) {
 
 Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint,
                                           bool overflow_empty, const SlotFilter* slots_filter,
-                                          const SlotFilter* recent_filter) {
+                                          const SlotFilter* recent_filter,
+                                          PendingRecentSlots* pending) {
   FingerprintProbe probe;
   const int64_t prefix = FingerprintPrefix(fingerprint);
   // A prefix has a slot in at most one of the two tables.
@@ -89,6 +93,7 @@ Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view finger
       (large ? probe.slots_skipped : probe.recent_skipped) = true;
       continue;
     }
+    if (!large && pending != nullptr) RETURN_IF_ERROR(FlushRecentSlots(c, *pending));
     ASSIGN_OR_RETURN(Statement st,
                      c.Prepare(large ? kSlotSql : kRecentSlotSql, "find card by fingerprint"));
     st.BindInt64(1, prefix);
@@ -115,8 +120,15 @@ Result<bool> OverflowIsEmpty(Connection& c) {
 }
 
 Result<bool> IndexFingerprint(Connection& c, std::string_view fingerprint, int64_t id,
-                              const FingerprintProbe& probe) {
+                              const FingerprintProbe& probe, PendingRecentSlots* pending) {
   const bool slot = !probe.slot_taken && probe.found_id == 0;
+  if (slot && pending != nullptr) {
+    pending->entries.emplace_back(FingerprintPrefix(fingerprint), id);
+    if (pending->entries.size() >= kRecentSlotsPerInsert) {
+      RETURN_IF_ERROR(FlushRecentSlots(c, *pending));
+    }
+    return false;
+  }
   ASSIGN_OR_RETURN(Statement st, c.Prepare(slot ? kInsertRecentSlotSql : kInsertOverflowSql,
                                            "index card fingerprint"));
   if (slot) {
@@ -127,6 +139,52 @@ Result<bool> IndexFingerprint(Connection& c, std::string_view fingerprint, int64
   st.BindInt64(2, id);
   RETURN_IF_ERROR(st.Step());
   return !slot;
+}
+
+namespace {
+
+// "INSERT INTO fingerprint_recent (prefix, id) VALUES (?, ?), ..." with
+// kRecentSlotsPerInsert rows.
+std::string MultiRowRecentInsertSql() {
+  std::string sql = "INSERT INTO fingerprint_recent (prefix, id) VALUES ";
+  for (size_t i = 0; i < kRecentSlotsPerInsert; ++i) sql += i == 0 ? "(?, ?)" : ", (?, ?)";
+  return sql;
+}
+
+Status InsertRecentSlots(Connection& c, const std::pair<int64_t, int64_t>* entries,
+                         size_t count) {
+  static const std::string* const kMultiRowSql = new std::string(MultiRowRecentInsertSql());
+  if (count == kRecentSlotsPerInsert) {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(*kMultiRowSql, "index card fingerprints"));
+    for (size_t i = 0; i < count; ++i) {
+      st.BindInt64(static_cast<int>(2 * i + 1), entries[i].first)
+          .BindInt64(static_cast<int>(2 * i + 2), entries[i].second);
+    }
+    return st.StepInsertUnique("card store: a recent slot was taken twice");
+  }
+  for (size_t i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertRecentSlotSql, "index card fingerprint"));
+    st.BindInt64(1, entries[i].first).BindInt64(2, entries[i].second);
+    RETURN_IF_ERROR(st.StepInsertUnique("card store: a recent slot was taken twice"));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status FlushRecentSlots(Connection& c, PendingRecentSlots& pending) {
+  const std::vector<std::pair<int64_t, int64_t>>& e = pending.entries;
+  Status s = OkStatus();
+  for (size_t done = 0; done < e.size() && s.ok();) {
+    const size_t n = std::min(kRecentSlotsPerInsert, e.size() - done);
+    s = InsertRecentSlots(c, e.data() + done, n);
+    done += n;
+  }
+  pending.entries.clear();
+  // A clash means the caller wrote a slot without probing: a bug, not the
+  // caller's input.
+  if (s.code() == StatusCode::kAlreadyExists) return InternalError(s.message());
+  return s;
 }
 
 Status IndexToken(Connection& c, std::string_view token, int64_t id) {

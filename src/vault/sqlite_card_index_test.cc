@@ -89,6 +89,50 @@ int64_t CountRows(const std::string& path, const std::string& table) {
   return n;
 }
 
+// A bulk insert writes its new recent slots kRecentSlotsPerInsert at a time
+// (multi-row INSERTs, then the remainder one by one), and writes the pending
+// ones before anything reads fingerprint_recent: a prefix clash later in the
+// same batch sees the slot taken and goes to the overflow, and every card is
+// found afterwards.
+TEST_F(SqliteCardStoreTest, PendingRecentSlotsAreWrittenBeforeEachRead) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const int numbered = 2 * static_cast<int>(kRecentSlotsPerInsert) + 37;
+  // Labels "<i>-numbered": their first 8 bytes (the slot key) differ.
+  std::vector<BatchInsertItem> items = NumberedItems("tok_n", numbered, "", "-numbered");
+  // Adjacent in fingerprint order, so the second is probed while the
+  // first's slot is still pending.
+  items.push_back({MakeRecord("tok_a", "samepref-a"), true});
+  items.push_back({MakeRecord("tok_b", "samepref-b"), true});
+  // Last in fingerprint order ('z' > 's'): still pending when the items end.
+  for (BatchInsertItem& tail : NumberedItems("tok_t", 5, "zz", "-tail")) {
+    items.push_back(std::move(tail));
+  }
+  Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(items);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  for (const Result<InsertOutcome>& o : *out) {
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    EXPECT_TRUE(o->inserted);
+  }
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), numbered + 1 + 5);
+  EXPECT_EQ(CountRows(path_, "fingerprint_overflow"), 1);  // samepref-b
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-a"))->token, "tok_a");
+  EXPECT_EQ(store->GetByFingerprint(Fp("samepref-b"))->token, "tok_b");
+  for (int i = 0; i < numbered; ++i) {
+    Result<CardRecord> found = store->GetByFingerprint(Fp(std::to_string(i) + "-numbered"));
+    ASSERT_TRUE(found.ok()) << i;
+    EXPECT_EQ(found->token, "tok_n" + std::to_string(i));
+  }
+  for (int i = 0; i < 5; ++i) {
+    Result<CardRecord> found = store->GetByFingerprint(Fp("zz" + std::to_string(i) + "-tail"));
+    ASSERT_TRUE(found.ok()) << i;
+    EXPECT_EQ(found->token, "tok_t" + std::to_string(i));
+  }
+  // A later batch finds them (its look-ups read the written slots).
+  ExpectBatchFinds(*store, MakeRecord("tok_again", "0-numbered"), "tok_n0");
+  ExpectBatchFinds(*store, MakeRecord("tok_again", "samepref-a"), "tok_a");
+}
+
 // The merge threshold grows with the square root of the card count:
 // max(10, sqrt(50 × cards)) first merges at about 50 cards, not at 10
 // (cards estimated by the reserved ids).

@@ -98,7 +98,9 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
         .BindInt64(13, id);
     RETURN_IF_ERROR(st.StepInsertUnique("card store: insert card: id already taken"));
   }
-  ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
+  ASSIGN_OR_RETURN(const bool overflow,
+                   IndexFingerprint(c, fingerprint, id, probe,
+                                    state.bulk ? &state.pending_recent : nullptr));
   if (overflow) {
     state.overflow_empty = false;
   } else {
@@ -177,11 +179,12 @@ Result<std::optional<CardRecord>> FindCardByFingerprint(Connection& c, std::stri
 Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
                                        std::string_view fingerprint, bool dedup,
                                        IndexState& state) {
-  const SlotFilter* slots_filter = state.use_filters ? state.slots.filter.get() : nullptr;
-  const SlotFilter* recent_filter = state.use_filters ? state.recent.filter.get() : nullptr;
+  const SlotFilter* slots_filter = state.bulk ? state.slots.filter.get() : nullptr;
+  const SlotFilter* recent_filter = state.bulk ? state.recent.filter.get() : nullptr;
+  PendingRecentSlots* pending = state.bulk ? &state.pending_recent : nullptr;
   ASSIGN_OR_RETURN(const FingerprintProbe probe,
                    ProbeFingerprint(c, fingerprint, state.overflow_empty, slots_filter,
-                                    recent_filter));
+                                    recent_filter, pending));
   if (probe.slots_skipped) ++state.slots_skipped;
   if (probe.recent_skipped) ++state.recent_skipped;
   if (dedup && probe.found_id != 0) {

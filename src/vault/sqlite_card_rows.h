@@ -21,6 +21,7 @@
 #include "core/base/status.h"
 #include "vault/card_store.h"
 #include "vault/slot_filter.h"
+#include "vault/sqlite_card_index.h"
 #include "vault/sqlite_connection.h"
 
 namespace kura::vault {
@@ -58,9 +59,12 @@ struct IndexState {
   // writer puts there, in every operation. Complete only while no other
   // connection wrote (PRAGMA data_version is its valid_at).
   KeptSlotFilter recent;
-  // Set by a bulk insert for its own items, after checking both filters
-  // (ProbeFingerprint then skips what they rule out); false otherwise.
-  bool use_filters = false;
+  // Set by a bulk insert for its own items, after checking both filters:
+  // ProbeFingerprint then skips what they rule out, and new recent slots
+  // wait in pending_recent (written before the operation ends). False
+  // otherwise.
+  bool bulk = false;
+  PendingRecentSlots pending_recent;
   // Look-ups the filters spared, since the store opened.
   int64_t slots_skipped = 0;
   int64_t recent_skipped = 0;

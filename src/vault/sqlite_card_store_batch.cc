@@ -134,12 +134,20 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     std::vector<Result<InsertOutcome>>& out) {
   ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
   RETURN_IF_ERROR(RefreshSlotFilters(c, order.size()));
-  // For this operation's items only (a single insert looks up without).
-  index_.use_filters = true;
+  // For this operation's items only (a single insert looks up without, and
+  // writes its slot at once).
+  index_.bulk = true;
   const int64_t slots_before = index_.slots_skipped;
   const int64_t recent_before = index_.recent_skipped;
-  const Status s = InsertEachItem(c, items, fingerprints, order, out);
-  index_.use_filters = false;
+  Status s = InsertEachItem(c, items, fingerprints, order, out);
+  // The slots still pending, before the merge check reads the table (on
+  // failure the operation is undone: they are dropped).
+  if (s.ok()) {
+    s = FlushRecentSlots(c, index_.pending_recent);
+  } else {
+    index_.pending_recent.entries.clear();
+  }
+  index_.bulk = false;
   slots_skipped_.fetch_add(static_cast<uint64_t>(index_.slots_skipped - slots_before));
   recent_skipped_.fetch_add(static_cast<uint64_t>(index_.recent_skipped - recent_before));
   RETURN_IF_ERROR(s);
