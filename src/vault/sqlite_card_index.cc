@@ -19,9 +19,12 @@ const char* const kCardIndexSchemaSql =
     "  id INTEGER NOT NULL"
     ");"
     "CREATE TABLE IF NOT EXISTS fingerprint_recent ("
-    "  prefix INTEGER PRIMARY KEY,"
-    "  id INTEGER NOT NULL"
-    ");"
+    "  run INTEGER NOT NULL,"
+    "  prefix INTEGER NOT NULL,"
+    "  id INTEGER NOT NULL,"
+    "  PRIMARY KEY (run, prefix)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS recent_runs (run INTEGER PRIMARY KEY);"
     "CREATE TABLE IF NOT EXISTS fingerprint_overflow ("
     "  fingerprint BLOB NOT NULL,"
     "  id INTEGER NOT NULL,"
@@ -33,9 +36,11 @@ const char* const kCardIndexSchemaSql =
 
 namespace {
 
+// One primary-key look-up per run, newest first (CROSS JOIN keeps that
+// order of the loops).
 constexpr std::string_view kRecentSlotSql =
-    "SELECT s.id, c.fingerprint FROM fingerprint_recent s JOIN cards c ON c.id = s.id"
-    " WHERE s.prefix = ?1";
+    "SELECT s.id, c.fingerprint FROM recent_runs r CROSS JOIN fingerprint_recent s"
+    " JOIN cards c ON c.id = s.id WHERE s.run = r.run AND s.prefix = ?1 ORDER BY r.run DESC";
 constexpr std::string_view kSlotSql =
     "SELECT s.id, c.fingerprint FROM fingerprint_slots s JOIN cards c ON c.id = s.id"
     " WHERE s.prefix = ?1";
@@ -46,17 +51,22 @@ constexpr std::string_view kOverflowSql =
     " WHERE o.fingerprint = ?1 ORDER BY c.created_ms, o.id LIMIT 1";
 constexpr std::string_view kAnyOverflowSql = "SELECT 1 FROM fingerprint_overflow LIMIT 1";
 constexpr std::string_view kInsertRecentSlotSql =
-    "INSERT INTO fingerprint_recent (prefix, id) VALUES (?1, ?2)";
+    "INSERT INTO fingerprint_recent (run, prefix, id) VALUES (?1, ?2, ?3)";
+constexpr std::string_view kStartRecentRunSql =
+    "INSERT INTO recent_runs (run) SELECT COALESCE(MAX(run), 0) + 1 FROM recent_runs"
+    " RETURNING run";
+constexpr std::string_view kLastRecentRunSql = "SELECT COALESCE(MAX(run), 0) FROM recent_runs";
 constexpr std::string_view kInsertOverflowSql =
     "INSERT INTO fingerprint_overflow (fingerprint, id) VALUES (?1, ?2)";
 constexpr std::string_view kDeleteSlotSql =
     "DELETE FROM fingerprint_slots WHERE prefix = ?1 AND id = ?2";
 constexpr std::string_view kDeleteRecentSlotSql =
-    "DELETE FROM fingerprint_recent WHERE prefix = ?1 AND id = ?2";
-constexpr const char* kMergeRecentSql =
-    "INSERT INTO fingerprint_slots (prefix, id)"
-    " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix;"
+    "DELETE FROM fingerprint_recent WHERE run IN (SELECT run FROM recent_runs)"
+    " AND prefix = ?1 AND id = ?2";
+constexpr std::string_view kRecentSlotsSql = "SELECT prefix, id FROM fingerprint_recent";
+constexpr const char* kEndRecentRunsSql =
     "DELETE FROM fingerprint_recent;"
+    "DELETE FROM recent_runs;"
     "UPDATE slots_generation SET value = value + 1;";
 constexpr std::string_view kSlotsGenerationSql = "SELECT value FROM slots_generation";
 constexpr std::string_view kSlotPrefixesSql = "SELECT prefix FROM fingerprint_slots";
@@ -120,9 +130,14 @@ Result<bool> OverflowIsEmpty(Connection& c) {
 }
 
 Result<bool> IndexFingerprint(Connection& c, std::string_view fingerprint, int64_t id,
-                              const FingerprintProbe& probe, PendingRecentSlots* pending) {
+                              const FingerprintProbe& probe, int64_t run,
+                              PendingRecentSlots* pending) {
   const bool slot = !probe.slot_taken && probe.found_id == 0;
   if (slot && pending != nullptr) {
+    if (!pending->entries.empty() && pending->run != run) {
+      RETURN_IF_ERROR(FlushRecentSlots(c, *pending));
+    }
+    pending->run = run;
     pending->entries.emplace_back(FingerprintPrefix(fingerprint), id);
     if (pending->entries.size() >= kRecentSlotsPerInsert) {
       RETURN_IF_ERROR(FlushRecentSlots(c, *pending));
@@ -132,58 +147,79 @@ Result<bool> IndexFingerprint(Connection& c, std::string_view fingerprint, int64
   ASSIGN_OR_RETURN(Statement st, c.Prepare(slot ? kInsertRecentSlotSql : kInsertOverflowSql,
                                            "index card fingerprint"));
   if (slot) {
-    st.BindInt64(1, FingerprintPrefix(fingerprint));
+    st.BindInt64(1, run).BindInt64(2, FingerprintPrefix(fingerprint)).BindInt64(3, id);
   } else {
-    st.BindBlobRef(1, fingerprint);
+    st.BindBlobRef(1, fingerprint).BindInt64(2, id);
   }
-  st.BindInt64(2, id);
   RETURN_IF_ERROR(st.Step());
   return !slot;
 }
 
 namespace {
 
-// "INSERT INTO fingerprint_recent (prefix, id) VALUES (?, ?), ..." with
-// kRecentSlotsPerInsert rows.
-std::string MultiRowRecentInsertSql() {
-  std::string sql = "INSERT INTO fingerprint_recent (prefix, id) VALUES ";
-  for (size_t i = 0; i < kRecentSlotsPerInsert; ++i) sql += i == 0 ? "(?, ?)" : ", (?, ?)";
-  return sql;
-}
+// The (prefix, id) pairs of a slot table, written kRecentSlotsPerInsert at a
+// time by one multi-row INSERT, the remainder one by one. `head` is the
+// INSERT up to VALUES; with `run` > 0 every row's first column is `run`.
+class SlotRowWriter {
+ public:
+  SlotRowWriter(std::string_view head, int64_t run) : head_(head), run_(run) {}
 
-Status InsertRecentSlots(Connection& c, const std::pair<int64_t, int64_t>* entries,
-                         size_t count) {
-  static const std::string* const kMultiRowSql = new std::string(MultiRowRecentInsertSql());
-  if (count == kRecentSlotsPerInsert) {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(*kMultiRowSql, "index card fingerprints"));
-    for (size_t i = 0; i < count; ++i) {
-      st.BindInt64(static_cast<int>(2 * i + 1), entries[i].first)
-          .BindInt64(static_cast<int>(2 * i + 2), entries[i].second);
+  Status Write(Connection& c, const std::pair<int64_t, int64_t>* pairs, size_t count) {
+    size_t done = 0;
+    if (count >= kRecentSlotsPerInsert) {
+      const std::string sql = RowsSql(kRecentSlotsPerInsert);
+      for (; count - done >= kRecentSlotsPerInsert; done += kRecentSlotsPerInsert) {
+        RETURN_IF_ERROR(Insert(c, sql, pairs + done, kRecentSlotsPerInsert));
+      }
     }
-    return st.StepInsertUnique("card store: a recent slot was taken twice");
+    if (done == count) return OkStatus();
+    const std::string one = RowsSql(1);
+    for (; done < count; ++done) RETURN_IF_ERROR(Insert(c, one, pairs + done, 1));
+    return OkStatus();
   }
-  for (size_t i = 0; i < count; ++i) {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertRecentSlotSql, "index card fingerprint"));
-    st.BindInt64(1, entries[i].first).BindInt64(2, entries[i].second);
-    RETURN_IF_ERROR(st.StepInsertUnique("card store: a recent slot was taken twice"));
+
+ private:
+  // "<head> VALUES (?1, ?2, ?3), (?1, ?4, ?5), ..." (with a run) or
+  // "<head> VALUES (?1, ?2), (?3, ?4), ..." for `rows` rows.
+  std::string RowsSql(size_t rows) const {
+    std::string sql(head_);
+    sql += " VALUES ";
+    const size_t first = run_ > 0 ? 2 : 1;
+    for (size_t i = 0; i < rows; ++i) {
+      sql += i == 0 ? "(" : ", (";
+      if (run_ > 0) sql += "?1, ";
+      sql += "?" + std::to_string(first + 2 * i) + ", ?" + std::to_string(first + 2 * i + 1) + ")";
+    }
+    return sql;
   }
-  return OkStatus();
-}
+
+  Status Insert(Connection& c, const std::string& sql, const std::pair<int64_t, int64_t>* pairs,
+                size_t rows) const {
+    // Cached by the connection (by its text).
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "index card fingerprints"));
+    const int first = run_ > 0 ? 2 : 1;
+    if (run_ > 0) st.BindInt64(1, run_);
+    for (size_t i = 0; i < rows; ++i) {
+      st.BindInt64(first + static_cast<int>(2 * i), pairs[i].first)
+          .BindInt64(first + static_cast<int>(2 * i) + 1, pairs[i].second);
+    }
+    Status s = st.StepInsertUnique("card store: a fingerprint slot was taken twice");
+    // A clash means a slot was written without a probe first: a bug, not
+    // the caller's input.
+    if (s.code() == StatusCode::kAlreadyExists) return InternalError(s.message());
+    return s;
+  }
+
+  std::string_view head_;
+  int64_t run_;
+};
 
 }  // namespace
 
 Status FlushRecentSlots(Connection& c, PendingRecentSlots& pending) {
-  const std::vector<std::pair<int64_t, int64_t>>& e = pending.entries;
-  Status s = OkStatus();
-  for (size_t done = 0; done < e.size() && s.ok();) {
-    const size_t n = std::min(kRecentSlotsPerInsert, e.size() - done);
-    s = InsertRecentSlots(c, e.data() + done, n);
-    done += n;
-  }
+  const Status s = SlotRowWriter("INSERT INTO fingerprint_recent (run, prefix, id)", pending.run)
+                       .Write(c, pending.entries.data(), pending.entries.size());
   pending.entries.clear();
-  // A clash means the caller wrote a slot without probing: a bug, not the
-  // caller's input.
-  if (s.code() == StatusCode::kAlreadyExists) return InternalError(s.message());
   return s;
 }
 
@@ -216,8 +252,44 @@ Result<int64_t> CountRecentSlots(Connection& c) {
   return row ? st.ColumnInt64(0) : 0;
 }
 
+Result<int64_t> StartRecentRun(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kStartRecentRunSql, "start a run of recent slots"));
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return InternalError("card store: starting a run of recent slots returned nothing");
+  const int64_t run = st.ColumnInt64(0);
+  // Finish the statement so the INSERT is complete before anything else runs.
+  ASSIGN_OR_RETURN(const bool more, st.Step());
+  (void)more;
+  return run;
+}
+
+Result<int64_t> LastRecentRun(Connection& c) {
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kLastRecentRunSql, "find the last run of slots"));
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (row && st.ColumnInt64(0) > 0) return st.ColumnInt64(0);
+  }
+  return StartRecentRun(c);
+}
+
 Status MergeRecentSlots(Connection& c) {
-  return c.Exec(kMergeRecentSql, "merge recent fingerprint slots");
+  // Read in primary-key order (run, then prefix) and sorted here: SQLite's
+  // own ORDER BY prefix over the runs cost ~1.3 µs a slot more (a 10 M-card
+  // job's merges took 13.1 s instead of 10.4 s with the table keyed by
+  // prefix alone).
+  std::vector<std::pair<int64_t, int64_t>> slots;
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kRecentSlotsSql, "merge recent fingerprint slots"));
+    for (;;) {
+      ASSIGN_OR_RETURN(const bool row, st.Step());
+      if (!row) break;
+      slots.emplace_back(st.ColumnInt64(0), st.ColumnInt64(1));
+    }
+  }
+  std::sort(slots.begin(), slots.end());
+  RETURN_IF_ERROR(SlotRowWriter("INSERT INTO fingerprint_slots (prefix, id)", /*run=*/0)
+                      .Write(c, slots.data(), slots.size()));
+  return c.Exec(kEndRecentRunsSql, "merge recent fingerprint slots");
 }
 
 Result<int64_t> DataVersion(Connection& c) {

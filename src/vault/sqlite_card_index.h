@@ -23,6 +23,17 @@
 //    table would rewrite most of its pages (a 50,000-card batch touched more
 //    than half of them at 10^7 cards); the merge rewrites them once per
 //    that many cards. A prefix has a slot in at most one table.
+//  * fingerprint_recent is keyed by (run, prefix) (schema v5): a bulk insert
+//    large enough (at least 1/kMaxRecentRuns of the merge threshold) puts
+//    its slots in a run of its own, after every other run, and as its items
+//    come in fingerprint order every slot is appended to the table's last
+//    page. Keyed by prefix alone, each 50,000-card batch rewrote most of
+//    the table's pages (at 10^7 cards, about 40 % of all bytes the
+//    database and its WAL were written). Other inserts use the newest run.
+//    recent_runs lists the runs; a look-up does one primary-key search per
+//    run, so runs stay few: at most about kMaxRecentRuns + 1 between merges
+//    (a merge empties both tables). Runs are started only when a slot is
+//    written, never empty.
 //  * slots_generation: one number, raised by every merge into
 //    fingerprint_slots (whichever process runs it). A writer that keeps a
 //    SlotFilter of fingerprint_slots trusts it only while the number is the
@@ -63,6 +74,10 @@ extern const char* const kCardIndexSchemaSql;
 // table from left to right.
 int64_t FingerprintPrefix(std::string_view fingerprint);
 
+// A bulk insert with at least (merge threshold) / kMaxRecentRuns items
+// starts a run of its own (see above).
+inline constexpr int64_t kMaxRecentRuns = 32;
+
 // Recent slots a bulk insert has decided on but not written yet. They are
 // written kRecentSlotsPerInsert at a time by one multi-row INSERT, which
 // costs the writer less than a statement per slot (~0.4 µs a card here).
@@ -71,6 +86,7 @@ int64_t FingerprintPrefix(std::string_view fingerprint);
 // (FlushRecentSlots) before anything else can read that table. Belongs to
 // the writer's transaction; empty between operations.
 struct PendingRecentSlots {
+  int64_t run = 0;                                   // of every entry
   std::vector<std::pair<int64_t, int64_t>> entries;  // (prefix, id)
 };
 inline constexpr size_t kRecentSlotsPerInsert = 256;
@@ -110,11 +126,17 @@ Result<bool> OverflowIsEmpty(sqlite::Connection& c);
 // Records card `id` with `fingerprint` after `probe` (ProbeFingerprint of the
 // same fingerprint in the same transaction): in the slot if it is free and
 // no card has this fingerprint yet, otherwise in the overflow. Returns true
-// if it went to the overflow. With `pending`, a slot is added there instead
-// (written once kRecentSlotsPerInsert are pending).
+// if it went to the overflow. A slot goes to run `run` of fingerprint_recent
+// (StartRecentRun or LastRecentRun in this operation); with `pending`, it is
+// added there instead (written once kRecentSlotsPerInsert are pending).
 Result<bool> IndexFingerprint(sqlite::Connection& c, std::string_view fingerprint, int64_t id,
-                              const FingerprintProbe& probe,
+                              const FingerprintProbe& probe, int64_t run,
                               PendingRecentSlots* pending = nullptr);
+
+// A new run of fingerprint_recent, after every other; and the newest run
+// (a new one if there is none). A merge ends every run.
+Result<int64_t> StartRecentRun(sqlite::Connection& c);
+Result<int64_t> LastRecentRun(sqlite::Connection& c);
 
 // Adds `token` -> `id` to token_index. Errors: kAlreadyExists if the token is
 // indexed already.

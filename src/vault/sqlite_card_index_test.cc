@@ -133,6 +133,61 @@ TEST_F(SqliteCardStoreTest, PendingRecentSlotsAreWrittenBeforeEachRead) {
   ExpectBatchFinds(*store, MakeRecord("tok_again", "samepref-a"), "tok_a");
 }
 
+// fingerprint_recent is split in runs: a bulk insert of at least
+// threshold / kMaxRecentRuns items starts its own, anything else joins the
+// newest; a look-up, a repeat and a delete find a card in any run, and a
+// merge ends them all.
+TEST_F(SqliteCardStoreTest, RecentSlotsGoToRunsAndAreFoundInEach) {
+  constexpr int64_t kThreshold = 10 * kMaxRecentRuns;  // own run from 10 items
+  std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(kThreshold);
+  ASSERT_NE(store, nullptr);
+  auto count = [this](const char* sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+    const int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  };
+  const char* kRunsSql = "SELECT COUNT(*) FROM recent_runs";
+  const char* kUsedRunsSql = "SELECT COUNT(DISTINCT run) FROM fingerprint_recent";
+  for (const char* name : {"first", "second"}) {  // two runs of their own
+    ASSERT_TRUE(store->InsertBatch(NumberedItems(std::string("tok_") + name, 10, "", name)).ok());
+  }
+  EXPECT_EQ(count(kRunsSql), 2);
+  EXPECT_EQ(count(kUsedRunsSql), 2);
+  // A small batch and a single insert join the newest run.
+  ASSERT_TRUE(store->InsertBatch(NumberedItems("tok_small", 3, "", "small")).ok());
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_one", "one-card"))->inserted);
+  EXPECT_EQ(count(kRunsSql), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM fingerprint_recent WHERE run = (SELECT MAX(run) FROM"
+                  " recent_runs)"),
+            10 + 3 + 1);
+  // A batch of repeats only starts no run.
+  ASSERT_TRUE(store->InsertBatch(NumberedItems("tok_again", 10, "", "first")).ok());
+  EXPECT_EQ(count(kRunsSql), 2);
+  // Found in the older run too: by a reader, by an unfiltered single insert
+  // and by a batch; and deleted from it.
+  EXPECT_EQ(store->GetByFingerprint(Fp("3first"))->token, "tok_first3");
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_x", "4first"))->record.token,
+            "tok_first4");
+  ExpectBatchFinds(*store, MakeRecord("tok_y", "5first"), "tok_first5");
+  ExpectBatchFinds(*store, MakeRecord("tok_y", "6second"), "tok_second6");
+  ASSERT_TRUE(store->Delete("tok_first7", 0).ok());
+  EXPECT_EQ(store->GetByFingerprint(Fp("7first")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 10 + 10 + 3 + 1 - 1);
+  // Over the threshold: the merge moves every run's slots and ends the runs.
+  ASSERT_TRUE(store->InsertBatch(NumberedItems("tok_big", 300, "", "big")).ok());
+  EXPECT_EQ(count(kRunsSql), 0);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 10 + 10 + 3 + 1 - 1 + 300);
+  EXPECT_EQ(store->GetByFingerprint(Fp("3first"))->token, "tok_first3");
+  EXPECT_EQ(store->GetByFingerprint(Fp("299big"))->token, "tok_big299");
+}
+
 // The merge threshold grows with the square root of the card count:
 // max(10, sqrt(50 × cards)) first merges at about 50 cards, not at 10
 // (cards estimated by the reserved ids).

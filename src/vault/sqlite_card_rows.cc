@@ -98,8 +98,12 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
         .BindInt64(13, id);
     RETURN_IF_ERROR(st.StepInsertUnique("card store: insert card: id already taken"));
   }
+  if (state.recent_run == 0 && !probe.slot_taken && probe.found_id == 0) {
+    ASSIGN_OR_RETURN(state.recent_run,
+                     state.own_recent_run ? StartRecentRun(c) : LastRecentRun(c));
+  }
   ASSIGN_OR_RETURN(const bool overflow,
-                   IndexFingerprint(c, fingerprint, id, probe,
+                   IndexFingerprint(c, fingerprint, id, probe, state.recent_run,
                                     state.bulk ? &state.pending_recent : nullptr));
   if (overflow) {
     state.overflow_empty = false;

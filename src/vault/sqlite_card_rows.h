@@ -52,6 +52,11 @@ struct IndexState {
   // record may only bring an id below it. (Ids reserved inside the same
   // transaction are handed out only after its commit.) Reset per transaction.
   int64_t id_limit = 0;
+  // The run of fingerprint_recent this operation's slots go to (0 = none
+  // chosen yet: its first slot starts a run if own_recent_run, else takes
+  // the newest). Reset before each operation and after a merge.
+  int64_t recent_run = 0;
+  bool own_recent_run = false;
   // Filter of fingerprint_slots' prefixes, valid while slots_generation is
   // its valid_at.
   KeptSlotFilter slots;

@@ -127,6 +127,13 @@ constexpr const char* kMigrateV2DropSql =
 
 // Schema v5 drops the expiry index (its freed pages are zeroed: secure_delete).
 constexpr const char* kMigrateV4DropSql = "DROP INDEX IF EXISTS cards_by_expiry;";
+// ... and keys fingerprint_recent by (run, prefix): the v3/v4 table (keyed by
+// prefix) is merged into fingerprint_slots and dropped; CreateTables makes
+// the new one. (A v4 file's merge count, slots_generation, is raised after.)
+constexpr const char* kMigrateV4RecentSql =
+    "INSERT INTO fingerprint_slots (prefix, id)"
+    " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix;"
+    "DROP TABLE fingerprint_recent;";
 
 // Fills the look-up tables of sqlite_card_index.h from the cards table of a
 // v1 (after MigrateV1) or v2 database. Every existing token was drawn at
@@ -149,6 +156,7 @@ Status BuildLookUpTables(Connection& c) {
       c.Prepare("SELECT id, fingerprint FROM cards ORDER BY fingerprint, created_ms, id",
                 "migrate: read fingerprints"));
   bool overflow_empty = true;  // a new table, and nothing added yet
+  ASSIGN_OR_RETURN(const int64_t run, StartRecentRun(c));
   for (;;) {
     ASSIGN_OR_RETURN(const bool row, read.Step());
     if (!row) break;
@@ -156,7 +164,7 @@ Status BuildLookUpTables(Connection& c) {
     const std::string fingerprint = read.ColumnBlob(1);
     ASSIGN_OR_RETURN(const FingerprintProbe probe,
                      ProbeFingerprint(c, fingerprint, overflow_empty));
-    ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe));
+    ASSIGN_OR_RETURN(const bool overflow, IndexFingerprint(c, fingerprint, id, probe, run));
     if (overflow) overflow_empty = false;
   }
   return MergeRecentSlots(c);  // migrated slots go straight to the large table
@@ -183,6 +191,12 @@ Status CreateSchemaInTransaction(Connection& c) {
   // Versions 2 to 4 have the expiry index (v1's went in MigrateV1).
   if (version >= 2 && version <= 4) {
     RETURN_IF_ERROR(c.Exec(kMigrateV4DropSql, "migrate schema v4"));
+  }
+  if (version == 3 || version == 4) {
+    RETURN_IF_ERROR(c.Exec(kMigrateV4RecentSql, "migrate schema v4"));
+  }
+  if (version == 4) {
+    RETURN_IF_ERROR(c.Exec("UPDATE slots_generation SET value = value + 1", "migrate schema v4"));
   }
   RETURN_IF_ERROR(CreateTables(c));
   // A new or migrated database: start the id sequence after its cards.

@@ -199,6 +199,14 @@ int64_t ReadInt(const std::string& path, const char* sql) {
   return v;
 }
 
+// Turns the (run, prefix)-keyed fingerprint_recent of v5 into the v3/v4
+// table keyed by prefix alone, entries kept, and drops recent_runs.
+constexpr const char* kRecentTableV4Sql =
+    "CREATE TABLE old_recent (prefix INTEGER PRIMARY KEY, id INTEGER NOT NULL);"
+    "INSERT INTO old_recent SELECT prefix, id FROM fingerprint_recent;"
+    "DROP TABLE fingerprint_recent; DROP TABLE recent_runs;"
+    "ALTER TABLE old_recent RENAME TO fingerprint_recent;";
+
 // v3 -> v4 adds slots_generation (at 0) and nothing else: a v3 file's cards,
 // slots and merges carry on.
 TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
@@ -213,7 +221,8 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
     // What a v3 file looks like: no slots_generation.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    ExecOrFail(db, "DROP TABLE slots_generation; UPDATE schema_version SET version = 3;");
+    ExecOrFail(db, std::string(kRecentTableV4Sql) +
+                       "DROP TABLE slots_generation; UPDATE schema_version SET version = 3;");
     sqlite3_close(db);
   }
   std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
@@ -229,8 +238,10 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
   EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);
 }
 
-// v4 -> v5 drops the expiry index and nothing else: the cards stay, and the
-// purge listing finds the expired ones without it.
+// v4 -> v5 drops the expiry index and moves the recent slots (keyed by
+// prefix alone) to fingerprint_slots: the cards stay, the purge listing finds
+// the expired ones without the index, and de-duplication finds the cards
+// whose slots moved.
 TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
   CardRecord expired = MakeRecord("tok_old", "fp-old");
   expired.exp_month = 11;
@@ -245,9 +256,9 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
     // What a v4 file looks like: the expiry index on the cards table.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    ExecOrFail(db,
-               "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
-               "UPDATE schema_version SET version = 4;");
+    ExecOrFail(db, std::string(kRecentTableV4Sql) +
+                       "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
+                       "UPDATE schema_version SET version = 4;");
     sqlite3_close(db);
   }
   std::unique_ptr<SqliteCardStore> store = OpenStore();
@@ -256,6 +267,13 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
   EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'cards_by_expiry'"),
             0);
   EXPECT_EQ(*store->Count(), 2);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_slots"), 2);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_recent"), 0);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM recent_runs"), 0);
+  EXPECT_EQ(ReadInt(path_, "SELECT value FROM slots_generation"), 1);  // the move counts
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_x", "fp-new"))->record.token,
+            "tok_new");
+  ExpectBatchFinds(*store, MakeRecord("tok_y", "fp-old"), "tok_old");
   Result<std::vector<CardRecord>> list =
       store->ListExpired(TimePoint(std::chrono::milliseconds(kJan1st2026)), 10, 0);
   ASSERT_TRUE(list.ok()) << list.status().ToString();

@@ -338,6 +338,10 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   for (size_t i = 0; i < batch.size() && txn.ok(); ++i) {
     txn = Run(c, "SAVEPOINT op", "savepoint");
     if (!txn.ok()) break;
+    // Each operation picks its run of recent slots (an undone one's run
+    // may be gone).
+    index_.recent_run = 0;
+    index_.own_recent_run = false;
     try {
       results[i] = batch[i]->fn(c);
     } catch (const std::exception&) {

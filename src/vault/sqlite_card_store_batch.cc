@@ -134,6 +134,10 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     std::vector<Result<InsertOutcome>>& out) {
   ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
   RETURN_IF_ERROR(RefreshSlotFilters(c, order.size()));
+  // Large enough for a run of its own (sqlite_card_index.h): its slots are
+  // then appended, in fingerprint order.
+  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
+  index_.own_recent_run = static_cast<int64_t>(order.size()) * kMaxRecentRuns >= threshold;
   // For this operation's items only (a single insert looks up without, and
   // writes its slot at once).
   index_.bulk = true;
@@ -232,6 +236,7 @@ Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
   }
   RETURN_IF_ERROR(MergeRecentSlots(c));
   index_.recent_slots = 0;
+  index_.recent_run = 0;  // the merge ended every run
   KeptSlotFilter& recent = index_.recent;
   if (recent.filter != nullptr) {
     // fingerprint_recent is empty now. RunBatch drops this filter if the
