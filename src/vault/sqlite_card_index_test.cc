@@ -77,16 +77,7 @@ TEST_F(SqliteCardStoreTest, FingerprintPrefixClashesAreExact) {
 }
 
 int64_t CountRows(const std::string& path, const std::string& table) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, ("SELECT COUNT(*) FROM " + table).c_str(), -1, &st, nullptr),
-            SQLITE_OK);
-  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
-  const int64_t n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
+  return ReadInt(path, ("SELECT COUNT(*) FROM " + table).c_str());
 }
 
 // A bulk insert writes its new recent slots kRecentSlotsPerInsert at a time
@@ -141,17 +132,7 @@ TEST_F(SqliteCardStoreTest, RecentSlotsGoToRunsAndAreFoundInEach) {
   constexpr int64_t kThreshold = 10 * kMaxRecentRuns;  // own run from 10 items
   std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(kThreshold);
   ASSERT_NE(store, nullptr);
-  auto count = [this](const char* sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
-    const int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-  };
+  auto count = [this](const char* sql) { return ReadInt(path_, sql); };
   const char* kRunsSql = "SELECT COUNT(*) FROM recent_runs";
   const char* kUsedRunsSql = "SELECT COUNT(DISTINCT run) FROM fingerprint_recent";
   for (const char* name : {"first", "second"}) {  // two runs of their own

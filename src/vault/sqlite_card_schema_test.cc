@@ -185,20 +185,6 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {
   sqlite3_close(db);
 }
 
-// The first column of the first row `sql` returns from the database at
-// `path` (opened on its own connection).
-int64_t ReadInt(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
-  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
-  const int64_t v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
-}
-
 // Turns the (run, prefix)-keyed fingerprint_recent of v5 into the v3/v4
 // table keyed by prefix alone, entries kept, and drops recent_runs.
 constexpr const char* kRecentTableV4Sql =

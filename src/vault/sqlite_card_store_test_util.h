@@ -5,6 +5,7 @@
 #define KURA_VAULT_SQLITE_CARD_STORE_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -45,6 +46,20 @@ inline CardRecord MakeRecord(const std::string& token, const std::string& finger
 }
 
 // `r` as the store returns it: with the row id it was given.
+// The first column of the first row `sql` returns from the database at
+// `path` (opened on its own connection).
+inline int64_t ReadInt(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
+  const int64_t v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
 inline CardRecord WithId(CardRecord r, int64_t id) {
   r.id = id;
   return r;
