@@ -165,15 +165,13 @@ class RecentSlotWriter {
   explicit RecentSlotWriter(int64_t run) : run_(run) {}
 
   Status Write(Connection& c, const std::pair<int64_t, int64_t>* pairs, size_t count) const {
+    static const std::string* const kRowsSql = new std::string(RowsSql(kRecentSlotsPerInsert));
     size_t done = 0;
-    if (count >= kRecentSlotsPerInsert) {
-      const std::string sql = RowsSql(kRecentSlotsPerInsert);
-      for (; count - done >= kRecentSlotsPerInsert; done += kRecentSlotsPerInsert) {
-        RETURN_IF_ERROR(Insert(c, sql, pairs + done, kRecentSlotsPerInsert));
-      }
+    for (; count - done >= kRecentSlotsPerInsert; done += kRecentSlotsPerInsert) {
+      RETURN_IF_ERROR(Insert(c, *kRowsSql, pairs + done, kRecentSlotsPerInsert));
     }
     for (; done < count; ++done) {
-      RETURN_IF_ERROR(Insert(c, std::string(kInsertRecentSlotSql), pairs + done, 1));
+      RETURN_IF_ERROR(Insert(c, kInsertRecentSlotSql, pairs + done, 1));
     }
     return OkStatus();
   }
@@ -190,7 +188,7 @@ class RecentSlotWriter {
     return sql;
   }
 
-  Status Insert(Connection& c, const std::string& sql, const std::pair<int64_t, int64_t>* pairs,
+  Status Insert(Connection& c, std::string_view sql, const std::pair<int64_t, int64_t>* pairs,
                 size_t rows) const {
     // Cached by the connection (by its text).
     ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "index card fingerprints"));

@@ -80,7 +80,8 @@ inline constexpr int64_t kMaxRecentRuns = 32;
 
 // Recent slots a bulk insert has decided on but not written yet. They are
 // written kRecentSlotsPerInsert at a time by one multi-row INSERT, which
-// costs the writer less than a statement per slot (~0.4 µs a card here).
+// costs the writer less than a statement per slot (~0.4 µs a card in a
+// stand-alone SQLite test on the development machine).
 // Pending entries are invisible to SQL: ProbeFingerprint writes them before
 // it reads fingerprint_recent, and the bulk insert writes the rest
 // (FlushRecentSlots) before anything else can read that table. Belongs to
