@@ -303,6 +303,7 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version,
                                 std::to_string(kMaxCardholderNameBytes) + " bytes");
   }
   if (input.name) plain.name = input.name->Clone();
+  plain.token_format = input.token_format;
   const SecretBytes& pan = plain.pan;
   rec.fingerprint = crypto::HexEncode(fingerprinter.Mac(pan.view()));
   rec.dek_version = dek_version;
@@ -374,8 +375,10 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     ASSIGN_OR_RETURN(next_id, TakeBatchIds(static_cast<int64_t>(items.size())));
   }
   for (size_t k = 0; k < items.size(); ++k) {
-    const int64_t id = inputs[input_of[k]].token_format == TokenFormat::kRandom ? next_id++ : 0;
-    RETURN_IF_ERROR(DrawTokenAndSeal(inputs[input_of[k]].token_format, plains[k], dek_version,
+    // From plains[k], in this loop's order (inputs[input_of[k]] is a random
+    // access into the caller's batch: a cache miss per card).
+    const int64_t id = plains[k].token_format == TokenFormat::kRandom ? next_id++ : 0;
+    RETURN_IF_ERROR(DrawTokenAndSeal(plains[k].token_format, plains[k], dek_version,
                                      sealer, random, id, items[k].record));
   }
   for (int attempt = 0; attempt < kMaxTokenAttempts && !items.empty(); ++attempt) {

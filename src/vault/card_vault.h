@@ -183,7 +183,8 @@ class CardVault {
                            crypto::AesGcmSealer& sealer, Random& random, const CardInput& input);
   // Store's and StoreBatch's per-card work: validates and normalises `input`, fills
   // `rec` (fingerprint, truncated forms; not yet the token and sealed data) and `plain`
-  // (the normalised PAN and name, kept for sealing and re-sealing after a token clash).
+  // (the normalised PAN and name, and the token format, kept for sealing and re-sealing
+  // after a token clash).
   Status PrepareRecord(const CardInput& input, int dek_version,
                        crypto::HmacSha256Keyed& fingerprinter, CardRecord& rec,
                        CardInput& plain);

@@ -229,6 +229,37 @@ TEST_F(CardVaultTest, UnknownAndMalformedTokens) {
   EXPECT_EQ(vault_->Reveal("../../etc/passwd").status().code(), StatusCode::kInvalidArgument);
 }
 
+// Each card of a batch gets the token format it asked for, whatever its
+// place in the batch's fingerprint order.
+TEST_F(CardVaultTest, StoreBatchGivesEachCardItsTokenFormat) {
+  const std::vector<std::pair<const char*, TokenFormat>> cards = {
+      {"4111111111111111", TokenFormat::kFpt},    {"5555555555554444", TokenFormat::kRandom},
+      {"378282246310005", TokenFormat::kFpt},     {"6011111111111117", TokenFormat::kRandom},
+      {"4012888888881881", TokenFormat::kRandom}, {"5105105105105100", TokenFormat::kFpt}};
+  std::vector<CardInput> batch;
+  for (const auto& [pan, format] : cards) {
+    CardInput in = Card(pan);
+    in.token_format = format;
+    batch.push_back(std::move(in));
+  }
+  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(batch);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->size(), cards.size());
+  for (size_t i = 0; i < cards.size(); ++i) {
+    ASSERT_TRUE((*out)[i].ok()) << i << ": " << (*out)[i].status().ToString();
+    const std::string& token = (*out)[i]->card.token;
+    if (cards[i].second == TokenFormat::kFpt) {
+      EXPECT_TRUE(LooksLikeFptToken(token)) << i;
+      EXPECT_TRUE(store_->Get(token, 0).ok()) << i;  // indexed: found without an id
+    } else {
+      EXPECT_TRUE(LooksLikeRandomToken(token)) << i;
+    }
+    Result<RevealedCard> revealed = vault_->Reveal(token);
+    ASSERT_TRUE(revealed.ok()) << i;
+    EXPECT_EQ(revealed->pan.view(), cards[i].first) << i;
+  }
+}
+
 TEST_F(CardVaultTest, RandomTokensCarryTheirRowIdAndFptTokensAreIndexed) {
   Result<StoreOutcome> a = vault_->Store(Card("4111111111111111"));
   Result<StoreOutcome> b = vault_->Store(Card("5555555555554444"));
