@@ -1,5 +1,6 @@
 #include "vault/sqlite_card_index.h"
 
+#include <optional>
 #include <string>
 
 namespace kura::vault {
@@ -245,15 +246,27 @@ Result<int64_t> CountRecentSlots(Connection& c) {
   return row ? st.ColumnInt64(0) : 0;
 }
 
-Result<int64_t> StartRecentRun(Connection& c) {
-  ASSIGN_OR_RETURN(Statement st, c.Prepare(kStartRecentRunSql, "start a run of recent slots"));
+namespace {
+
+// The integer an INSERT/UPDATE ... RETURNING statement returns in its one
+// row (nullopt if it returned none). Steps the statement to its end, so the
+// change is complete before anything else runs.
+Result<std::optional<int64_t>> ReturnedInt(Statement& st) {
   ASSIGN_OR_RETURN(const bool row, st.Step());
-  if (!row) return InternalError("card store: starting a run of recent slots returned nothing");
-  const int64_t run = st.ColumnInt64(0);
-  // Finish the statement so the INSERT is complete before anything else runs.
+  if (!row) return std::optional<int64_t>();
+  const int64_t value = st.ColumnInt64(0);
   ASSIGN_OR_RETURN(const bool more, st.Step());
   (void)more;
-  return run;
+  return std::optional<int64_t>(value);
+}
+
+}  // namespace
+
+Result<int64_t> StartRecentRun(Connection& c) {
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kStartRecentRunSql, "start a run of recent slots"));
+  ASSIGN_OR_RETURN(const std::optional<int64_t> run, ReturnedInt(st));
+  if (!run) return InternalError("card store: starting a run of recent slots returned nothing");
+  return *run;
 }
 
 Result<int64_t> LastRecentRun(Connection& c) {
@@ -314,13 +327,9 @@ Result<int64_t> FirstUnreservedId(Connection& c) {
 Result<int64_t> TakeIds(Connection& c, int64_t count) {
   ASSIGN_OR_RETURN(Statement st, c.Prepare(kTakeIdsSql, "reserve ids"));
   st.BindInt64(1, count);
-  ASSIGN_OR_RETURN(const bool row, st.Step());
-  if (!row) return DataLossError("card store: the id sequence is missing");
-  const int64_t first = st.ColumnInt64(0);
-  // Finish the statement so the UPDATE is complete before anything else runs.
-  ASSIGN_OR_RETURN(const bool more, st.Step());
-  (void)more;
-  return first;
+  ASSIGN_OR_RETURN(const std::optional<int64_t> first, ReturnedInt(st));
+  if (!first) return DataLossError("card store: the id sequence is missing");
+  return *first;
 }
 
 }  // namespace kura::vault
