@@ -52,10 +52,13 @@ struct IndexState {
   // record may only bring an id below it. (Ids reserved inside the same
   // transaction are handed out only after its commit.) Reset per transaction.
   int64_t id_limit = 0;
-  // The run of fingerprint_recent this operation's slots go to (0 = none
-  // chosen yet: its first slot starts a run if own_recent_run, else takes
-  // the newest). Reset before each operation and after a merge.
+  // The run of fingerprint_recent new slots go to (0 = none chosen yet: the
+  // next slot starts a run if own_recent_run, else takes the newest). Kept
+  // through the transaction's operations (one query per transaction, not per
+  // single insert); reset when a transaction begins, an operation is undone,
+  // a merge ends the runs, or a bulk insert wants a run of its own.
   int64_t recent_run = 0;
+  // Set by a bulk insert large enough for its own run; reset per operation.
   bool own_recent_run = false;
   // Filter of fingerprint_slots' prefixes, valid while slots_generation is
   // its valid_at.

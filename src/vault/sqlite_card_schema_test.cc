@@ -193,8 +193,8 @@ constexpr const char* kRecentTableV4Sql =
     "DROP TABLE fingerprint_recent; DROP TABLE recent_runs;"
     "ALTER TABLE old_recent RENAME TO fingerprint_recent;";
 
-// v3 -> v4 adds slots_generation (at 0) and nothing else: a v3 file's cards,
-// slots and merges carry on.
+// A v3 file gains slots_generation (at 0; v4) besides the v5 changes tested
+// below: its cards, slots and merges carry on.
 TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
   {
     std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);

@@ -321,6 +321,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   }
   Status txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
   index_.id_limit = 0;  // read again, lazily, in this transaction
+  index_.recent_run = 0;  // chosen again by the first slot written
   slots_merge_uncommitted_ = false;
   // Holding the write lock: mark a change of stored cards in flight for
   // every process's card cache, or end one a dead writer left in flight.
@@ -338,10 +339,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   for (size_t i = 0; i < batch.size() && txn.ok(); ++i) {
     txn = Run(c, "SAVEPOINT op", "savepoint");
     if (!txn.ok()) break;
-    // Each operation picks its run of recent slots (an undone one's run
-    // may be gone).
-    index_.recent_run = 0;
-    index_.own_recent_run = false;
+    index_.own_recent_run = false;  // a bulk insert asks for a run of its own
     try {
       results[i] = batch[i]->fn(c);
     } catch (const std::exception&) {
@@ -360,6 +358,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
       scrub = scrub || batch[i]->scrub;
     } else {
       txn = Run(c, "ROLLBACK TO op", "rollback savepoint");
+      index_.recent_run = 0;  // the run may have been this op's, now undone
       if (txn.ok()) txn = Run(c, "RELEASE op", "release savepoint");
       // The op may have undone a merge the slot filters counted.
       if (slots_merge_uncommitted_) ForgetSlotFilters();

@@ -138,6 +138,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
   // then appended, in fingerprint order.
   ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
   index_.own_recent_run = static_cast<int64_t>(order.size()) * kMaxRecentRuns >= threshold;
+  if (index_.own_recent_run) index_.recent_run = 0;  // its first slot starts the run
   // For this operation's items only (a single insert looks up without, and
   // writes its slot at once).
   index_.bulk = true;
