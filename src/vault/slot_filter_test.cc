@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <unordered_set>
 #include <vector>
@@ -43,6 +44,24 @@ TEST(SlotFilterTest, SmallConsecutiveKeysSpreadToo) {
   size_t positives = 0;
   for (int64_t k = 10'000; k < 20'000; ++k) positives += filter.MayContain(k) ? 1 : 0;
   EXPECT_LT(positives, 100u) << positives;
+}
+
+TEST(SlotFilterTest, PrefetchIsOnlyAHint) {
+  SlotFilter filter(1'000);
+  const std::vector<int64_t> keys = RandomPrefixes(1'000, 5);
+  for (int64_t k : keys) {
+    filter.Prefetch(k);
+    filter.Add(k);
+  }
+  const std::vector<int64_t> others = RandomPrefixes(1'000, 6);
+  std::vector<bool> before;
+  for (int64_t k : others) before.push_back(filter.MayContain(k));
+  for (int64_t k : others) filter.Prefetch(k);
+  for (size_t i = 0; i < others.size(); ++i) EXPECT_EQ(filter.MayContain(others[i]), before[i]);
+  for (int64_t k : keys) EXPECT_TRUE(filter.MayContain(k));
+  SlotFilter empty(0);
+  empty.Prefetch(std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(empty.MayContain(std::numeric_limits<int64_t>::max()));
 }
 
 TEST(SlotFilterTest, EmptyFilterHoldsNothingAndOverCapacityIsReported) {

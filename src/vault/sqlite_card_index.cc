@@ -1,5 +1,6 @@
 #include "vault/sqlite_card_index.h"
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -298,13 +299,28 @@ Result<int64_t> SlotsGeneration(Connection& c) {
 
 namespace {
 
+// Prefixes a scan reads ahead of the one it adds to a filter: each is
+// prefetched (SlotFilter::Prefetch) that many rows before it is added.
+constexpr size_t kFilterPrefetchDistance = 16;
+
 Status AddPrefixes(Connection& c, std::string_view sql, SlotFilter& filter) {
   ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "read fingerprint slots"));
+  std::array<int64_t, kFilterPrefetchDistance> ahead;  // a ring of the rows read, not yet added
+  size_t read = 0;
   for (;;) {
     ASSIGN_OR_RETURN(const bool row, st.Step());
-    if (!row) return OkStatus();
-    filter.Add(st.ColumnInt64(0));
+    if (!row) break;
+    const int64_t prefix = st.ColumnInt64(0);
+    filter.Prefetch(prefix);
+    int64_t& slot = ahead[read % ahead.size()];
+    if (read >= ahead.size()) filter.Add(slot);
+    slot = prefix;
+    ++read;
   }
+  for (size_t k = read > ahead.size() ? read - ahead.size() : 0; k < read; ++k) {
+    filter.Add(ahead[k % ahead.size()]);
+  }
+  return OkStatus();
 }
 
 }  // namespace
