@@ -72,8 +72,12 @@ Status Run(Connection& c, std::string_view sql, std::string_view operation) {
 // fewer bytes written to the WAL per stored card.
 constexpr int kPageSizeBytes = 2048;
 
-// Upper bound on the WAL file kept between checkpoints.
-constexpr int64_t kWalSizeLimitBytes = 64 << 20;
+// Upper bound on the WAL file kept between checkpoints. A merge of recent
+// fingerprint slots at 10^7 cards is one transaction of ~250 MiB of WAL: a
+// lower bound (64 MiB before) had SQLite truncate the file after each of
+// them and the next one re-allocate it, block by block (22 times in a
+// 10 M-row tokenize-file, about 13 % of its time: docs/benchmarks.md).
+constexpr int64_t kWalSizeLimitBytes = int64_t{512} << 20;
 // Page cache per connection, in KiB (SQLite's negative cache_size). Random
 // token keys touch random B-tree pages; without a cache large enough for the
 // interior pages every insert re-reads them from the OS.
