@@ -22,13 +22,27 @@ namespace {
 
 // Reads one CSV record straight from the stream's buffer (istream::get and
 // its sentry per character were about a fifth of the reading thread's time).
-// Returns false at a clean end of input. A failing read throws out of the
-// buffer (libstdc++'s filebuf: std::ios_base::failure): see ReadRecord.
+// The strings of `fields` are refilled in place, keeping their buffers from
+// record to record: no allocation per field once a batch's rows have been
+// used once. Returns false at a clean end of input. A failing read throws
+// out of the buffer (libstdc++'s filebuf: std::ios_base::failure): see
+// ReadRecord. On an error the fields read so far are wiped (they may hold a
+// PAN).
 Result<bool> ReadRecordFrom(std::streambuf& in, std::vector<std::string>& fields,
                             int64_t& line) {
   using Traits = std::streambuf::traits_type;
-  fields.clear();
-  std::string field;
+  size_t count = 0;  // fields started
+  const auto next_field = [&fields, &count]() -> std::string* {
+    if (count == fields.size()) fields.emplace_back();
+    std::string* f = &fields[count++];
+    f->clear();
+    return f;
+  };
+  const auto fail = [&fields, &count](std::string message) -> Result<bool> {
+    for (size_t i = 0; i < count; ++i) SecureZero(fields[i].data(), fields[i].size());
+    return InvalidArgumentError(std::move(message));
+  };
+  std::string* field = next_field();
   size_t bytes = 0;
   bool in_quotes = false;
   bool any = false;
@@ -36,45 +50,45 @@ Result<bool> ReadRecordFrom(std::streambuf& in, std::vector<std::string>& fields
   for (;;) {
     const Traits::int_type c = in.sbumpc();
     if (Traits::eq_int_type(c, Traits::eof())) {
-      if (in_quotes) {
-        return InvalidArgumentError("line " + std::to_string(start_line) + ": unterminated quote");
+      if (in_quotes) return fail("line " + std::to_string(start_line) + ": unterminated quote");
+      if (!any) {
+        fields.clear();
+        return false;
       }
-      if (!any) return false;
-      fields.push_back(std::move(field));
+      fields.resize(count);
       return true;
     }
     any = true;
     if (++bytes > kMaxCsvRecordBytes) {
-      return InvalidArgumentError("line " + std::to_string(start_line) + ": record too long");
+      return fail("line " + std::to_string(start_line) + ": record too long");
     }
     const char ch = Traits::to_char_type(c);
     if (in_quotes) {
       if (ch == '"') {
         if (Traits::eq_int_type(in.sgetc(), Traits::to_int_type('"'))) {
           in.sbumpc();
-          field.push_back('"');
+          field->push_back('"');
         } else {
           in_quotes = false;
         }
       } else {
         if (ch == '\n') ++line;
-        field.push_back(ch);
+        field->push_back(ch);
       }
       continue;
     }
-    if (ch == '"' && field.empty()) {
+    if (ch == '"' && field->empty()) {
       in_quotes = true;
     } else if (ch == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
+      field = next_field();
     } else if (ch == '\r' && Traits::eq_int_type(in.sgetc(), Traits::to_int_type('\n'))) {
       // CRLF: handled with the '\n'.
     } else if (ch == '\n') {
       ++line;
-      fields.push_back(std::move(field));
+      fields.resize(count);
       return true;
     } else {
-      field.push_back(ch);
+      field->push_back(ch);
     }
   }
 }
@@ -86,26 +100,32 @@ Result<bool> ReadRecord(std::istream& in, std::vector<std::string>& fields, int6
   try {
     return ReadRecordFrom(*buf, fields, line);
   } catch (const std::exception&) {
+    for (std::string& f : fields) SecureZero(f.data(), f.size());  // may hold a PAN
     return InternalError("read failed");
   }
 }
 
-void WriteRecord(std::ostream& out, const std::vector<std::string>& fields) {
+// Writes one CSV record, quoting where needed. `line` is scratch space
+// (kept by the caller so its buffer is reused): one write per record instead
+// of a stream insertion per field and separator.
+void WriteRecord(std::ostream& out, const std::vector<std::string>& fields, std::string& line) {
+  line.clear();
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out.put(',');
+    if (i > 0) line.push_back(',');
     const std::string& f = fields[i];
     if (f.find_first_of(",\"\r\n") == std::string::npos) {
-      out << f;
+      line.append(f);
       continue;
     }
-    out.put('"');
+    line.push_back('"');
     for (char c : f) {
-      if (c == '"') out.put('"');
-      out.put(c);
+      if (c == '"') line.push_back('"');
+      line.push_back(c);
     }
-    out.put('"');
+    line.push_back('"');
   }
-  out.put('\n');
+  line.push_back('\n');
+  out.write(line.data(), static_cast<std::streamsize>(line.size()));
 }
 
 bool ParseExpiry(std::string_view s, int& month, int& year) {
@@ -229,6 +249,7 @@ Status WriteBatch(RowBatch& batch, BatchTokens tokens_or, std::ostream& out,
   batch.WipePans();
   RETURN_IF_ERROR(tokens_or.status());
   std::vector<Result<TokenizedCard>>& tokens = *tokens_or;
+  std::string line;
   for (size_t i = 0; i < batch.size(); ++i) {
     std::vector<std::string>& fields = batch.row(i);
     const size_t k = batch.card_of(i);
@@ -253,7 +274,7 @@ Status WriteBatch(RowBatch& batch, BatchTokens tokens_or, std::ostream& out,
     } else {
       return card.status().WithContext("line " + std::to_string(batch.line(i)));
     }
-    WriteRecord(out, fields);
+    WriteRecord(out, fields, line);
     if (!out) return InternalError("write failed");
   }
   batch.Clear();
@@ -374,7 +395,8 @@ Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
   const size_t width = fields.size();
   if (options.add_masked) fields.push_back(options.pan_column + "_masked");
   if (options.add_last4) fields.push_back(options.pan_column + "_last4");
-  WriteRecord(out, fields);
+  std::string header_line;
+  WriteRecord(out, fields, header_line);
   BatchPipeline pipeline(options, tokenizer, out, pan_col, report);
   for (;;) {
     RowBatch& batch = pipeline.filling();

@@ -83,11 +83,15 @@ Brand DetectBrand(std::string_view pan) {
 }
 
 Status ValidateExpiry(int month, int year, const Clock& clock) {
+  return ValidateExpiry(month, year, clock.Now());
+}
+
+Status ValidateExpiry(int month, int year, TimePoint now) {
   if (month < 1 || month > 12) return InvalidArgumentError("expiry month must be 1 to 12");
   if (year < 2000 || year > 2099) {
     return InvalidArgumentError("expiry year must be a four-digit year from 2000 to 2099");
   }
-  const int now_index = MonthIndexOf(clock.Now());
+  const int now_index = MonthIndexOf(now);
   const int card_index = MonthIndex(year, month);
   if (card_index < now_index) return InvalidArgumentError("card is expired");
   if (card_index > now_index + 12 * kMaxExpiryYearsAhead) {

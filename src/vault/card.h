@@ -73,6 +73,9 @@ Brand DetectBrand(std::string_view pan);
 // (four-digit years only); "card is expired"; expiry more than
 // kMaxExpiryYearsAhead years after the current month.
 Status ValidateExpiry(int month, int year, const Clock& clock);
+// The same against a time read once (a batch of cards checks them all
+// against one reading).
+Status ValidateExpiry(int month, int year, TimePoint now);
 
 // The first instant after the card's validity: 00:00:00Z on the first day of
 // the month following (month, year). Precondition: month in 1..12.

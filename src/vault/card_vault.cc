@@ -1,6 +1,7 @@
 #include "vault/card_vault.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -230,8 +231,8 @@ void CardVault::StoreAsync(const CardInput& input, StoreDone done) {
   job->sealer.emplace(std::move(sealer).value());
   job->token_format = input.token_format;
   job->dedup = input.dedup;
-  if (Status s = PrepareRecord(input, job->dek_version, *keyring_.NewFingerprinter(), job->rec,
-                               job->plain);
+  if (Status s = PrepareRecord(input, job->dek_version, clock_.Now(),
+                               *keyring_.NewFingerprinter(), job->rec, job->plain);
       !s.ok()) {
     return done(s);
   }
@@ -288,7 +289,7 @@ Status CardVault::DrawTokenAndSeal(TokenFormat format, const CardInput& plain, i
   return OkStatus();
 }
 
-Status CardVault::PrepareRecord(const CardInput& input, int dek_version,
+Status CardVault::PrepareRecord(const CardInput& input, int dek_version, TimePoint now,
                                 crypto::HmacSha256Keyed& fingerprinter, CardRecord& rec,
                                 CardInput& plain) {
   // Validation first (nothing derived from a bad card), then the record's
@@ -297,7 +298,7 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version,
   ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
   plain.pan = SecretBytes::FromString(pan_str);
   SecureZero(pan_str.data(), pan_str.size());
-  RETURN_IF_ERROR(ValidateExpiry(input.exp_month, input.exp_year, clock_));
+  RETURN_IF_ERROR(ValidateExpiry(input.exp_month, input.exp_year, now));
   if (input.name && input.name->size() > kMaxCardholderNameBytes) {
     return InvalidArgumentError("name must be at most " +
                                 std::to_string(kMaxCardholderNameBytes) + " bytes");
@@ -314,7 +315,8 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version,
   rec.exp_year = input.exp_year;
   rec.brand = std::string(BrandName(DetectBrand(pan.view())));
   rec.token_format = std::string(FormatName(input.token_format));
-  rec.created_ms = clock_.NowUnixMillis();
+  rec.created_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   return OkStatus();
 }
 
@@ -328,6 +330,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   const std::unique_ptr<crypto::HmacSha256Keyed> fingerprinter = keyring_.NewFingerprinter();
   // One generator call for the whole batch's nonces and token bits.
   BufferedRandom random(random_, inputs.size() * kRandomBytesPerCard);
+  const TimePoint now = clock_.Now();  // one reading dates the whole batch
 
   std::vector<BatchInsertItem> items;
   std::vector<size_t> input_of;  // items[k] stores inputs[input_of[k]]
@@ -336,18 +339,19 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   input_of.reserve(inputs.size());
   plains.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    BatchInsertItem item;
+    // Built in place (a record is a dozen strings: moving it costs).
+    BatchInsertItem& item = items.emplace_back();
     item.dedup = inputs[i].dedup;
-    CardInput plain;
-    Status s = PrepareRecord(inputs[i], dek_version, *fingerprinter, item.record, plain);
-    if (s.code() == StatusCode::kInvalidArgument) {
+    CardInput& plain = plains.emplace_back();
+    Status s = PrepareRecord(inputs[i], dek_version, now, *fingerprinter, item.record, plain);
+    if (!s.ok()) {
+      items.pop_back();
+      plains.pop_back();  // wipes what it holds (SecretBytes)
+      if (s.code() != StatusCode::kInvalidArgument) return s;
       out[i] = s;
       continue;
     }
-    RETURN_IF_ERROR(s);
-    items.push_back(std::move(item));
     input_of.push_back(i);
-    plains.push_back(std::move(plain));
   }
   // Fingerprint order: the store inserts a batch in that order, so ids
   // handed out in it make the new rows append one after the other, and with
@@ -405,7 +409,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         // A clash again draws a random token the store indexes (rare).
         BatchInsertItem item;
         item.dedup = inputs[i].dedup;
-        RETURN_IF_ERROR(PrepareRecord(inputs[i], dek_version, *fingerprinter, item.record,
+        RETURN_IF_ERROR(PrepareRecord(inputs[i], dek_version, now, *fingerprinter, item.record,
                                       plains[k]));
         RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i].token_format, plains[k], dek_version, sealer,
                                          random, /*id=*/0, item.record));

@@ -137,7 +137,9 @@ class CardVault {
 
   // Store for many cards at once (batch jobs such as tokenize-file): one
   // outcome per input, in order, each what Store would give — that input's
-  // own validation error (kInvalidArgument) or its card. Dedup inputs find
+  // own validation error (kInvalidArgument) or its card; the clock is read
+  // once, so every card of the batch is checked against and dated at that
+  // reading. Dedup inputs find
   // cards already stored and earlier inputs of the same batch, so the same
   // PAN always gets the same token. The key is fetched once, and the cards
   // go to the store in one CardStore::InsertBatch (with SqliteCardStore: one
@@ -184,8 +186,9 @@ class CardVault {
   // Store's and StoreBatch's per-card work: validates and normalises `input`, fills
   // `rec` (fingerprint, truncated forms; not yet the token and sealed data) and `plain`
   // (the normalised PAN and name, and the token format, kept for sealing and re-sealing
-  // after a token clash).
-  Status PrepareRecord(const CardInput& input, int dek_version,
+  // after a token clash). `now` (the clock read once per call or batch) checks the
+  // expiry and dates the record.
+  Status PrepareRecord(const CardInput& input, int dek_version, TimePoint now,
                        crypto::HmacSha256Keyed& fingerprinter, CardRecord& rec,
                        CardInput& plain);
   // Draws rec's token and seals `plain` under it. A random-format token is
