@@ -64,8 +64,13 @@ constexpr std::string_view kDeleteSlotSql =
 constexpr std::string_view kDeleteRecentSlotSql =
     "DELETE FROM fingerprint_recent WHERE run IN (SELECT run FROM recent_runs)"
     " AND prefix = ?1 AND id = ?2";
+// OR FAIL: a conflict (which the tables' invariant rules out) stops the
+// statement without undoing its earlier rows, so SQLite keeps no statement
+// journal for it — with ABORT it copied every slot page the merge touched
+// to a temporary file first (~180 MiB per merge at 10^7 cards). The caller
+// rolls the transaction back on failure (see MergeRecentSlots).
 constexpr const char* kMergeRecentSql =
-    "INSERT INTO fingerprint_slots (prefix, id)"
+    "INSERT OR FAIL INTO fingerprint_slots (prefix, id)"
     " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix;"
     "DELETE FROM fingerprint_recent;"
     "DELETE FROM recent_runs;"

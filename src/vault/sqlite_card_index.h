@@ -149,6 +149,10 @@ Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
 
 // Entries of fingerprint_recent, and the move of all of them into
 // fingerprint_slots (one sorted pass; raises slots_generation).
+// MergeRecentSlots must run with no savepoint open (each would copy every
+// page the merge rewrites to its journal first), and a failed merge may
+// leave part of its work: the caller must then roll the whole transaction
+// back.
 Result<int64_t> CountRecentSlots(sqlite::Connection& c);
 Status MergeRecentSlots(sqlite::Connection& c);
 

@@ -252,6 +252,55 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
   EXPECT_EQ(*store.Count(), 13);  // 7 singles + 6 of the batch + tok_c - tok_b4
 }
 
+// A merge runs after the transaction's operations, outside their savepoints
+// (no journal copy of the pages it rewrites), so one that fails fails the
+// whole batch: here the tables' invariant is broken by hand (a prefix in
+// both tables) and the merge hits it. Nothing of the batch is stored, no
+// part of the merge stays, and the same batch goes through once the clash
+// is gone.
+TEST_F(SqliteCardStoreTest, FailedMergeRollsTheWholeBatchBack) {
+  std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(10);
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store
+                    ->InsertOrGetByFingerprint(
+                        MakeRecord("tok_f" + std::to_string(i), "fail" + std::to_string(i)))
+                    ->inserted);
+  }
+  ASSERT_EQ(CountRows(path_, "fingerprint_recent"), 5);
+  const auto exec = [this](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  };
+  exec("INSERT INTO fingerprint_slots (prefix, id)"
+       " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix LIMIT 1");
+
+  // 5 + 6 slots >= 10: the batch's transaction merges, and the merge fails.
+  Result<std::vector<Result<InsertOutcome>>> out =
+      store->InsertBatch(NumberedItems("tok_n", 6, "next-"));
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("merge recent fingerprint slots"), std::string::npos)
+      << out.status().ToString();
+  EXPECT_EQ(CountRows(path_, "cards"), 5);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 5);
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 1);
+  EXPECT_EQ(store->GetByFingerprint(Fp("next-0")).status().code(), StatusCode::kNotFound);
+
+  exec("DELETE FROM fingerprint_slots");
+  out = store->InsertBatch(NumberedItems("tok_n", 6, "next-"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  for (const Result<InsertOutcome>& r : *out) EXPECT_TRUE(r.ok() && r->inserted);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 11);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(store->GetByFingerprint(Fp("fail" + std::to_string(i)))->token,
+              "tok_f" + std::to_string(i));
+  }
+  EXPECT_EQ(store->GetByFingerprint(Fp("next-5"))->token, "tok_n5");
+}
+
 // A bulk insert looks fingerprint_slots up only for prefixes its slots
 // filter may hold; the store's own merges add theirs to the filter, so a
 // repeat of a merged card is still found.

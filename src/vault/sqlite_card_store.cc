@@ -364,10 +364,11 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
       txn = Run(c, "ROLLBACK TO op", "rollback savepoint");
       index_.recent_run = 0;  // the run may have been this op's, now undone
       if (txn.ok()) txn = Run(c, "RELEASE op", "release savepoint");
-      // The op may have undone a merge the slot filters counted.
-      if (slots_merge_uncommitted_) ForgetSlotFilters();
     }
   }
+  // After the operations, with no savepoint open (see MergeRecentSlots): a
+  // failed merge fails the whole batch, below.
+  if (txn.ok()) txn = MaybeMergeRecentSlots(c);
   if (txn.ok()) txn = Run(c, "COMMIT", "commit");
   if (txn.ok()) {
     commits_.fetch_add(1);
@@ -485,7 +486,7 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
           job->outcome.record = std::move(job->record);
           job->outcome.record.id = id;
         }
-        return MaybeMergeRecentSlots(c);
+        return OkStatus();  // RunBatch merges the recent slots if due
       },
       /*scrub=*/false,
       [job, done = std::move(done)](Status s) {

@@ -259,10 +259,11 @@ class SqliteCardStore final : public CardStore {
   Status RefreshSlotFilters(sqlite::Connection& c, size_t items);
   // Drops both slot filters (after a rolled-back merge).
   void ForgetSlotFilters();
-  // Writer thread, inside an operation: merges fingerprint_recent into the
-  // slot table once it holds RecentSlotsMergeThreshold entries (adding its
-  // prefixes to index_.slots if that is valid, else dropping it, and
-  // emptying index_.recent).
+  // Writer thread, after a transaction's operations and outside their
+  // savepoints (RunBatch; a failure must roll the transaction back): merges
+  // fingerprint_recent into the slot table once it holds
+  // RecentSlotsMergeThreshold entries (adding its prefixes to index_.slots
+  // if that is valid, else dropping it, and emptying index_.recent).
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
   // The current merge threshold (see SqliteCardStoreOptions).
   Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c);

@@ -158,8 +158,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
   index_.bulk = false;
   slots_skipped_.fetch_add(static_cast<uint64_t>(index_.slots_skipped - slots_before));
   recent_skipped_.fetch_add(static_cast<uint64_t>(index_.recent_skipped - recent_before));
-  RETURN_IF_ERROR(s);
-  return MaybeMergeRecentSlots(c);
+  return s;  // RunBatch merges the recent slots if due
 }
 
 Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchInsertItem>& items,
