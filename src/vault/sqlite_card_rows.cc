@@ -1,5 +1,8 @@
 #include "vault/sqlite_card_rows.h"
 
+#include <array>
+#include <string>
+
 #include "vault/sqlite_card_index.h"
 #include "vault/sqlite_card_schema.h"
 
@@ -61,6 +64,72 @@ Result<std::vector<CardRecord>> ReadAll(Statement& st) {
   }
 }
 
+// Parameters of one card in kInsertCardSql.
+constexpr int kCardParameters = 13;
+
+// Binds `r` (with `fingerprint`, its stored bytes, and row id `id`) to the
+// kCardParameters of kInsertCardSql's row from parameter `first` on.
+void BindCard(Statement& st, int first, const CardRecord& r, std::string_view fingerprint,
+              int64_t id) {
+  st.BindTextRef(first, r.token)
+      .BindBlobRef(first + 1, fingerprint)
+      .BindInt64(first + 2, r.dek_version)
+      .BindBlobRef(first + 3, r.sealed)
+      .BindTextRef(first + 4, r.bin)
+      .BindTextRef(first + 5, r.last4)
+      .BindTextRef(first + 6, r.masked_pan)
+      .BindInt64(first + 7, r.exp_month)
+      .BindInt64(first + 8, r.exp_year)
+      .BindTextRef(first + 9, r.brand)
+      .BindTextRef(first + 10, r.token_format)
+      .BindInt64(first + 11, r.created_ms)
+      .BindInt64(first + 12, id);
+}
+
+// kInsertCardSql with `rows` rows (1 to kCardsPerInsert), built once:
+// "INSERT INTO cards (...) VALUES (?1, ..., ?13), (?14, ..., ?26), ...".
+const std::string& InsertCardsSql(size_t rows) {
+  static const auto* const kSql = [] {
+    auto* sql = new std::array<std::string, kCardsPerInsert + 1>();
+    const std::string_view head = kInsertCardSql.substr(0, kInsertCardSql.find("VALUES ") + 7);
+    for (size_t n = 1; n <= kCardsPerInsert; ++n) {
+      std::string& q = (*sql)[n];
+      q = head;
+      for (size_t row = 0; row < n; ++row) {
+        q += row == 0 ? "(" : ", (";
+        for (int col = 1; col <= kCardParameters; ++col) {
+          if (col > 1) q += ", ";
+          q += "?" + std::to_string(static_cast<int>(row) * kCardParameters + col);
+        }
+        q += ")";
+      }
+    }
+    return sql;
+  }();
+  return (*kSql)[rows];
+}
+
+// Records new card `id` with `fingerprint` (stored bytes) in the look-up
+// tables after `probe`: its slot in the transaction's run of recent slots
+// (chosen by the first slot written), or the overflow.
+Status IndexNewCard(Connection& c, std::string_view fingerprint, int64_t id,
+                    const FingerprintProbe& probe, IndexState& state) {
+  if (state.recent_run == 0 && !probe.slot_taken && probe.found_id == 0) {
+    ASSIGN_OR_RETURN(state.recent_run,
+                     state.own_recent_run ? StartRecentRun(c) : LastRecentRun(c));
+  }
+  ASSIGN_OR_RETURN(const bool overflow,
+                   IndexFingerprint(c, fingerprint, id, probe, state.recent_run,
+                                    state.bulk ? &state.pending_recent : nullptr));
+  if (overflow) {
+    state.overflow_empty = false;
+  } else {
+    ++state.recent_slots;
+    if (state.recent.filter != nullptr) state.recent.filter->Add(FingerprintPrefix(fingerprint));
+  }
+  return OkStatus();
+}
+
 // Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
 // `probe` (ProbeFingerprint of it, same transaction) and returns its id. A
 // failure leaves nothing of `r` behind (at most an id of the sequence is
@@ -83,34 +152,10 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
   }
   {
     ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
-    st.BindTextRef(1, r.token)
-        .BindBlobRef(2, fingerprint)
-        .BindInt64(3, r.dek_version)
-        .BindBlobRef(4, r.sealed)
-        .BindTextRef(5, r.bin)
-        .BindTextRef(6, r.last4)
-        .BindTextRef(7, r.masked_pan)
-        .BindInt64(8, r.exp_month)
-        .BindInt64(9, r.exp_year)
-        .BindTextRef(10, r.brand)
-        .BindTextRef(11, r.token_format)
-        .BindInt64(12, r.created_ms)
-        .BindInt64(13, id);
+    BindCard(st, 1, r, fingerprint, id);
     RETURN_IF_ERROR(st.StepInsertUnique("card store: insert card: id already taken"));
   }
-  if (state.recent_run == 0 && !probe.slot_taken && probe.found_id == 0) {
-    ASSIGN_OR_RETURN(state.recent_run,
-                     state.own_recent_run ? StartRecentRun(c) : LastRecentRun(c));
-  }
-  ASSIGN_OR_RETURN(const bool overflow,
-                   IndexFingerprint(c, fingerprint, id, probe, state.recent_run,
-                                    state.bulk ? &state.pending_recent : nullptr));
-  if (overflow) {
-    state.overflow_empty = false;
-  } else {
-    ++state.recent_slots;
-    if (state.recent.filter != nullptr) state.recent.filter->Add(FingerprintPrefix(fingerprint));
-  }
+  RETURN_IF_ERROR(IndexNewCard(c, fingerprint, id, probe, state));
   return id;
 }
 
@@ -176,13 +221,8 @@ Result<std::optional<CardRecord>> FindCardByFingerprint(Connection& c, std::stri
   return FindCardById(c, probe.found_id, operation);
 }
 
-// With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
-// there is one; otherwise inserts `r`. Runs on the writer, inside its
-// transaction, so the look-up sees every earlier write: that makes the
-// dedup race-free.
-Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
-                                       std::string_view fingerprint, bool dedup,
-                                       IndexState& state) {
+Result<FingerprintProbe> ProbeForInsert(Connection& c, std::string_view fingerprint,
+                                        IndexState& state) {
   const SlotFilter* slots_filter = state.bulk ? state.slots.filter.get() : nullptr;
   const SlotFilter* recent_filter = state.bulk ? state.recent.filter.get() : nullptr;
   PendingRecentSlots* pending = state.bulk ? &state.pending_recent : nullptr;
@@ -191,6 +231,12 @@ Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
                                     recent_filter, pending));
   if (probe.slots_skipped) ++state.slots_skipped;
   if (probe.recent_skipped) ++state.recent_skipped;
+  return probe;
+}
+
+Result<InsertOutcome> InsertOrFindProbedCard(Connection& c, const CardRecord& r,
+                                             std::string_view fingerprint, bool dedup,
+                                             const FingerprintProbe& probe, IndexState& state) {
   if (dedup && probe.found_id != 0) {
     ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
                      FindCardById(c, probe.found_id, "find card by fingerprint"));
@@ -201,6 +247,45 @@ Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
   ASSIGN_OR_RETURN(out.record.id, InsertRow(c, r, fingerprint, probe, state));
   out.inserted = true;
   return out;
+}
+
+// Runs on the writer, inside its transaction, so the look-up sees every
+// earlier write: that makes the dedup race-free.
+Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
+                                       std::string_view fingerprint, bool dedup,
+                                       IndexState& state) {
+  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeForInsert(c, fingerprint, state));
+  return InsertOrFindProbedCard(c, r, fingerprint, dedup, probe, state);
+}
+
+Result<bool> InsertFreshCards(Connection& c, const std::vector<FreshCard>& cards,
+                              IndexState& state) {
+  if (cards.empty() || cards.size() > kCardsPerInsert) {
+    return InternalError("card store: insert cards: bad number of cards");
+  }
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(InsertCardsSql(cards.size()), "insert cards"));
+    for (size_t k = 0; k < cards.size(); ++k) {
+      BindCard(st, static_cast<int>(k) * kCardParameters + 1, *cards[k].record,
+               cards[k].fingerprint, cards[k].record->id);
+    }
+    Result<bool> step = st.Step();
+    if (!step.ok()) {
+      const StatusCode code = step.status().code();
+      // A constraint undoes the whole statement (ABORT); the transaction
+      // goes on unless SQLite ended it.
+      if ((code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) &&
+          !c.InAutocommit()) {
+        return false;
+      }
+      return step.status();
+    }
+  }
+  const FingerprintProbe fresh;  // nothing found, the slot free
+  for (const FreshCard& card : cards) {
+    RETURN_IF_ERROR(IndexNewCard(c, card.fingerprint, card.record->id, fresh, state));
+  }
+  return true;
 }
 
 Result<std::vector<CardRecord>> ListExpiredCards(Connection& c, int64_t year, int64_t month,

@@ -248,7 +248,9 @@ class SqliteCardStore final : public CardStore {
   Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
                      const std::vector<std::string>& fingerprints, const std::vector<size_t>& order,
                      std::vector<Result<InsertOutcome>>& out);
-  // InsertItems' loop over the items (InsertOrFindCard each).
+  // InsertItems' loop over the items, in order: new cards with reserved ids
+  // kCardsPerInsert at a time (InsertFreshCards), any other item on its own
+  // (InsertOrFindCard).
   Status InsertEachItem(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
                         const std::vector<std::string>& fingerprints,
                         const std::vector<size_t>& order,

@@ -165,6 +165,54 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
                                        const std::vector<std::string>& fingerprints,
                                        const std::vector<size_t>& order,
                                        std::vector<Result<InsertOutcome>>& out) {
+  // An item's own failure (a constraint: that statement alone was undone)
+  // is its outcome; anything else fails the operation.
+  const auto settle = [&c, &out](size_t i, Result<InsertOutcome> r) -> Status {
+    const StatusCode code = r.status().code();
+    if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
+      // The transaction goes on (unless SQLite ended it).
+      if (c.InAutocommit()) return InternalError("card store: transaction rolled back");
+    } else if (!r.ok()) {
+      return r.status();
+    }
+    out[i] = std::move(r);
+    return OkStatus();
+  };
+  // New cards with reserved ids (nearly all of a bulk job) wait here, probed,
+  // and are inserted kCardsPerInsert at a time; any other item first writes
+  // them, so items are applied in order. A probe is not affected by waiting
+  // cards unless it shares a prefix with one: those are written first.
+  std::vector<FreshCard> fresh;
+  std::vector<size_t> fresh_items;  // their items
+  std::vector<int64_t> fresh_prefixes;
+  fresh.reserve(kCardsPerInsert);
+  fresh_items.reserve(kCardsPerInsert);
+  fresh_prefixes.reserve(kCardsPerInsert);
+  const auto write_fresh = [&]() -> Status {
+    if (fresh.empty()) return OkStatus();
+    ASSIGN_OR_RETURN(const bool inserted, InsertFreshCards(c, fresh, index_));
+    for (size_t j = 0; j < fresh.size(); ++j) {
+      const size_t i = fresh_items[j];
+      if (inserted) {
+        InsertOutcome o;
+        o.record.id = items[i].record.id;
+        o.inserted = true;
+        out[i] = std::move(o);
+      } else {
+        // A constraint failed and nothing was stored: one at a time, to
+        // tell which.
+        RETURN_IF_ERROR(settle(
+            i, InsertOrFindCard(c, items[i].record, fingerprints[i], items[i].dedup, index_)));
+      }
+    }
+    fresh.clear();
+    fresh_items.clear();
+    fresh_prefixes.clear();
+    return OkStatus();
+  };
+  if (index_.id_limit == 0) {
+    ASSIGN_OR_RETURN(index_.id_limit, FirstUnreservedId(c));
+  }
   for (size_t k = 0; k < order.size(); ++k) {
     // The filters' blocks of an item a few ahead (cache misses otherwise:
     // see SlotFilter::Prefetch).
@@ -174,21 +222,26 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
       if (index_.recent.filter != nullptr) index_.recent.filter->Prefetch(ahead);
     }
     const size_t i = order[k];
-    // Earlier items of this batch are visible to the look-up (same
-    // transaction).
-    Result<InsertOutcome> r =
-        InsertOrFindCard(c, items[i].record, fingerprints[i], items[i].dedup, index_);
-    const StatusCode code = r.status().code();
-    if (code == StatusCode::kAlreadyExists || code == StatusCode::kInvalidArgument) {
-      // A constraint failure undoes only that statement; the transaction
-      // goes on (unless SQLite ended it).
-      if (c.InAutocommit()) return InternalError("card store: transaction rolled back");
-    } else if (!r.ok()) {
-      return r.status();
+    const CardRecord& r = items[i].record;
+    const int64_t prefix = FingerprintPrefix(fingerprints[i]);
+    if (std::find(fresh_prefixes.begin(), fresh_prefixes.end(), prefix) != fresh_prefixes.end()) {
+      RETURN_IF_ERROR(write_fresh());
     }
-    out[i] = std::move(r);
+    // Earlier items of this batch are visible to the look-up (same
+    // transaction), except waiting fresh cards (none with this prefix).
+    ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeForInsert(c, fingerprints[i], index_));
+    if (probe.found_id == 0 && !probe.slot_taken && r.id > 0 && r.id < index_.id_limit) {
+      fresh.push_back(FreshCard{&r, fingerprints[i]});
+      fresh_items.push_back(i);
+      fresh_prefixes.push_back(prefix);
+      if (fresh.size() == kCardsPerInsert) RETURN_IF_ERROR(write_fresh());
+      continue;
+    }
+    RETURN_IF_ERROR(write_fresh());
+    RETURN_IF_ERROR(settle(
+        i, InsertOrFindProbedCard(c, r, fingerprints[i], items[i].dedup, probe, index_)));
   }
-  return OkStatus();
+  return write_fresh();
 }
 
 void SqliteCardStore::ForgetSlotFilters() {
