@@ -99,7 +99,8 @@ inline constexpr size_t kDefaultMaxBatch = 256;
 inline constexpr std::chrono::microseconds kDefaultCommitDelay{0};
 inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
-// 16,384 pages of 2 KiB: 32 MiB of WAL between checkpoints. A checkpoint
+// 16,384 pages: 64 MiB of WAL between checkpoints with a new vault's 4 KiB
+// pages (32 MiB in a vault created with 2 KiB pages). A checkpoint
 // copies each page once however often commits rewrote it, and a store
 // rewrites the same few hot pages (the cards table's tail, the recent slot
 // table's leaves): a wider window copies and fsyncs far fewer bytes per card
