@@ -22,6 +22,9 @@ namespace kura::vault {
 
 // Filter bits per key of capacity (4 bits set per key, in one 512-bit block).
 inline constexpr size_t kSlotFilterBitsPerKey = 16;
+// How far ahead of its Add or MayContain calls a caller walking many keys
+// prefetches (Prefetch): a few dozen keys' work covers a memory load.
+inline constexpr size_t kSlotFilterPrefetchDistance = 16;
 
 class SlotFilter {
  public:

@@ -304,13 +304,11 @@ Result<int64_t> SlotsGeneration(Connection& c) {
 
 namespace {
 
-// Prefixes a scan reads ahead of the one it adds to a filter: each is
-// prefetched (SlotFilter::Prefetch) that many rows before it is added.
-constexpr size_t kFilterPrefetchDistance = 16;
-
 Status AddPrefixes(Connection& c, std::string_view sql, SlotFilter& filter) {
   ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "read fingerprint slots"));
-  std::array<int64_t, kFilterPrefetchDistance> ahead;  // a ring of the rows read, not yet added
+  // A ring of the rows read but not added yet: each prefix is prefetched
+  // kSlotFilterPrefetchDistance rows before it is added.
+  std::array<int64_t, kSlotFilterPrefetchDistance> ahead;
   size_t read = 0;
   for (;;) {
     ASSIGN_OR_RETURN(const bool row, st.Step());

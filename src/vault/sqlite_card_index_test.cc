@@ -266,9 +266,8 @@ TEST_F(SqliteCardStoreTest, BulkInsertOfReservedIdsKeepsPerItemOutcomes) {
   std::vector<BatchInsertItem> items;
   for (int i = 0; i < kItems; ++i) {
     // Distinct slot prefixes (the label's first 8 bytes).
-    items.push_back(
-        {WithId(MakeRecord("tok_r" + std::to_string(i), std::to_string(i) + "-reserved"), *first + i),
-         true});
+    const std::string n = std::to_string(i);
+    items.push_back({WithId(MakeRecord("tok_r" + n, n + "-reserved"), *first + i), true});
   }
   // Two sharing a slot prefix (the first 8 bytes): the second, probed while
   // the first waits to be written, must still see its slot taken.

@@ -42,9 +42,6 @@ constexpr int64_t kSlotsFilterMinCapacity = int64_t{1} << 20;
 constexpr int64_t kRecentFilterRebuildRatio = 4;
 constexpr int64_t kRecentFilterGrowth = 2;
 
-// Items a bulk insert looks ahead to prefetch their filter blocks.
-constexpr size_t kFilterPrefetchDistance = 16;
-
 // Keeps `kept` if it is valid at `version`. Otherwise drops it and, once the
 // bulk items looked up without one reach 1/`ratio` of `entries` (or the last
 // one was dropped for being full), builds one of `capacity` keys with `fill`.
@@ -216,8 +213,8 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
   for (size_t k = 0; k < order.size(); ++k) {
     // The filters' blocks of an item a few ahead (cache misses otherwise:
     // see SlotFilter::Prefetch).
-    if (k + kFilterPrefetchDistance < order.size()) {
-      const int64_t ahead = FingerprintPrefix(fingerprints[order[k + kFilterPrefetchDistance]]);
+    if (k + kSlotFilterPrefetchDistance < order.size()) {
+      const int64_t ahead = FingerprintPrefix(fingerprints[order[k + kSlotFilterPrefetchDistance]]);
       if (index_.slots.filter != nullptr) index_.slots.filter->Prefetch(ahead);
       if (index_.recent.filter != nullptr) index_.recent.filter->Prefetch(ahead);
     }
