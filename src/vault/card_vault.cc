@@ -22,16 +22,6 @@ constexpr uint8_t kSealedFormatV1 = 1;
 // beyond it comes from the generator directly: BufferedRandom.)
 constexpr size_t kRandomBytesPerCard = 8 + crypto::kGcmNonceSize;
 
-// `v` rearranged so that its element k is the old v[order[k]] (`order` a
-// permutation of v's indexes).
-template <typename T>
-void Permute(std::vector<T>& v, const std::vector<size_t>& order) {
-  std::vector<T> out;
-  out.reserve(v.size());
-  for (size_t k : order) out.push_back(std::move(v[k]));
-  v = std::move(out);
-}
-
 // A fingerprint's (lower-case hex) first 16 digits as a number, short ones
 // padded with '0': ordered as the text is, ties aside.
 uint64_t FingerprintSortKey(std::string_view hex) {
@@ -295,6 +285,13 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version, TimePoi
   // Validation first (nothing derived from a bad card), then the record's
   // public fields; the token and the sealed plaintext follow
   // (DrawTokenAndSeal).
+  RETURN_IF_ERROR(NormalizeInput(input, now, plain));
+  FillRecord(plain, dek_version, now, crypto::HexEncode(fingerprinter.Mac(plain.pan.view())),
+             rec);
+  return OkStatus();
+}
+
+Status CardVault::NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain) {
   ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
   plain.pan = SecretBytes::FromString(pan_str);
   SecureZero(pan_str.data(), pan_str.size());
@@ -304,20 +301,27 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version, TimePoi
                                 std::to_string(kMaxCardholderNameBytes) + " bytes");
   }
   if (input.name) plain.name = input.name->Clone();
+  plain.exp_month = input.exp_month;
+  plain.exp_year = input.exp_year;
   plain.token_format = input.token_format;
+  plain.dedup = input.dedup;
+  return OkStatus();
+}
+
+void CardVault::FillRecord(const CardInput& plain, int dek_version, TimePoint now,
+                           std::string fingerprint, CardRecord& rec) const {
   const SecretBytes& pan = plain.pan;
-  rec.fingerprint = crypto::HexEncode(fingerprinter.Mac(pan.view()));
+  rec.fingerprint = std::move(fingerprint);
   rec.dek_version = dek_version;
   rec.bin = Bin(pan.view(), options_.bin_length);
   rec.last4 = Last4(pan.view());
   rec.masked_pan = MaskPan(pan.view());
-  rec.exp_month = input.exp_month;
-  rec.exp_year = input.exp_year;
+  rec.exp_month = plain.exp_month;
+  rec.exp_year = plain.exp_year;
   rec.brand = std::string(BrandName(DetectBrand(pan.view())));
-  rec.token_format = std::string(FormatName(input.token_format));
+  rec.token_format = std::string(FormatName(plain.token_format));
   rec.created_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  return OkStatus();
 }
 
 Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
@@ -332,48 +336,49 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   BufferedRandom random(random_, inputs.size() * kRandomBytesPerCard);
   const TimePoint now = clock_.Now();  // one reading dates the whole batch
 
-  std::vector<BatchInsertItem> items;
-  std::vector<size_t> input_of;  // items[k] stores inputs[input_of[k]]
-  std::vector<CardInput> plains;  // normalised inputs, parallel to items
-  items.reserve(inputs.size());
-  input_of.reserve(inputs.size());
-  plains.reserve(inputs.size());
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    // Built in place (a record is a dozen strings: moving it costs).
-    BatchInsertItem& item = items.emplace_back();
-    item.dedup = inputs[i].dedup;
-    CardInput& plain = plains.emplace_back();
-    Status s = PrepareRecord(inputs[i], dek_version, now, *fingerprinter, item.record, plain);
-    if (!s.ok()) {
-      items.pop_back();
-      plains.pop_back();  // wipes what it holds (SecretBytes)
-      if (s.code() != StatusCode::kInvalidArgument) return s;
-      out[i] = s;
-      continue;
-    }
-    input_of.push_back(i);
-  }
+  // Every card validated and fingerprinted first, in input order.
+  std::vector<CardInput> normalized(inputs.size());
+  std::vector<std::string> fingerprints(inputs.size());
   // Fingerprint order: the store inserts a batch in that order, so ids
   // handed out in it make the new rows append one after the other, and with
-  // the items themselves in that order the store's writer walks them front
-  // to back instead of hopping around a batch that can be megabytes.
+  // the items built in that order the store's writer walks them front to
+  // back instead of hopping around a batch that can be megabytes.
   // Sorted by each fingerprint's leading digits as a number, the full text
   // breaking ties: the text's order, with integer compares. Stable: inputs
   // with the same card keep their order (the store applies them one after
   // the other, so the earlier one is the one stored).
-  std::vector<std::pair<uint64_t, size_t>> keyed(items.size());
-  for (size_t k = 0; k < items.size(); ++k) {
-    keyed[k] = {FingerprintSortKey(items[k].record.fingerprint), k};
+  std::vector<std::pair<uint64_t, size_t>> keyed;
+  keyed.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    Status s = NormalizeInput(inputs[i], now, normalized[i]);
+    if (!s.ok()) {
+      normalized[i] = CardInput();  // wipes what it held (SecretBytes)
+      if (s.code() != StatusCode::kInvalidArgument) return s;
+      out[i] = s;
+      continue;
+    }
+    fingerprints[i] = crypto::HexEncode(fingerprinter->Mac(normalized[i].pan.view()));
+    keyed.emplace_back(FingerprintSortKey(fingerprints[i]), i);
   }
-  std::stable_sort(keyed.begin(), keyed.end(), [&items](const auto& a, const auto& b) {
+  std::stable_sort(keyed.begin(), keyed.end(), [&fingerprints](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
-    return items[a.second].record.fingerprint < items[b.second].record.fingerprint;
+    return fingerprints[a.second] < fingerprints[b.second];
   });
-  std::vector<size_t> by_fingerprint(items.size());
-  for (size_t k = 0; k < items.size(); ++k) by_fingerprint[k] = keyed[k].second;
-  Permute(items, by_fingerprint);
-  Permute(input_of, by_fingerprint);
-  Permute(plains, by_fingerprint);
+  // The records, built in place in that order (a record is a dozen strings:
+  // moving it costs).
+  std::vector<BatchInsertItem> items;
+  std::vector<size_t> input_of;  // items[k] stores inputs[input_of[k]]
+  std::vector<CardInput> plains;  // normalised inputs, parallel to items
+  items.reserve(keyed.size());
+  input_of.reserve(keyed.size());
+  plains.reserve(keyed.size());
+  for (const auto& [key, i] : keyed) {
+    BatchInsertItem& item = items.emplace_back();
+    item.dedup = normalized[i].dedup;
+    FillRecord(normalized[i], dek_version, now, std::move(fingerprints[i]), item.record);
+    plains.push_back(std::move(normalized[i]));
+    input_of.push_back(i);
+  }
   int64_t next_id = 0;
   if (!items.empty()) {
     ASSIGN_OR_RETURN(next_id, TakeBatchIds(static_cast<int64_t>(items.size())));
@@ -391,6 +396,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     // outcome, a clashing one is built again below.
     ASSIGN_OR_RETURN(std::vector<Result<InsertOutcome>> stored,
                      store_.InsertBatch(std::move(items)));
+
     if (stored.size() != count) return InternalError("card store: batch size mismatch");
     // Token clashes draw a new token and go again, in a further batch.
     std::vector<BatchInsertItem> again;

@@ -191,6 +191,14 @@ class CardVault {
   Status PrepareRecord(const CardInput& input, int dek_version, TimePoint now,
                        crypto::HmacSha256Keyed& fingerprinter, CardRecord& rec,
                        CardInput& plain);
+  // PrepareRecord's two halves, for StoreBatch (which fingerprints every
+  // card, sorts, and then builds the records in that order). NormalizeInput
+  // validates `input` and fills `plain` (all of its fields, the PAN
+  // normalised); FillRecord fills `rec` from a normalised `plain` and its
+  // `fingerprint` (lower-case hex, taken).
+  static Status NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain);
+  void FillRecord(const CardInput& plain, int dek_version, TimePoint now, std::string fingerprint,
+                  CardRecord& rec) const;
   // Draws rec's token and seals `plain` under it. A random-format token is
   // minted from row id `id` (rec.id = id) or, with id 0, drawn at random and
   // left for the store to index (rec.id = 0); FPT tokens are always indexed.
