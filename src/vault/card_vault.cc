@@ -152,17 +152,18 @@ Result<int64_t> CardVault::TakeBatchIds(int64_t count) {
       first = *now;
     }
   }
-  const bool ahead = !b.requesting && b.spare == 0 && b.end - b.next < count;
+  const bool ahead = !b.requesting && b.spare == 0 && b.end - b.next < 2 * count;
   if (ahead) b.requesting = true;
   lock.unlock();
   if (ahead) {
+    const int64_t ahead_count = std::min(kBatchIdsAhead * count, kMaxReservedIds);
     try {
-      store_.ReserveIdsAsync(count, [ids = batch_ids_, count](Result<int64_t> r) {
+      store_.ReserveIdsAsync(ahead_count, [ids = batch_ids_, ahead_count](Result<int64_t> r) {
         std::lock_guard<std::mutex> done(ids->mu);
         ids->requesting = false;
         if (r.ok()) {  // else: the next TakeBatchIds reserves (and reports) itself
           ids->spare = *r;
-          ids->spare_count = count;
+          ids->spare_count = ahead_count;
         }
         ids->answered.notify_all();
       });

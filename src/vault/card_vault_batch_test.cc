@@ -231,12 +231,16 @@ TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
     EXPECT_EQ(counting.background_.load(), ahead);
     batches.push_back(std::move(out).value());
   };
-  store_batch(1, 6, 1, 1);    // waits for its ids, asks for the next batch's
-  store_batch(101, 6, 1, 2);  // same size: reserved ahead, nothing waits
-  store_batch(201, 4, 1, 3);  // smaller: from the range ahead (its rest is kept)
-  store_batch(301, 9, 2, 4);  // larger than anything reserved: waits, and the
-                              // range ahead (too small) is replaced by one of 9
-  store_batch(401, 9, 2, 5);  // found it ready
+  // kBatchIdsAhead (4) batches' worth is asked for ahead, once fewer than two
+  // batches are left.
+  static_assert(kBatchIdsAhead == 4);
+  store_batch(1, 6, 1, 1);      // waits for its ids, asks for 24 ahead
+  store_batch(101, 6, 1, 1);    // from the range ahead: 18 left, nothing asked
+  store_batch(201, 4, 1, 1);    // smaller, from the same range: 14 left
+  store_batch(301, 9, 1, 2);    // larger, from the same range: 5 left, asks for 36
+  store_batch(401, 9, 1, 2);    // found it ready (the 5 are skipped): 27 left
+  store_batch(501, 100, 2, 3);  // larger than anything reserved: waits, asks for 400
+  store_batch(601, 100, 2, 3);  // found it ready
 
   // Every batch's ids are consecutive in fingerprint order (rows appended)
   // and no id is handed out twice.
@@ -249,7 +253,7 @@ TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
   }
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
-  EXPECT_EQ(all.size(), 34u);
+  EXPECT_EQ(all.size(), 234u);
 }
 
 // Inputs with the same card keep their input order through StoreBatch's
@@ -305,7 +309,7 @@ TEST_F(CardVaultTest, StoreBatchAsksAgainAfterAFailedReservationAhead) {
   auto first = (*vault)->StoreBatch(NewCards(1, 5));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   // Nothing was reserved ahead: the next batch reserves (and waits) itself,
-  // and asks again for the batch after it.
+  // and asks again for the batches after it.
   auto second = (*vault)->StoreBatch(NewCards(101, 5));
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_EQ(counting.waiting_.load(), after_create + 2);
@@ -314,22 +318,26 @@ TEST_F(CardVaultTest, StoreBatchAsksAgainAfterAFailedReservationAhead) {
     ASSERT_TRUE(o.ok()) << o.status().ToString();
     EXPECT_EQ((*vault)->Get(o->card.token)->token, o->card.token);
   }
-  auto after = (*vault)->StoreBatch(NewCards(151, 5));  // found its ids ready
+  // Found its ids ready (20 reserved ahead: 15 left, no new reservation).
+  auto after = (*vault)->StoreBatch(NewCards(151, 5));
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(counting.waiting_.load(), after_create + 2);
+  EXPECT_EQ(counting.background_.load(), 2);
   // A reservation ahead that could not even be queued (it threw) leaves
-  // nothing waiting for it: the next batch reserves itself.
+  // nothing waiting for it: the next batch reserves itself. (This batch
+  // takes the 15 left, so the next one finds none.)
   counting.throw_background_ = true;
-  auto threw = (*vault)->StoreBatch(NewCards(171, 7));
+  auto threw = (*vault)->StoreBatch(NewCards(161, 15));
   ASSERT_TRUE(threw.ok()) << threw.status().ToString();
-  auto next = (*vault)->StoreBatch(NewCards(181, 7));
+  auto next = (*vault)->StoreBatch(NewCards(181, 15));
   ASSERT_TRUE(next.ok()) << next.status().ToString();
-  EXPECT_EQ(counting.waiting_.load(), after_create + 4);
-  // A reservation the batch waits for fails the batch, and nothing is stored.
+  EXPECT_EQ(counting.waiting_.load(), after_create + 3);
+  // A reservation the batch waits for (it is larger than the 60 reserved
+  // ahead) fails the batch, and nothing is stored.
   counting.fail_waiting_ = UnavailableError("disk gone");
   ASSERT_TRUE(counting.Count().ok());
   const int64_t before = *counting.Count();
-  auto third = (*vault)->StoreBatch(NewCards(201, 50));
+  auto third = (*vault)->StoreBatch(NewCards(201, 100));
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(*counting.Count(), before);
