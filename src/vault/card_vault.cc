@@ -22,6 +22,19 @@ constexpr uint8_t kSealedFormatV1 = 1;
 // beyond it comes from the generator directly: BufferedRandom.)
 constexpr size_t kRandomBytesPerCard = 8 + crypto::kGcmNonceSize;
 
+// StoreBatch's loops that visit a batch out of its order (fingerprint order
+// against input order) ask for the element kBatchPrefetchDistance places
+// ahead, so its cache misses overlap instead of stalling one by one; half as
+// far ahead, for the heap bytes that element points to.
+constexpr size_t kBatchPrefetchDistance = 8;
+
+// A hint to bring `object`'s cache lines in; no effect on results.
+template <typename T>
+void Prefetch(const T& object) {
+  const char* p = reinterpret_cast<const char*>(&object);
+  for (size_t off = 0; off < sizeof(T); off += 64) __builtin_prefetch(p + off);
+}
+
 // A fingerprint's (lower-case hex) first 16 digits as a number, short ones
 // padded with '0': ordered as the text is, ties aside.
 uint64_t FingerprintSortKey(std::string_view hex) {
@@ -373,7 +386,18 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   items.reserve(keyed.size());
   input_of.reserve(keyed.size());
   plains.reserve(keyed.size());
-  for (const auto& [key, i] : keyed) {
+  for (size_t k = 0; k < keyed.size(); ++k) {
+    if (k + kBatchPrefetchDistance < keyed.size()) {
+      const size_t ahead = keyed[k + kBatchPrefetchDistance].second;
+      Prefetch(normalized[ahead]);
+      Prefetch(fingerprints[ahead]);
+    }
+    if (k + kBatchPrefetchDistance / 2 < keyed.size()) {
+      const size_t ahead = keyed[k + kBatchPrefetchDistance / 2].second;
+      __builtin_prefetch(normalized[ahead].pan.data());
+      __builtin_prefetch(fingerprints[ahead].data());
+    }
+    const size_t i = keyed[k].second;
     BatchInsertItem& item = items.emplace_back();
     item.dedup = normalized[i].dedup;
     FillRecord(normalized[i], dek_version, now, std::move(fingerprints[i]), item.record);
@@ -404,6 +428,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     std::vector<size_t> again_input;
     std::vector<CardInput> again_plain;
     for (size_t k = 0; k < count; ++k) {
+      if (k + kBatchPrefetchDistance < count) Prefetch(out[input_of[k + kBatchPrefetchDistance]]);
       const size_t i = input_of[k];
       if (stored[k].ok()) {
         StoreOutcome o;
