@@ -239,8 +239,9 @@ TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
   store_batch(201, 4, 1, 1);    // smaller, from the same range: 14 left
   store_batch(301, 9, 1, 2);    // larger, from the same range: 5 left, asks for 36
   store_batch(401, 9, 1, 2);    // found it ready (the 5 are skipped): 27 left
-  store_batch(501, 100, 2, 3);  // larger than anything reserved: waits, asks for 400
-  store_batch(601, 100, 2, 3);  // found it ready
+  store_batch(451, 10, 1, 3);   // 17 left, under two batches of 10: asks for 40
+  store_batch(501, 100, 2, 4);  // larger than anything reserved: waits, asks for 400
+  store_batch(601, 100, 2, 4);  // found it ready
 
   // Every batch's ids are consecutive in fingerprint order (rows appended)
   // and no id is handed out twice.
@@ -253,7 +254,7 @@ TEST_F(CardVaultTest, StoreBatchReservesTheNextBatchsIdsAhead) {
   }
   std::sort(all.begin(), all.end());
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
-  EXPECT_EQ(all.size(), 234u);
+  EXPECT_EQ(all.size(), 244u);
 }
 
 // Inputs with the same card keep their input order through StoreBatch's
