@@ -36,12 +36,17 @@ int MonthIndexOf(TimePoint t) {
 
 }  // namespace
 
-Result<std::string> NormalizePan(std::string_view input) {
+Status CheckPan(std::string_view input) {
   if (!AllDigits(input)) return InvalidArgumentError("pan must contain only digits");
   if (input.size() < kMinPanLength || input.size() > kMaxPanLength) {
     return InvalidArgumentError("pan must be 13 to 19 digits");
   }
   if (!pan::LuhnValid(input)) return InvalidArgumentError("pan fails the Luhn check");
+  return OkStatus();
+}
+
+Result<std::string> NormalizePan(std::string_view input) {
+  RETURN_IF_ERROR(CheckPan(input));
   return std::string(input);
 }
 

@@ -43,6 +43,9 @@ inline constexpr size_t kMinMaskedDigits = 5;
 //   "pan must contain only digits", "pan must be 13 to 19 digits",
 //   "pan fails the Luhn check".
 Result<std::string> NormalizePan(std::string_view input);
+// NormalizePan's checks alone (the same errors), for callers that keep the
+// input as it is: a valid PAN is its own canonical form.
+Status CheckPan(std::string_view input);
 
 // Card schemes recognised from the issuer identification number (IIN).
 enum class Brand {

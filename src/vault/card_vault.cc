@@ -47,7 +47,12 @@ uint64_t FingerprintSortKey(std::string_view hex) {
 }
 
 std::string Aad(const std::string& token, int dek_version) {
-  return "kura.card.v1|" + token + "|" + std::to_string(dek_version);
+  static constexpr std::string_view kPrefix = "kura.card.v1|";
+  const std::string version = std::to_string(dek_version);
+  std::string aad;  // one allocation: this runs once per card sealed or opened
+  aad.reserve(kPrefix.size() + token.size() + 1 + version.size());
+  aad.append(kPrefix).append(token).append(1, '|').append(version);
+  return aad;
 }
 
 std::string_view FormatName(TokenFormat f) {
@@ -306,9 +311,9 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version, TimePoi
 }
 
 Status CardVault::NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain) {
-  ASSIGN_OR_RETURN(std::string pan_str, NormalizePan(input.pan.view()));
-  plain.pan = SecretBytes::FromString(pan_str);
-  SecureZero(pan_str.data(), pan_str.size());
+  // A valid PAN is its own canonical form: copied once, into SecretBytes.
+  RETURN_IF_ERROR(CheckPan(input.pan.view()));
+  plain.pan = input.pan.Clone();
   RETURN_IF_ERROR(ValidateExpiry(input.exp_month, input.exp_year, now));
   if (input.name && input.name->size() > kMaxCardholderNameBytes) {
     return InvalidArgumentError("name must be at most " +
