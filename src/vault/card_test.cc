@@ -15,11 +15,15 @@ using std::chrono::milliseconds;
 constexpr int64_t kJan1st2026 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 constexpr int64_t kFeb1st2026 = 1'769'904'000'000;  // 2026-02-01T00:00:00Z
 
+// NormalizePan and CheckPan (its checks alone) refuse `input` alike.
 void ExpectInvalid(std::string_view input, std::string_view message) {
   Result<std::string> r = NormalizePan(input);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(), message);
+  const Status checked = CheckPan(input);
+  EXPECT_EQ(checked.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(checked.message(), message);
 }
 
 TEST(NormalizePanTest, AcceptsValidPans) {
@@ -28,6 +32,7 @@ TEST(NormalizePanTest, AcceptsValidPans) {
     Result<std::string> r = NormalizePan(pan);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(*r, pan);
+    EXPECT_TRUE(CheckPan(pan).ok());
   }
 }
 
