@@ -1,7 +1,6 @@
 #include "vault/card_vault.h"
 
 #include <algorithm>
-#include <chrono>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -339,8 +338,7 @@ void CardVault::FillRecord(const CardInput& plain, int dek_version, TimePoint no
   rec.exp_year = plain.exp_year;
   rec.brand = std::string(BrandName(DetectBrand(pan.view())));
   rec.token_format = std::string(FormatName(plain.token_format));
-  rec.created_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  rec.created_ms = UnixMillis(now);
 }
 
 Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(

@@ -202,9 +202,9 @@ class CardVault {
                        CardInput& plain);
   // PrepareRecord's two halves, for StoreBatch (which fingerprints every
   // card, sorts, and then builds the records in that order). NormalizeInput
-  // validates `input` and fills `plain` (all of its fields, the PAN
-  // normalised); FillRecord fills `rec` from a normalised `plain` and its
-  // `fingerprint` (lower-case hex, taken).
+  // validates `input` and fills `plain` (all of its fields; a valid PAN is
+  // its own canonical form, copied as it is); FillRecord fills `rec` from a
+  // validated `plain` and its `fingerprint` (lower-case hex, taken).
   static Status NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain);
   void FillRecord(const CardInput& plain, int dek_version, TimePoint now, std::string fingerprint,
                   CardRecord& rec) const;

@@ -9,8 +9,10 @@ int64_t Clock::NowUnixSeconds() const {
   return std::chrono::duration_cast<std::chrono::seconds>(Now().time_since_epoch()).count();
 }
 
-int64_t Clock::NowUnixMillis() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Now().time_since_epoch()).count();
+int64_t Clock::NowUnixMillis() const { return UnixMillis(Now()); }
+
+int64_t UnixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 TimePoint FakeClock::Now() const {

@@ -46,6 +46,10 @@ class FakeClock final : public Clock {
   std::atomic<int64_t> millis_;
 };
 
+// Milliseconds since the Unix epoch of `t` (a time read once and used for
+// several things).
+int64_t UnixMillis(TimePoint t);
+
 // "2026-01-01T00:00:00.000Z": RFC 3339 UTC with milliseconds (PCI DSS 10.2.2).
 std::string FormatRfc3339Millis(TimePoint t);
 
