@@ -13,6 +13,7 @@ packages=(
   curl wrk
   iproute2 nftables nmap masscan
   libzstd-dev zstd
+  libgoogle-perftools-dev
 )
 
 SUDO=""

@@ -1,6 +1,5 @@
 // `kura`: one binary, one subcommand group per part (vault, keys, dev; later
 // logs, bridge, scan, otp).
-#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -26,30 +25,11 @@ void HardenProcess() {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-// glibc malloc settings for batch work (tokenize-file builds and frees
-// vectors of tens of MiB per batch, on a new thread each time). With the
-// defaults, freeing them unmapped or trimmed the thread arenas' memory and
-// the next batch faulted it in again, zero-filled by the kernel: about a
-// tenth of the batch threads' time at 10 M rows (docs/benchmarks.md, bridge
-// run O). Keeping freed memory mapped costs no peak memory: the peak is
-// what the batches use anyway.
-constexpr int kMallocMmapThresholdBytes = 32 << 20;  // glibc's largest: heap chunks up to this
-constexpr int kMallocTrimThresholdBytes = 1 << 30;   // free memory kept before trimming
-constexpr int kMallocTopPadBytes = 64 << 20;         // a thread arena's heap is kept, not unmapped
-
-void TuneAllocator() {
-  // Tuning only: a refused setting leaves glibc's default.
-  mallopt(M_MMAP_THRESHOLD, kMallocMmapThresholdBytes);
-  mallopt(M_TRIM_THRESHOLD, kMallocTrimThresholdBytes);
-  mallopt(M_TOP_PAD, kMallocTopPadBytes);
-}
-
 }  // namespace
 }  // namespace kura::cli
 
 int main(int argc, char** argv) {
   kura::cli::HardenProcess();
-  kura::cli::TuneAllocator();
   kura::PosixFileSystem fs;
   kura::SystemClock clock;
   kura::OsRandom random;
