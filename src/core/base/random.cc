@@ -45,14 +45,12 @@ BufferedRandom::~BufferedRandom() { SecureZero(buffer_.data(), buffer_.size()); 
 
 Status BufferedRandom::Fill(std::span<uint8_t> out) {
   if (!status_.ok()) return status_;
-  std::unique_lock<std::mutex> lock(mu_);
   const size_t n = std::min(out.size(), buffer_.size() - next_);
   if (n > 0) {
     std::memcpy(out.data(), buffer_.data() + next_, n);
     SecureZero(buffer_.data() + next_, n);
     next_ += n;
   }
-  lock.unlock();
   if (n < out.size()) return source_.Fill(out.subspan(n));
   return OkStatus();
 }

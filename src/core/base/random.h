@@ -52,7 +52,8 @@ class SeededRandom final : public Random {
 // the bytes. Bytes are wiped as they are handed out and the rest on
 // destruction. Keep it local to that operation (never across a fork). If the
 // initial draw fails, every Fill fails with that error. `source` must
-// outlive it.
+// outlive it. Not thread-safe: one thread at a time (the operation's own; a
+// lock per draw cost more than the draw).
 class BufferedRandom final : public Random {
  public:
   BufferedRandom(Random& source, size_t reserve);
@@ -64,10 +65,9 @@ class BufferedRandom final : public Random {
 
  private:
   Random& source_;
-  std::mutex mu_;
-  std::vector<uint8_t> buffer_;  // GUARDED_BY(mu_)
-  size_t next_ = 0;              // GUARDED_BY(mu_)
-  Status status_;                // of the initial draw
+  std::vector<uint8_t> buffer_;
+  size_t next_ = 0;  // buffer_[next_..] not handed out yet
+  Status status_;    // of the initial draw
 };
 
 // Serves Fill from a pool of `pool_bytes` drawn from `source` in one call
