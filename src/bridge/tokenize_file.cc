@@ -253,17 +253,20 @@ Status WriteBatch(RowBatch& batch, BatchTokens tokens_or, std::ostream& out,
   for (size_t i = 0; i < batch.size(); ++i) {
     std::vector<std::string>& fields = batch.row(i);
     const size_t k = batch.card_of(i);
-    Result<TokenizedCard> card = InvalidArgumentError("bad expiry");
-    if (k != RowBatch::kNoCard) {
-      // A tokenizer that stopped early (an aborting error) covers fewer.
-      card = k < tokens.size() ? std::move(tokens[k]) : InternalError("card not tokenized");
+    // A row without a card (a bad expiry) is invalid; a tokenizer that
+    // stopped early (an aborting error) covers fewer cards than the batch.
+    // No Status is built for a good row: this runs once per row.
+    if (k != RowBatch::kNoCard && k >= tokens.size()) {
+      return InternalError("card not tokenized").WithContext("line " +
+                                                            std::to_string(batch.line(i)));
     }
-    if (card.ok()) {
+    const Result<TokenizedCard>* card = k == RowBatch::kNoCard ? nullptr : &tokens[k];
+    if (card != nullptr && card->ok()) {
       ++report.tokenized;
-      fields[pan_col] = card->token;
-      if (options.add_masked) fields.push_back(card->masked_pan);
-      if (options.add_last4) fields.push_back(card->last4);
-    } else if (card.status().code() == StatusCode::kInvalidArgument) {
+      fields[pan_col] = (*card)->token;
+      if (options.add_masked) fields.push_back((*card)->masked_pan);
+      if (options.add_last4) fields.push_back((*card)->last4);
+    } else if (card == nullptr || card->status().code() == StatusCode::kInvalidArgument) {
       ++report.invalid;
       if (report.invalid_lines.size() < kMaxReportedInvalidLines) {
         report.invalid_lines.push_back(batch.line(i));
@@ -272,7 +275,7 @@ Status WriteBatch(RowBatch& batch, BatchTokens tokens_or, std::ostream& out,
       if (options.add_masked) fields.emplace_back();
       if (options.add_last4) fields.emplace_back();
     } else {
-      return card.status().WithContext("line " + std::to_string(batch.line(i)));
+      return card->status().WithContext("line " + std::to_string(batch.line(i)));
     }
     WriteRecord(out, fields, line);
     if (!out) return InternalError("write failed");

@@ -332,5 +332,25 @@ TEST(TokenizeFileTest, BatchStorageErrorAbortsWithoutWritingThatBatch) {
   EXPECT_EQ(TokenizeCsv(in2, out2, zero, fake.Fn()).status().code(), StatusCode::kInvalidArgument);
 }
 
+// A batch tokenizer must answer for every card: one that answers for fewer
+// fails the file at the first row left without a token (by line), and a
+// row with a bad expiry (no card) is still only an invalid row.
+TEST(TokenizeFileTest, ATokenizerAnsweringForTooFewCardsFailsTheFile) {
+  const BatchCardTokenizer short_answer = [](const std::vector<CardToTokenize>& cards)
+      -> Result<std::vector<Result<TokenizedCard>>> {
+    std::vector<Result<TokenizedCard>> out;
+    out.emplace_back(TokenizedCard{"tok_1", "masked", "1111"});
+    EXPECT_EQ(cards.size(), 2u);
+    return out;
+  };
+  std::istringstream in("pan,exp\n4111111111111111,12/30\n4000000000000002,bad\n"
+                        "5555555555554444,12/30\n");
+  std::ostringstream out;
+  const Result<TokenizeReport> r = TokenizeCsv(in, out, Options(), short_answer);
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  EXPECT_NE(r.status().message().find("line 4"), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().find("5555"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace kura::bridge
