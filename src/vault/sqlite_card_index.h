@@ -18,7 +18,7 @@
 //    stays small, and are moved to fingerprint_slots in one sorted pass
 //    (MergeRecentSlots) once it holds enough entries (SqliteCardStoreOptions::
 //    recent_slots_merge_at, growing with the square root of the card count:
-//    250,000 up to 625,000 cards, a million at 10 million). With
+//    250,000 up to 244,000 cards, 1.6 million at 10 million). With
 //    random prefixes, every commit that inserted straight into a large slot
 //    table would rewrite most of its pages (a 50,000-card batch touched more
 //    than half of them at 10^7 cards); the merge rewrites them once per
