@@ -20,6 +20,9 @@ namespace kura::bridge {
 
 namespace {
 
+// WriteBatch hands the stream its rows this many bytes at a time.
+constexpr size_t kWriteChunkBytes = size_t{1} << 20;
+
 // Reads one CSV record straight from the stream's buffer (istream::get and
 // its sentry per character were about a fifth of the reading thread's time).
 // The strings of `fields` are refilled in place, keeping their buffers from
@@ -105,27 +108,41 @@ Result<bool> ReadRecord(std::istream& in, std::vector<std::string>& fields, int6
   }
 }
 
-// Writes one CSV record, quoting where needed. `line` is scratch space
-// (kept by the caller so its buffer is reused): one write per record instead
-// of a stream insertion per field and separator.
-void WriteRecord(std::ostream& out, const std::vector<std::string>& fields, std::string& line) {
-  line.clear();
+// Whether a field must be quoted: it holds a separator, a quote or a line
+// break. A plain loop: find_first_of with a set calls memchr on the set once
+// per character of the field (1.5 % of a tokenize-file's CPU).
+bool NeedsQuotes(std::string_view field) {
+  for (const char c : field) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
+// Appends one CSV record to `text`, quoting where needed.
+void AppendRecord(const std::vector<std::string>& fields, std::string& text) {
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) line.push_back(',');
+    if (i > 0) text.push_back(',');
     const std::string& f = fields[i];
-    if (f.find_first_of(",\"\r\n") == std::string::npos) {
-      line.append(f);
+    if (!NeedsQuotes(f)) {
+      text.append(f);
       continue;
     }
-    line.push_back('"');
+    text.push_back('"');
     for (char c : f) {
-      if (c == '"') line.push_back('"');
-      line.push_back(c);
+      if (c == '"') text.push_back('"');
+      text.push_back(c);
     }
-    line.push_back('"');
+    text.push_back('"');
   }
-  line.push_back('\n');
-  out.write(line.data(), static_cast<std::streamsize>(line.size()));
+  text.push_back('\n');
+}
+
+// Writes `text` out and empties it (keeping its buffer).
+Status Flush(std::ostream& out, std::string& text) {
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  text.clear();
+  if (!out) return InternalError("write failed");
+  return OkStatus();
 }
 
 bool ParseExpiry(std::string_view s, int& month, int& year) {
@@ -202,6 +219,8 @@ class RowBatch {
   int64_t line(size_t i) const { return lines_[i]; }
   size_t card_of(size_t i) const { return card_of_[i]; }
   std::vector<CardToTokenize>& cards() { return cards_; }
+  // Scratch space for the batch's output rows (tokens, never PANs).
+  std::string& text() { return text_; }
   void set_pan_column(size_t c) { pan_col_ = c; }
   void WipePans() {
     for (size_t i = 0; i < used_; ++i) {
@@ -224,6 +243,7 @@ class RowBatch {
   std::vector<int64_t> lines_;
   std::vector<size_t> card_of_;
   std::vector<CardToTokenize> cards_;
+  std::string text_;
   size_t used_ = 0;
   size_t pan_col_ = static_cast<size_t>(-1);
 };
@@ -249,7 +269,10 @@ Status WriteBatch(RowBatch& batch, BatchTokens tokens_or, std::ostream& out,
   batch.WipePans();
   RETURN_IF_ERROR(tokens_or.status());
   std::vector<Result<TokenizedCard>>& tokens = *tokens_or;
-  std::string line;
+  // The batch's rows go out kWriteChunkBytes at a time: one stream write per
+  // chunk instead of one per row.
+  std::string& text = batch.text();
+  text.clear();
   for (size_t i = 0; i < batch.size(); ++i) {
     std::vector<std::string>& fields = batch.row(i);
     const size_t k = batch.card_of(i);
@@ -277,9 +300,10 @@ Status WriteBatch(RowBatch& batch, BatchTokens tokens_or, std::ostream& out,
     } else {
       return card->status().WithContext("line " + std::to_string(batch.line(i)));
     }
-    WriteRecord(out, fields, line);
-    if (!out) return InternalError("write failed");
+    AppendRecord(fields, text);
+    if (text.size() >= kWriteChunkBytes) RETURN_IF_ERROR(Flush(out, text));
   }
+  RETURN_IF_ERROR(Flush(out, text));
   batch.Clear();
   return OkStatus();
 }
@@ -398,8 +422,9 @@ Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
   const size_t width = fields.size();
   if (options.add_masked) fields.push_back(options.pan_column + "_masked");
   if (options.add_last4) fields.push_back(options.pan_column + "_last4");
-  std::string header_line;
-  WriteRecord(out, fields, header_line);
+  std::string header;
+  AppendRecord(fields, header);
+  RETURN_IF_ERROR(Flush(out, header));
   BatchPipeline pipeline(options, tokenizer, out, pan_col, report);
   for (;;) {
     RowBatch& batch = pipeline.filling();

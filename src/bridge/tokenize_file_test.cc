@@ -47,7 +47,10 @@ TEST(TokenizeFileTest, ReplacesPanColumnAndKeepsQuoting) {
   std::istringstream in(
       "id,pan,exp,note\r\n"
       "1,4111111111111111,12/30,\"hello, world\"\r\n"
-      "2,5500000000000004,01/2031,\"multi\nline \"\"quoted\"\"\"\n");
+      "2,5500000000000004,01/2031,\"multi\nline \"\"quoted\"\"\"\n"
+      "3,4111111111111111,12/30,\"line\nbreak\"\n"
+      "4,4111111111111111,12/30,\"carriage\rreturn\"\n"
+      "5,4111111111111111,12/30,\"say \"\"hi\"\"\"\n");
   std::ostringstream out;
   FakeTokenizer fake;
   TokenizeOptions o = Options();
@@ -55,12 +58,17 @@ TEST(TokenizeFileTest, ReplacesPanColumnAndKeepsQuoting) {
   o.add_last4 = true;
   Result<TokenizeReport> r = TokenizeCsv(in, out, o, fake.Fn());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->rows, 2);
-  EXPECT_EQ(r->tokenized, 2);
+  EXPECT_EQ(r->rows, 5);
+  EXPECT_EQ(r->tokenized, 5);
+  // A field with a separator, a quote, a line break or a carriage return
+  // (each on its own) is quoted again.
   EXPECT_EQ(out.str(),
             "id,pan,exp,note,pan_masked,pan_last4\n"
             "1,tok_1,12/30,\"hello, world\",411111******1111,1111\n"
-            "2,tok_2,01/2031,\"multi\nline \"\"quoted\"\"\",550000******0004,0004\n");
+            "2,tok_2,01/2031,\"multi\nline \"\"quoted\"\"\",550000******0004,0004\n"
+            "3,tok_3,12/30,\"line\nbreak\",411111******1111,1111\n"
+            "4,tok_4,12/30,\"carriage\rreturn\",411111******1111,1111\n"
+            "5,tok_5,12/30,\"say \"\"hi\"\"\",411111******1111,1111\n");
   EXPECT_FALSE(pan::ContainsPan(out.str()));
 }
 
@@ -350,6 +358,26 @@ TEST(TokenizeFileTest, ATokenizerAnsweringForTooFewCardsFailsTheFile) {
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
   EXPECT_NE(r.status().message().find("line 4"), std::string::npos) << r.status().message();
   EXPECT_EQ(r.status().message().find("5555"), std::string::npos);
+}
+
+// A batch whose rows come to more than the write chunk (1 MiB) is written
+// whole and in order, across several stream writes.
+TEST(TokenizeFileTest, ABatchLargerThanAWriteChunkIsWrittenWhole) {
+  const std::string note(700, 'x');
+  std::string csv = "id,pan,exp,note\n";
+  std::string expected = "id,pan,exp,note\n";
+  for (int i = 1; i <= 4000; ++i) {
+    csv += std::to_string(i) + ",4111111111111111,12/30," + note + "\n";
+    expected += std::to_string(i) + ",tok_" + std::to_string(i) + ",12/30," + note + "\n";
+  }
+  std::istringstream in(csv);
+  std::ostringstream out;
+  FakeTokenizer fake;
+  const Result<TokenizeReport> r = TokenizeCsv(in, out, Options(), fake.Fn());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->tokenized, 4000);
+  EXPECT_GT(expected.size(), size_t{2} << 20);
+  EXPECT_EQ(out.str(), expected);
 }
 
 }  // namespace
