@@ -361,8 +361,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   // the items built in that order the store's writer walks them front to
   // back instead of hopping around a batch that can be megabytes.
   // Sorted by each fingerprint's leading digits as a number, the full text
-  // breaking ties: the text's order, with integer compares. Stable: inputs
-  // with the same card keep their order (the store applies them one after
+  // breaking ties: the text's order, with integer compares. Inputs with the
+  // same card keep their order (the store applies them one after
   // the other, so the earlier one is the one stored).
   std::vector<std::pair<uint64_t, size_t>> keyed;
   keyed.reserve(inputs.size());
@@ -377,9 +377,12 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
     fingerprints[i] = crypto::HexEncode(fingerprinter->Mac(normalized[i].pan.view()));
     keyed.emplace_back(FingerprintSortKey(fingerprints[i]), i);
   }
-  std::stable_sort(keyed.begin(), keyed.end(), [&fingerprints](const auto& a, const auto& b) {
+  // std::sort with the input index as the last key: the stable order,
+  // without stable_sort's merge buffer and passes.
+  std::sort(keyed.begin(), keyed.end(), [&fingerprints](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
-    return fingerprints[a.second] < fingerprints[b.second];
+    const int c = fingerprints[a.second].compare(fingerprints[b.second]);
+    return c != 0 ? c < 0 : a.second < b.second;
   });
   // The records, built in place in that order (a record is a dozen strings:
   // moving it costs).
