@@ -259,10 +259,10 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
 TEST_F(SqliteCardStoreTest, BulkInsertOfReservedIdsKeepsPerItemOutcomes) {
   std::unique_ptr<SqliteCardStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  Result<int64_t> first = store->ReserveIds(100);
+  const int kItems = static_cast<int>(2 * kCardsPerInsert + 6);  // two full groups and a tail
+  Result<int64_t> first = store->ReserveIds(kItems + 100);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_TRUE(store->Insert(WithId(MakeRecord("tok_early", "early"), *first + 5)).ok());
-  const int kItems = static_cast<int>(2 * kCardsPerInsert + 6);  // two full groups and a tail
   std::vector<BatchInsertItem> items;
   for (int i = 0; i < kItems; ++i) {
     // Distinct slot prefixes (the label's first 8 bytes).
@@ -271,9 +271,10 @@ TEST_F(SqliteCardStoreTest, BulkInsertOfReservedIdsKeepsPerItemOutcomes) {
   }
   // Two sharing a slot prefix (the first 8 bytes): the second, probed while
   // the first waits to be written, must still see its slot taken.
-  items.push_back({WithId(MakeRecord("tok_pa", "samepfx-a"), *first + 80), true});
-  items.push_back({WithId(MakeRecord("tok_pb", "samepfx-b"), *first + 81), true});
-  items.push_back({WithId(MakeRecord("tok_far", "far"), *first + 1000), true});  // not reserved
+  items.push_back({WithId(MakeRecord("tok_pa", "samepfx-a"), *first + kItems + 10), true});
+  items.push_back({WithId(MakeRecord("tok_pb", "samepfx-b"), *first + kItems + 11), true});
+  // Not reserved:
+  items.push_back({WithId(MakeRecord("tok_far", "far"), *first + kItems + 1000), true});
   Result<std::vector<Result<InsertOutcome>>> out = store->InsertBatch(items);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->size(), items.size());
