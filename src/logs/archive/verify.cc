@@ -146,6 +146,9 @@ class Verifier {
   Result<Problem> CheckSegment(const Digest& d);
   Problem CheckRetention(const Digest& d);
   Result<Problem> CheckUnexpected();
+  // Whether a segment digest for the segment starting at `first_seq` was
+  // written since LoadDigests listed them (a seal that ran meanwhile).
+  Result<bool> SealedMeanwhile(uint64_t first_seq);
 
   BlobStore& store_;
   const crypto::Ed25519PublicKey& key_;
@@ -164,6 +167,7 @@ class Verifier {
   std::set<std::string> referenced_;  // data/index keys named by digests in range
 
   std::optional<Loaded> prev_;  // the previous digest in the walk
+  std::optional<std::pair<uint64_t, bool>> sealed_meanwhile_;  // SealedMeanwhile's answer
   VerifyReport report_;
 };
 
@@ -434,6 +438,10 @@ Result<Problem> Verifier::CheckUnexpected() {
       }
       if (!InRange(ak->dt) || referenced_.count(k) > 0) continue;
       if (to_dt_.empty() && ak->first_seq == tail + 1) {
+        // A seal running while we verified: its digest landed after we
+        // listed the digests. Beyond the verified head, not a problem.
+        ASSIGN_OR_RETURN(const bool sealed, SealedMeanwhile(ak->first_seq));
+        if (sealed) continue;
         return Found(VerifyProblem::kMissingDigest, k,
                      "newest segment has no digest: its digest was deleted or its seal was "
                      "interrupted (the next seal removes an interrupted one)",
@@ -446,16 +454,38 @@ Result<Problem> Verifier::CheckUnexpected() {
   return Problem{};
 }
 
+Result<bool> Verifier::SealedMeanwhile(uint64_t first_seq) {
+  // Asked for the segment's data object and again for its index object.
+  if (sealed_meanwhile_ && sealed_meanwhile_->first == first_seq) return sealed_meanwhile_->second;
+  ASSIGN_OR_RETURN(std::vector<std::string> keys, store_.List(kDigestPrefix));
+  bool sealed = false;
+  for (const std::string& k : keys) {
+    if (all_digest_keys_.count(k) > 0) continue;
+    Result<ArchiveKey> parsed = ParseArchiveKey(k);
+    if (parsed.ok() && parsed->kind == ObjectKind::kSegmentDigest &&
+        parsed->first_seq == first_seq) {
+      sealed = true;
+      break;
+    }
+  }
+  sealed_meanwhile_.emplace(first_seq, sealed);
+  return sealed;
+}
+
 Result<VerifyReport> Verifier::Run() {
   if (options_.from_ms && options_.to_ms && *options_.from_ms > *options_.to_ms) {
     return InvalidArgumentError("verify range: --from is after --to");
   }
   if (options_.from_ms) from_dt_ = FormatDate(*options_.from_ms);
   if (options_.to_ms) to_dt_ = FormatDate(*options_.to_ms);
-  RETURN_IF_ERROR(LoadDigests());
-  RETURN_IF_ERROR(LoadRetention());
+  // Data and index objects are listed before the digests: a seal writes
+  // them first and its digest last, so an object listed here whose seal
+  // had finished has its digest in the listing that follows. One whose seal
+  // was still running is told from an interrupted seal by SealedMeanwhile.
   ASSIGN_OR_RETURN(data_keys_, store_.List(kDataPrefix));
   ASSIGN_OR_RETURN(index_keys_, store_.List(kIndexPrefix));
+  RETURN_IF_ERROR(LoadDigests());
+  RETURN_IF_ERROR(LoadRetention());
 
   Problem pr;
   for (size_t i = 0; i < digests_.size() && pr.what == VerifyProblem::kNone; ++i) {

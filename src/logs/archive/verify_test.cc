@@ -123,6 +123,52 @@ TEST_F(VerifyTest, DeletedNewestDigestLeavesASegmentWithoutDigest) {
   EXPECT_EQ(r.object, segments_[3].data_key);
 }
 
+// A store whose first listing of digest/ misses one key: as if its seal
+// wrote the digest right after verify listed the digests.
+class DigestLandsLater : public BlobStore {
+ public:
+  DigestLandsLater(BlobStore& base, std::string late) : base_(base), late_(std::move(late)) {}
+  Status Put(std::string_view key, std::string_view data) override { return base_.Put(key, data); }
+  Status PutIfAbsent(std::string_view key, std::string_view data) override {
+    return base_.PutIfAbsent(key, data);
+  }
+  Result<std::string> Get(std::string_view key) override { return base_.Get(key); }
+  Result<std::vector<std::string>> List(std::string_view prefix) override {
+    ASSIGN_OR_RETURN(std::vector<std::string> keys, base_.List(prefix));
+    if (prefix == kDigestPrefix && digest_lists_++ == 0) std::erase(keys, late_);
+    return keys;
+  }
+  Status Delete(std::string_view key) override { return base_.Delete(key); }
+  Status PutStream(std::string_view key, BlobSource& source) override {
+    return base_.PutStream(key, source);
+  }
+  int digest_lists_ = 0;
+
+ private:
+  BlobStore& base_;
+  const std::string late_;
+};
+
+// Verifying a live archive: the newest segment's seal finishes while verify
+// runs. That is not tampering: the chain is verified up to the digest before
+// it. With the digest really gone it is still a missing digest.
+TEST_F(VerifyTest, ASealFinishingDuringVerifyIsNotAMissingDigest) {
+  DigestLandsLater live(*store_, segments_[3].digest_key);
+  Result<VerifyReport> r = VerifyArchive(live, key_.PublicKey(), {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->ok()) << r->Summary();
+  EXPECT_EQ(r->Summary(), "verified 60 records in 3 segments");
+  EXPECT_EQ(r->head_key, segments_[2].digest_key);
+  EXPECT_EQ(live.digest_lists_, 2);  // listed again for the undigested newest segment
+
+  Remove(segments_[3].digest_key);
+  DigestLandsLater gone(*store_, segments_[3].digest_key);
+  Result<VerifyReport> broken = VerifyArchive(gone, key_.PublicKey(), {});
+  ASSERT_TRUE(broken.ok()) << broken.status().ToString();
+  EXPECT_EQ(broken->problem, VerifyProblem::kMissingDigest) << broken->Summary();
+  EXPECT_EQ(broken->object, segments_[3].data_key);
+}
+
 TEST_F(VerifyTest, DeletedFirstDigestIsMissingDigest) {
   Remove(segments_[0].digest_key);
   VerifyReport r = Verify();
