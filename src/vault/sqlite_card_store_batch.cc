@@ -111,15 +111,20 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   }
   order.resize(unique_end);
   order.insert(order.end(), shared.begin(), shared.end());
+  std::vector<uint8_t> fresh_stored(items.size(), 0);
   const Status s = Submit(
-      [this, &items, &fingerprints, &order, &out](Connection& c) -> Status {
-        return InsertItems(c, items, fingerprints, order, out);
+      [this, &items, &fingerprints, &order, &out, &fresh_stored](Connection& c) -> Status {
+        return InsertItems(c, items, fingerprints, order, out, fresh_stored);
       },
       /*scrub=*/false, PageCacheUse::kBatch);
   if (!s.ok()) return s;
   // The inserted records: each item's own, moved here rather than on the
   // writer.
   for (size_t i : order) {
+    if (fresh_stored[i] != 0) {
+      out[i] = InsertOutcome{std::move(items[i].record), /*inserted=*/true};
+      continue;
+    }
     if (!out[i].ok() || !out[i]->inserted) continue;
     const int64_t id = out[i]->record.id;
     out[i]->record = std::move(items[i].record);
@@ -131,7 +136,10 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
 Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsertItem>& items,
                                     const std::vector<std::string>& fingerprints,
                                     const std::vector<size_t>& order,
-                                    std::vector<Result<InsertOutcome>>& out) {
+                                    std::vector<Result<InsertOutcome>>& out,
+                                    std::vector<uint8_t>& fresh_stored) {
+  // From scratch if the writer runs this operation again.
+  std::fill(fresh_stored.begin(), fresh_stored.end(), 0);
   ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
   RETURN_IF_ERROR(RefreshSlotFilters(c, order.size()));
   // Large enough for a run of its own (sqlite_card_index.h): its slots are
@@ -144,7 +152,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
   index_.bulk = true;
   const int64_t slots_before = index_.slots_skipped;
   const int64_t recent_before = index_.recent_skipped;
-  Status s = InsertEachItem(c, items, fingerprints, order, out);
+  Status s = InsertEachItem(c, items, fingerprints, order, out, fresh_stored);
   // The slots still pending, before the merge check reads the table (on
   // failure the operation is undone: they are dropped).
   if (s.ok()) {
@@ -161,7 +169,8 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
 Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchInsertItem>& items,
                                        const std::vector<std::string>& fingerprints,
                                        const std::vector<size_t>& order,
-                                       std::vector<Result<InsertOutcome>>& out) {
+                                       std::vector<Result<InsertOutcome>>& out,
+                                       std::vector<uint8_t>& fresh_stored) {
   // An item's own failure (a constraint: that statement alone was undone)
   // is its outcome; anything else fails the operation.
   const auto settle = [&c, &out](size_t i, Result<InsertOutcome> r) -> Status {
@@ -191,10 +200,7 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
     for (size_t j = 0; j < fresh.size(); ++j) {
       const size_t i = fresh_items[j];
       if (inserted) {
-        InsertOutcome o;
-        o.record.id = items[i].record.id;
-        o.inserted = true;
-        out[i] = std::move(o);
+        fresh_stored[i] = 1;  // InsertBatch fills its outcome in
       } else {
         // A constraint failed and nothing was stored: one at a time, to
         // tell which.
