@@ -45,11 +45,6 @@ Status CheckPan(std::string_view input) {
   return OkStatus();
 }
 
-Result<std::string> NormalizePan(std::string_view input) {
-  RETURN_IF_ERROR(CheckPan(input));
-  return std::string(input);
-}
-
 std::string_view BrandName(Brand brand) {
   switch (brand) {
     case Brand::kVisa:

@@ -36,15 +36,12 @@ inline constexpr int kMaxExpiryYearsAhead = 20;
 // as PCI DSS shows them (first 6, last 4).
 inline constexpr size_t kMinMaskedDigits = 5;
 
-// Returns `input` as the canonical PAN string if it is 13-19 ASCII digits and
-// passes the Luhn check. The API takes a clean string: spaces and dashes are
-// rejected, not stripped.
+// OK if `input` is a PAN: 13-19 ASCII digits passing the Luhn check. A
+// valid PAN is its own canonical form (kept as it is); the API takes a clean
+// string: spaces and dashes are rejected, not stripped.
 // Errors (kInvalidArgument, fixed messages that never contain the input):
 //   "pan must contain only digits", "pan must be 13 to 19 digits",
 //   "pan fails the Luhn check".
-Result<std::string> NormalizePan(std::string_view input);
-// NormalizePan's checks alone (the same errors), for callers that keep the
-// input as it is: a valid PAN is its own canonical form.
 Status CheckPan(std::string_view input);
 
 // Card schemes recognised from the issuer identification number (IIN).
@@ -66,7 +63,7 @@ std::string_view BrandName(Brand brand);
 // Brand by IIN prefix: Visa 4; Mastercard 51-55 and 2221-2720; Amex 34, 37;
 // Discover 6011, 644-649, 65; JCB 3528-3589; Diners Club 300-305, 36, 38-39;
 // UnionPay 62. Anything else (including non-digit input) is kUnknown. The
-// check digit and length are not examined: call NormalizePan first.
+// check digit and length are not examined: call CheckPan first.
 Brand DetectBrand(std::string_view pan);
 
 // Checks a card expiry date against `clock`. A card is valid through the last

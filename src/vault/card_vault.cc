@@ -444,12 +444,14 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         o.card = ViewOf(std::move(stored[k]->record));
         out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
-        // A clash again draws a random token the store indexes (rare).
+        // A clash again draws a random token the store indexes (rare). The
+        // card was validated already: its record is only built again (the
+        // store took the first one).
         BatchInsertItem item;
-        item.dedup = inputs[i].dedup;
-        RETURN_IF_ERROR(PrepareRecord(inputs[i], dek_version, now, *fingerprinter, item.record,
-                                      plains[k]));
-        RETURN_IF_ERROR(DrawTokenAndSeal(inputs[i].token_format, plains[k], dek_version, sealer,
+        item.dedup = plains[k].dedup;
+        FillRecord(plains[k], dek_version, now,
+                   crypto::HexEncode(fingerprinter->Mac(plains[k].pan.view())), item.record);
+        RETURN_IF_ERROR(DrawTokenAndSeal(plains[k].token_format, plains[k], dek_version, sealer,
                                          random, /*id=*/0, item.record));
         again.push_back(std::move(item));
         again_input.push_back(i);

@@ -138,8 +138,6 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out,
                                     std::vector<uint8_t>& fresh_stored) {
-  // From scratch if the writer runs this operation again.
-  std::fill(fresh_stored.begin(), fresh_stored.end(), 0);
   ASSIGN_OR_RETURN(index_.overflow_empty, OverflowIsEmpty(c));
   RETURN_IF_ERROR(RefreshSlotFilters(c, order.size()));
   // Large enough for a run of its own (sqlite_card_index.h): its slots are

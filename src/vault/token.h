@@ -73,7 +73,7 @@ bool LooksLikeRandomToken(std::string_view s);
 //    the Luhn check (the token is uniform over all Luhn-invalid strings with
 //    the kept digits fixed);
 //  * never equal to `pan` (which passes Luhn).
-// `pan` must already be normalised (NormalizePan). `bin_length` must be 6 or 8
+// `pan` must already be checked (CheckPan). `bin_length` must be 6 or 8
 // and is ignored when `keep_bin` is false.
 // Errors (kInvalidArgument, no PAN digits in the message): `pan` not 13-19
 // digits; bad `bin_length`; fewer than kMinFptRandomDigits digits left to

@@ -478,14 +478,12 @@ Result<VerifyReport> Verifier::Run() {
   }
   if (options_.from_ms) from_dt_ = FormatDate(*options_.from_ms);
   if (options_.to_ms) to_dt_ = FormatDate(*options_.to_ms);
-  // Data and index objects are listed before the digests: a seal writes
-  // them first and its digest last, so an object listed here whose seal
-  // had finished has its digest in the listing that follows. One whose seal
-  // was still running is told from an interrupted seal by SealedMeanwhile.
-  ASSIGN_OR_RETURN(data_keys_, store_.List(kDataPrefix));
-  ASSIGN_OR_RETURN(index_keys_, store_.List(kIndexPrefix));
   RETURN_IF_ERROR(LoadDigests());
   RETURN_IF_ERROR(LoadRetention());
+  // Listed after the digests: a seal finishing in between shows its data
+  // and index objects without their digest (see SealedMeanwhile).
+  ASSIGN_OR_RETURN(data_keys_, store_.List(kDataPrefix));
+  ASSIGN_OR_RETURN(index_keys_, store_.List(kIndexPrefix));
 
   Problem pr;
   for (size_t i = 0; i < digests_.size() && pr.what == VerifyProblem::kNone; ++i) {
