@@ -27,10 +27,11 @@
 namespace kura::vault {
 
 // Longest token / fingerprint / nonce id a store accepts (kInvalidArgument
-// beyond). Generous for "tok_" + 26 chars, 19-digit FPT tokens, hex HMACs and
-// issuer-qualified JWT ids, small enough to bound memory per request.
+// beyond). Generous for "tok_" + 26 chars, 19-digit FPT tokens, 32-byte
+// HMACs and issuer-qualified JWT ids, small enough to bound memory per
+// request.
 inline constexpr size_t kMaxTokenLength = 64;
-inline constexpr size_t kMaxFingerprintLength = 128;
+inline constexpr size_t kMaxFingerprintBytes = 64;
 inline constexpr size_t kMaxNonceLength = 512;
 // Largest sealed blob accepted: a PAN seals to well under 100 bytes.
 inline constexpr size_t kMaxSealedSize = 4096;
@@ -48,7 +49,9 @@ struct CardRecord {
   // distinct tokens) and refuses ids that were never reserved.
   int64_t id = 0;
   std::string token;        // unique
-  std::string fingerprint;  // lower-case hex HMAC of the PAN, for de-duplication
+  // The HMAC of the PAN, its raw bytes (stored as they are: no hex round
+  // trip per card), for de-duplication.
+  std::string fingerprint;
   int dek_version = 0;      // data-encryption key that sealed `sealed`
   std::string sealed;       // AES-GCM blob; opaque binary bytes to the store
   std::string bin;          // first 6 (or 8) digits
@@ -96,8 +99,8 @@ class CardStore {
   // Stores a new record (see CardRecord::id). Errors: kAlreadyExists if the
   // token or the id is taken (callers draw a new one and retry);
   // kInvalidArgument if the id was not reserved, the token is empty
-  // or too long, the fingerprint is not lower-case hex of even length (at
-  // most kMaxFingerprintLength characters), or sealed is empty or too large;
+  // or too long, the fingerprint is empty or longer than
+  // kMaxFingerprintBytes, or sealed is empty or too large;
   // kUnavailable / kResourceExhausted / kInternal / kDataLoss on storage
   // failures.
   virtual Status Insert(const CardRecord& record) = 0;
@@ -168,7 +171,9 @@ class CardStore {
   // long token; storage errors as above.
   virtual Result<CardRecord> Get(std::string_view token, int64_t id) = 0;
 
-  // The first-stored record with this fingerprint. Errors: kNotFound; storage errors.
+  // The first-stored record with this fingerprint (raw bytes, as in
+  // CardRecord). Errors: kNotFound; kInvalidArgument for an empty or too long
+  // fingerprint; storage errors.
   virtual Result<CardRecord> GetByFingerprint(std::string_view fingerprint) = 0;
 
   // Deletes the record with this token (`id` as for Get) and overwrites its

@@ -34,15 +34,20 @@ void Prefetch(const T& object) {
   for (size_t off = 0; off < sizeof(T); off += 64) __builtin_prefetch(p + off);
 }
 
-// A fingerprint's (lower-case hex) first 16 digits as a number, short ones
-// padded with '0': ordered as the text is, ties aside.
-uint64_t FingerprintSortKey(std::string_view hex) {
+// A fingerprint's first 8 bytes as a big-endian number, short ones padded
+// with zero bytes: ordered as the bytes are, ties aside.
+uint64_t FingerprintSortKey(std::string_view bytes) {
   uint64_t key = 0;
-  for (size_t i = 0; i < 16; ++i) {
-    const char c = i < hex.size() ? hex[i] : '0';
-    key = (key << 4) | static_cast<uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  for (size_t i = 0; i < 8; ++i) {
+    key = (key << 8) | (i < bytes.size() ? static_cast<uint8_t>(bytes[i]) : 0u);
   }
   return key;
+}
+
+// The fingerprint a record carries: the HMAC of the PAN, its raw bytes.
+std::string FingerprintOf(crypto::HmacSha256Keyed& fingerprinter, const SecretBytes& pan) {
+  const crypto::Digest256 mac = fingerprinter.Mac(pan.view());
+  return std::string(reinterpret_cast<const char*>(mac.data()), mac.size());
 }
 
 std::string Aad(const std::string& token, int dek_version) {
@@ -273,7 +278,7 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
     }
     if (!r.ok()) return job->done(r.status());
     StoreOutcome out;
-    out.fingerprint = job->rec.fingerprint;
+    out.fingerprint = crypto::HexEncode(crypto::AsBytes(job->rec.fingerprint));
     out.duplicate = !r->inserted;
     out.card = ViewOf(std::move(r->record));
     job->done(std::move(out));
@@ -304,8 +309,7 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version, TimePoi
   // public fields; the token and the sealed plaintext follow
   // (DrawTokenAndSeal).
   RETURN_IF_ERROR(NormalizeInput(input, now, plain));
-  FillRecord(plain, dek_version, now, crypto::HexEncode(fingerprinter.Mac(plain.pan.view())),
-             rec);
+  FillRecord(plain, dek_version, now, FingerprintOf(fingerprinter, plain.pan), rec);
   return OkStatus();
 }
 
@@ -360,8 +364,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   // handed out in it make the new rows append one after the other, and with
   // the items built in that order the store's writer walks them front to
   // back instead of hopping around a batch that can be megabytes.
-  // Sorted by each fingerprint's leading digits as a number, the full text
-  // breaking ties: the text's order, with integer compares. Inputs with the
+  // Sorted by each fingerprint's leading 8 bytes as a number, all its bytes
+  // breaking ties: the bytes' order, with integer compares. Inputs with the
   // same card keep their order (the store applies them one after
   // the other, so the earlier one is the one stored).
   std::vector<std::pair<uint64_t, size_t>> keyed;
@@ -374,7 +378,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
       out[i] = s;
       continue;
     }
-    fingerprints[i] = crypto::HexEncode(fingerprinter->Mac(normalized[i].pan.view()));
+    fingerprints[i] = FingerprintOf(*fingerprinter, normalized[i].pan);
     keyed.emplace_back(FingerprintSortKey(fingerprints[i]), i);
   }
   // std::sort with the input index as the last key: the stable order,
@@ -440,7 +444,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         StoreOutcome o;
         o.duplicate = !stored[k]->inserted;
         // A duplicate's stored fingerprint is this card's too.
-        o.fingerprint = std::move(stored[k]->record.fingerprint);
+        o.fingerprint = crypto::HexEncode(crypto::AsBytes(stored[k]->record.fingerprint));
         o.card = ViewOf(std::move(stored[k]->record));
         out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
@@ -449,8 +453,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         // store took the first one).
         BatchInsertItem item;
         item.dedup = plains[k].dedup;
-        FillRecord(plains[k], dek_version, now,
-                   crypto::HexEncode(fingerprinter->Mac(plains[k].pan.view())), item.record);
+        FillRecord(plains[k], dek_version, now, FingerprintOf(*fingerprinter, plains[k].pan),
+                   item.record);
         RETURN_IF_ERROR(DrawTokenAndSeal(plains[k].token_format, plains[k], dek_version, sealer,
                                          random, /*id=*/0, item.record));
         again.push_back(std::move(item));

@@ -84,7 +84,9 @@ struct CardView {
 
 struct StoreOutcome {
   CardView card;
-  std::string fingerprint;  // hex HMAC-SHA-256 of the PAN under the fingerprint key
+  // Lower-case hex HMAC-SHA-256 of the PAN under the fingerprint key (the
+  // store's records hold its raw bytes).
+  std::string fingerprint;
   bool duplicate = false;
 };
 
@@ -204,7 +206,7 @@ class CardVault {
   // card, sorts, and then builds the records in that order). NormalizeInput
   // validates `input` and fills `plain` (all of its fields; a valid PAN is
   // its own canonical form, copied as it is); FillRecord fills `rec` from a
-  // validated `plain` and its `fingerprint` (lower-case hex, taken).
+  // validated `plain` and its `fingerprint` (the HMAC's bytes, taken).
   static Status NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain);
   void FillRecord(const CardInput& plain, int dek_version, TimePoint now, std::string fingerprint,
                   CardRecord& rec) const;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/crypto/encoding.h"
 #include "core/fs/memory_file_system.h"
 #include "core/keyring/test_kek.h"
 #include "vault/card_vault.h"
@@ -21,6 +22,9 @@
 #include "vault/token.h"
 
 namespace kura::vault {
+
+// The bytes the store holds for a StoreOutcome's (hex) fingerprint.
+inline std::string StoredFp(const std::string& hex) { return crypto::HexDecode(hex).value(); }
 
 class CardVaultTest : public ::testing::Test {
  protected:

@@ -41,7 +41,7 @@ CardRecord ReadRecord(const Statement& st) {
   CardRecord r;
   r.id = st.ColumnInt64(0);
   r.token = st.ColumnText(1);
-  r.fingerprint = FingerprintHex(st.ColumnBlob(2));
+  r.fingerprint = st.ColumnBlob(2);
   r.dek_version = static_cast<int>(st.ColumnInt64(3));
   r.sealed = st.ColumnBlob(4);
   r.bin = st.ColumnText(5);
@@ -173,15 +173,15 @@ Status CheckLength(std::string_view value, size_t max, std::string_view what) {
   return OkStatus();
 }
 
-Result<std::string> ValidateRecord(const CardRecord& r) {
+Status ValidateRecord(const CardRecord& r) {
   RETURN_IF_ERROR(CheckLength(r.token, kMaxTokenLength, "token"));
-  ASSIGN_OR_RETURN(std::string fingerprint, FingerprintBytes(r.fingerprint));
+  RETURN_IF_ERROR(CheckLength(r.fingerprint, kMaxFingerprintBytes, "fingerprint"));
   RETURN_IF_ERROR(CheckLength(r.sealed, kMaxSealedSize, "sealed data"));
   if (r.exp_month < 1 || r.exp_month > 12) {
     return InvalidArgumentError("card store: expiry month must be 1 to 12");
   }
   if (r.id < 0) return InvalidArgumentError("card store: id must not be negative");
-  return fingerprint;
+  return OkStatus();
 }
 
 // The record with row id `id`, or nullopt.

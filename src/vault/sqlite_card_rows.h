@@ -82,11 +82,10 @@ struct IndexState {
 // 1 <= value.size() <= max.
 Status CheckLength(std::string_view value, size_t max, std::string_view what);
 
-// Checks `r` before it is queued for the writer and returns its fingerprint
-// as the bytes stored, so the writer does not decode it again. Errors:
-// kInvalidArgument for a bad token, fingerprint, sealed size, expiry month
-// or id (the message names the field, never its value).
-Result<std::string> ValidateRecord(const CardRecord& r);
+// Checks `r` before it is queued for the writer. Errors: kInvalidArgument
+// for a bad token, fingerprint, sealed size, expiry month or id (the message
+// names the field, never its value).
+Status ValidateRecord(const CardRecord& r);
 
 // The record with row id `id`, or nullopt.
 Result<std::optional<CardRecord>> FindCardById(sqlite::Connection& c, int64_t id,

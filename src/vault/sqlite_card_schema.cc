@@ -73,6 +73,28 @@ constexpr std::array<int8_t, 256> kLowerHexValues = [] {
   return t;
 }();
 
+// The bytes of a v1 fingerprint (lower-case hex text; later schemas hold the
+// raw bytes). Only lower-case hex round-trips exactly, so nothing else is
+// accepted: kInvalidArgument for an empty, odd-length, longer than
+// 2 x kMaxFingerprintBytes, or non-lower-case-hex `hex`.
+Result<std::string> FingerprintBytes(std::string_view hex) {
+  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 2 * kMaxFingerprintBytes) {
+    return InvalidArgumentError(
+        "card store: fingerprint must be lower-case hex of even length, 2 to " +
+        std::to_string(2 * kMaxFingerprintBytes) + " characters");
+  }
+  std::string out(hex.size() / 2, '\0');
+  int bad = 0;  // any digit's value negative: checked once at the end
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = kLowerHexValues[static_cast<uint8_t>(hex[2 * i])];
+    const int lo = kLowerHexValues[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= hi | lo;
+    out[i] = static_cast<char>((hi << 4) | lo);
+  }
+  if (bad < 0) return InvalidArgumentError("card store: fingerprint must be lower-case hex");
+  return out;
+}
+
 // Copies every v1 card (hex fingerprint TEXT, token-keyed table, renamed to
 // cards_v1) into the cards table, in token order, with ids 1, 2, ...
 // Errors: kDataLoss if a v1 row's fingerprint is not lower-case hex (nothing
@@ -221,34 +243,6 @@ Status CreateCardSchema(Connection& c) {
   if (s.ok()) s = c.Exec("COMMIT", "commit schema");
   if (!s.ok() && !c.InAutocommit()) c.Exec("ROLLBACK", "rollback schema").IgnoreError();
   return s;
-}
-
-Result<std::string> FingerprintBytes(std::string_view hex) {
-  if (hex.empty() || hex.size() % 2 != 0 || hex.size() > kMaxFingerprintLength) {
-    return InvalidArgumentError("card store: fingerprint must be lower-case hex of even length, 2 to " +
-                                std::to_string(kMaxFingerprintLength) + " characters");
-  }
-  std::string out(hex.size() / 2, '\0');
-  int bad = 0;  // any digit's value negative: checked once at the end
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = kLowerHexValues[static_cast<uint8_t>(hex[2 * i])];
-    const int lo = kLowerHexValues[static_cast<uint8_t>(hex[2 * i + 1])];
-    bad |= hi | lo;
-    out[i] = static_cast<char>((hi << 4) | lo);
-  }
-  if (bad < 0) return InvalidArgumentError("card store: fingerprint must be lower-case hex");
-  return out;
-}
-
-std::string FingerprintHex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    const auto b = static_cast<unsigned char>(bytes[i]);
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 0x0f];
-  }
-  return out;
 }
 
 }  // namespace kura::vault

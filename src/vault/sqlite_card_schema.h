@@ -33,14 +33,6 @@ inline constexpr std::string_view kInsertCardSql =
 // is not lower-case hex); storage errors (sqlite::ErrorFromCode).
 Status CreateCardSchema(sqlite::Connection& c);
 
-// Fingerprints cross the CardStore interface as lower-case hex (CardRecord)
-// and are stored as their raw bytes. Only lower-case hex round-trips exactly,
-// so nothing else is accepted: kInvalidArgument for an empty, odd-length,
-// longer than kMaxFingerprintLength, or non-lower-case-hex `hex`.
-Result<std::string> FingerprintBytes(std::string_view hex);
-// The inverse: lower-case hex of `bytes`.
-std::string FingerprintHex(std::string_view bytes);
-
 }  // namespace kura::vault
 
 #endif  // KURA_VAULT_SQLITE_CARD_SCHEMA_H_

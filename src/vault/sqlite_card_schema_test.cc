@@ -68,7 +68,8 @@ std::string CardValuesSql(const CardRecord& r, const std::string& fingerprint_sq
 }
 
 std::string V1Insert(const CardRecord& r) {  // v1 stored the fingerprint as hex text
-  return "INSERT INTO cards VALUES (" + CardValuesSql(r, "'" + r.fingerprint + "'") + ");";
+  return "INSERT INTO cards VALUES (" +
+         CardValuesSql(r, "'" + crypto::HexEncode(r.fingerprint) + "'") + ");";
 }
 
 TEST_F(SqliteCardStoreTest, MigratesSchemaV1InPlace) {
@@ -136,7 +137,7 @@ constexpr const char* kSchemaV2Sql =
 
 std::string V2Insert(int64_t id, const CardRecord& r) {  // v2: an id, binary fingerprints
   return "INSERT INTO cards VALUES (" + std::to_string(id) + ", " +
-         CardValuesSql(r, "x'" + r.fingerprint + "'") + ");";
+         CardValuesSql(r, "x'" + crypto::HexEncode(r.fingerprint) + "'") + ");";
 }
 
 TEST_F(SqliteCardStoreTest, MigratesSchemaV2InPlace) {
@@ -268,12 +269,12 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
 }
 
 TEST_F(SqliteCardStoreTest, RefusesToMigrateV1WithMalformedFingerprint) {
-  CardRecord a = MakeRecord("tok_a", "fp");
-  a.fingerprint = "NOT-HEX";
+  const CardRecord a = MakeRecord("tok_a", "fp");
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    ExecOrFail(db, std::string(kSchemaV1Sql) + V1Insert(a));
+    ExecOrFail(db, std::string(kSchemaV1Sql) + "INSERT INTO cards VALUES (" +
+                       CardValuesSql(a, "'NOT-HEX'") + ");");
     sqlite3_close(db);
   }
   SqliteCardStoreOptions options;

@@ -471,19 +471,17 @@ Result<InsertOutcome> SqliteCardStore::InsertOrGetByFingerprint(const CardRecord
 }
 
 void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDone done) {
-  Result<std::string> fingerprint = ValidateRecord(record);
-  if (!fingerprint.ok()) return done(fingerprint.status());
+  if (Status s = ValidateRecord(record); !s.ok()) return done(s);
   struct Job {
     CardRecord record;
-    std::string fingerprint;
     InsertOutcome outcome;
   };
-  auto job = std::make_shared<Job>(Job{record, std::move(fingerprint).value(), {}});
+  auto job = std::make_shared<Job>(Job{record, {}});
   SubmitAsync(
       [this, job, dedup](Connection& c) -> Status {
         index_.overflow_empty = false;  // a single card: probe the overflow as well
         ASSIGN_OR_RETURN(job->outcome,
-                         InsertOrFindCard(c, job->record, job->fingerprint, dedup, index_));
+                         InsertOrFindCard(c, job->record, job->record.fingerprint, dedup, index_));
         if (job->outcome.inserted) {
           const int64_t id = job->outcome.record.id;
           job->outcome.record = std::move(job->record);
@@ -551,10 +549,10 @@ Result<CardRecord> SqliteCardStore::Get(std::string_view token, int64_t id) {
 }
 
 Result<CardRecord> SqliteCardStore::GetByFingerprint(std::string_view fingerprint) {
-  ASSIGN_OR_RETURN(const std::string key, FingerprintBytes(fingerprint));
-  return WithReader<CardRecord>([&key](Connection& c) -> Result<CardRecord> {
+  RETURN_IF_ERROR(CheckLength(fingerprint, kMaxFingerprintBytes, "fingerprint"));
+  return WithReader<CardRecord>([fingerprint](Connection& c) -> Result<CardRecord> {
     ASSIGN_OR_RETURN(std::optional<CardRecord> found,
-                     FindCardByFingerprint(c, key, "get card by fingerprint"));
+                     FindCardByFingerprint(c, fingerprint, "get card by fingerprint"));
     if (!found) return NotFoundError("card store: get card by fingerprint: no such card");
     return std::move(*found);
   });
@@ -567,8 +565,7 @@ Status SqliteCardStore::Delete(std::string_view token, int64_t id) {
         ASSIGN_OR_RETURN(std::optional<CardRecord> found,
                          FindCardByToken(c, token, id, "delete card"));
         if (!found) return NotFoundError("card store: delete card: no such card");
-        ASSIGN_OR_RETURN(const std::string fingerprint, FingerprintBytes(found->fingerprint));
-        RETURN_IF_ERROR(UnindexCard(c, found->id, found->token, fingerprint));
+        RETURN_IF_ERROR(UnindexCard(c, found->id, found->token, found->fingerprint));
         ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteSql, "delete card"));
         st.BindInt64(1, found->id);
         return st.Step().status();

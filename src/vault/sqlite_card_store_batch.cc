@@ -68,15 +68,16 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   // Every outcome is set below, by validation or by InsertItems (a short
   // placeholder message: no allocation per item).
   std::vector<Result<InsertOutcome>> out(items.size(), InternalError("not run"));
-  std::vector<std::string> fingerprints(items.size());  // stored bytes, per valid item
+  // Each valid item's fingerprint (into its record, which stays put until
+  // the writer is done).
+  std::vector<std::string_view> fingerprints(items.size());
   std::vector<size_t> order;  // the valid items, in the order they are applied
   order.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    Result<std::string> fingerprint = ValidateRecord(items[i].record);
-    if (!fingerprint.ok()) {
-      out[i] = fingerprint.status();
+    if (Status s = ValidateRecord(items[i].record); !s.ok()) {
+      out[i] = std::move(s);
     } else {
-      fingerprints[i] = std::move(*fingerprint);
+      fingerprints[i] = items[i].record.fingerprint;
       order.push_back(i);
     }
   }
@@ -134,7 +135,7 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
 }
 
 Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsertItem>& items,
-                                    const std::vector<std::string>& fingerprints,
+                                    const std::vector<std::string_view>& fingerprints,
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out,
                                     std::vector<uint8_t>& fresh_stored) {
@@ -165,7 +166,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
 }
 
 Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchInsertItem>& items,
-                                       const std::vector<std::string>& fingerprints,
+                                       const std::vector<std::string_view>& fingerprints,
                                        const std::vector<size_t>& order,
                                        std::vector<Result<InsertOutcome>>& out,
                                        std::vector<uint8_t>& fresh_stored) {

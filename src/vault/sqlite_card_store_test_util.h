@@ -23,9 +23,9 @@ namespace kura::vault {
 
 inline constexpr int64_t kJan1st2026 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 
-// A fingerprint as the vault produces it (lower-case hex), made from a
-// readable label.
-inline std::string Fp(std::string_view label) { return crypto::HexEncode(label); }
+// A fingerprint (raw bytes, as in CardRecord) made from a readable label:
+// the label's own bytes.
+inline std::string Fp(std::string_view label) { return std::string(label); }
 
 inline CardRecord MakeRecord(const std::string& token, const std::string& fingerprint_label) {
   CardRecord r;
