@@ -254,7 +254,8 @@ class SqliteCardStore final : public CardStore {
   // own record, inserted; building it is kept off the writer). Errors: a
   // storage failure (the whole operation fails).
   Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
-                     const std::vector<std::string_view>& fingerprints, const std::vector<size_t>& order,
+                     const std::vector<std::string_view>& fingerprints,
+                     const std::vector<size_t>& order,
                      std::vector<Result<InsertOutcome>>& out, std::vector<uint8_t>& fresh_stored);
   // InsertItems' loop over the items, in order: new cards with reserved ids
   // kCardsPerInsert at a time (InsertFreshCards), any other item on its own
