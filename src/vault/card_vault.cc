@@ -7,7 +7,6 @@
 
 #include "core/base/await.h"
 #include "core/crypto/aead.h"
-#include "core/crypto/encoding.h"
 #include "vault/card.h"
 #include "vault/token.h"
 
@@ -278,7 +277,7 @@ void CardVault::SubmitStore(std::shared_ptr<StoreJob> job) {
     }
     if (!r.ok()) return job->done(r.status());
     StoreOutcome out;
-    out.fingerprint = crypto::HexEncode(crypto::AsBytes(job->rec.fingerprint));
+    out.fingerprint = job->rec.fingerprint;
     out.duplicate = !r->inserted;
     out.card = ViewOf(std::move(r->record));
     job->done(std::move(out));
@@ -444,7 +443,7 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
         StoreOutcome o;
         o.duplicate = !stored[k]->inserted;
         // A duplicate's stored fingerprint is this card's too.
-        o.fingerprint = crypto::HexEncode(crypto::AsBytes(stored[k]->record.fingerprint));
+        o.fingerprint = std::move(stored[k]->record.fingerprint);
         o.card = ViewOf(std::move(stored[k]->record));
         out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {

@@ -84,8 +84,8 @@ struct CardView {
 
 struct StoreOutcome {
   CardView card;
-  // Lower-case hex HMAC-SHA-256 of the PAN under the fingerprint key (the
-  // store's records hold its raw bytes).
+  // HMAC-SHA-256 of the PAN under the fingerprint key: its 32 raw bytes,
+  // as the store holds them (the HTTP API shows them in hex).
   std::string fingerprint;
   bool duplicate = false;
 };

@@ -108,7 +108,7 @@ TEST_F(CardVaultTest, StoreBatchHandsOutIdsInFingerprintOrder) {
   std::vector<std::pair<std::string, int64_t>> by_fingerprint;
   for (const Result<StoreOutcome>& o : *out) {
     ASSERT_TRUE(o.ok()) << o.status().ToString();
-    Result<CardRecord> rec = store_->GetByFingerprint(StoredFp(o->fingerprint));
+    Result<CardRecord> rec = store_->GetByFingerprint(o->fingerprint);
     ASSERT_TRUE(rec.ok());
     EXPECT_EQ(vault_->Get(o->card.token)->token, o->card.token);
     by_fingerprint.emplace_back(o->fingerprint, rec->id);
@@ -188,7 +188,7 @@ std::vector<int64_t> BatchIds(CardStore& store, const std::vector<Result<StoreOu
   for (const Result<StoreOutcome>& o : out) {
     EXPECT_TRUE(o.ok()) << o.status().ToString();
     if (!o.ok()) continue;
-    Result<CardRecord> rec = store.GetByFingerprint(StoredFp(o->fingerprint));
+    Result<CardRecord> rec = store.GetByFingerprint(o->fingerprint);
     EXPECT_TRUE(rec.ok()) << rec.status().ToString();
     if (rec.ok()) by_fingerprint.emplace_back(o->fingerprint, rec->id);
   }

@@ -28,7 +28,7 @@ TEST_F(CardVaultTest, StoresAndRevealsRandomToken) {
   EXPECT_EQ(out->card.bin, "411111");
   EXPECT_EQ(out->card.last4, "1111");
   EXPECT_EQ(out->card.brand, "visa");
-  EXPECT_EQ(out->fingerprint.size(), 64u);
+  EXPECT_EQ(out->fingerprint.size(), 32u);
   EXPECT_FALSE(out->duplicate);
 
   Result<RevealedCard> r = vault_->Reveal(out->card.token);
@@ -99,7 +99,7 @@ TEST_F(CardVaultTest, RandomTokensCarryTheirRowIdAndFptTokensAreIndexed) {
   ASSERT_TRUE(a.ok() && b.ok() && fpt.ok());
   EXPECT_TRUE(LooksLikeRandomToken(a->card.token));
   EXPECT_NE(a->card.token, b->card.token);
-  Result<CardRecord> rec_a = store_->GetByFingerprint(StoredFp(a->fingerprint));
+  Result<CardRecord> rec_a = store_->GetByFingerprint(a->fingerprint);
   ASSERT_TRUE(rec_a.ok());
   EXPECT_GT(rec_a->id, 0);
   // The store finds a minted token only by the id it carries: it is in no
@@ -130,8 +130,8 @@ TEST_F(CardVaultTest, CiphertextMovedToAnotherRowFailsAuthentication) {
   Result<StoreOutcome> a = vault_->Store(Card("4111111111111111"));
   Result<StoreOutcome> b = vault_->Store(Card("5555555555554444"));
   ASSERT_TRUE(a.ok() && b.ok());
-  Result<CardRecord> rec_a = store_->GetByFingerprint(StoredFp(a->fingerprint));
-  Result<CardRecord> rec_b = store_->GetByFingerprint(StoredFp(b->fingerprint));
+  Result<CardRecord> rec_a = store_->GetByFingerprint(a->fingerprint);
+  Result<CardRecord> rec_b = store_->GetByFingerprint(b->fingerprint);
   ASSERT_TRUE(rec_a.ok() && rec_b.ok());
   ASSERT_TRUE(store_->UpdateSealed(rec_b->id, rec_a->dek_version, rec_a->sealed).ok());
   EXPECT_EQ(vault_->Reveal(b->card.token).status().code(), StatusCode::kDataLoss);
@@ -144,8 +144,8 @@ TEST_F(CardVaultTest, RotationKeepsOldCardsReadableAndReencryptMovesThem) {
   ASSERT_TRUE(v2.ok());
   Result<StoreOutcome> new_card = vault_->Store(Card("5555555555554444"));
   ASSERT_TRUE(new_card.ok());
-  EXPECT_EQ(store_->GetByFingerprint(StoredFp(old_card->fingerprint))->dek_version, 1);
-  EXPECT_EQ(store_->GetByFingerprint(StoredFp(new_card->fingerprint))->dek_version, *v2);
+  EXPECT_EQ(store_->GetByFingerprint(old_card->fingerprint)->dek_version, 1);
+  EXPECT_EQ(store_->GetByFingerprint(new_card->fingerprint)->dek_version, *v2);
   EXPECT_EQ(vault_->Reveal(old_card->card.token)->pan.view(), "4111111111111111");
 
   EXPECT_EQ(vault_->Reencrypt(*v2, 10).status().code(), StatusCode::kFailedPrecondition);
@@ -315,7 +315,7 @@ TEST_F(CardVaultTest, StoreBatchRetriesATokenClashWithARebuiltRecord) {
   EXPECT_NE(b->card.token, a.card.token);
   EXPECT_TRUE(LooksLikeFptToken(b->card.token));
   EXPECT_EQ(b->card.last4, "1111");
-  Result<CardRecord> rec = store_->GetByFingerprint(StoredFp(b->fingerprint));
+  Result<CardRecord> rec = store_->GetByFingerprint(b->fingerprint);
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
   EXPECT_EQ(rec->token, b->card.token);
   EXPECT_EQ(vault_->Reveal(b->card.token)->pan.view(), kClashingPan);
@@ -328,8 +328,8 @@ TEST_F(CardVaultTest, StoreBatchRetriesATokenClashWithARebuiltRecord) {
 TEST_F(CardVaultTest, IdClashFallsBackToAnIndexedRandomToken) {
   Result<StoreOutcome> a = vault_->Store(Card("4111111111111111"));
   ASSERT_TRUE(a.ok());
-  const int64_t next = store_->GetByFingerprint(StoredFp(a->fingerprint))->id + 1;
-  CardRecord squatter = store_->GetByFingerprint(StoredFp(a->fingerprint)).value();
+  const int64_t next = store_->GetByFingerprint(a->fingerprint)->id + 1;
+  CardRecord squatter = store_->GetByFingerprint(a->fingerprint).value();
   squatter.id = next;
   squatter.token = "tok_squatter";
   squatter.fingerprint = std::string(64, 'e');
@@ -367,8 +367,8 @@ TEST_F(CardVaultTest, StoresDrawTheGeneratorOncePerPool) {
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(counting.calls.load(), before + 1);
   EXPECT_NE(a->card.token, b->card.token);
-  Result<CardRecord> ra = store_->GetByFingerprint(StoredFp(a->fingerprint));
-  Result<CardRecord> rb = store_->GetByFingerprint(StoredFp(b->fingerprint));
+  Result<CardRecord> ra = store_->GetByFingerprint(a->fingerprint);
+  Result<CardRecord> rb = store_->GetByFingerprint(b->fingerprint);
   ASSERT_TRUE(ra.ok() && rb.ok());
   // The sealed bytes start with the 12-byte nonce (aead.h): fresh per store.
   ASSERT_GT(ra->sealed.size(), 12u);

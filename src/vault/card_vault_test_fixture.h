@@ -14,7 +14,6 @@
 #include <string_view>
 #include <utility>
 
-#include "core/crypto/encoding.h"
 #include "core/fs/memory_file_system.h"
 #include "core/keyring/test_kek.h"
 #include "vault/card_vault.h"
@@ -22,9 +21,6 @@
 #include "vault/token.h"
 
 namespace kura::vault {
-
-// The bytes the store holds for a StoreOutcome's (hex) fingerprint.
-inline std::string StoredFp(const std::string& hex) { return crypto::HexDecode(hex).value(); }
 
 class CardVaultTest : public ::testing::Test {
  protected:

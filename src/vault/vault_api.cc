@@ -8,6 +8,7 @@
 #include <new>
 
 #include "core/base/secret.h"
+#include "core/crypto/encoding.h"
 
 namespace kura::vault {
 namespace {
@@ -216,7 +217,7 @@ std::string RenderStoreResponse(const StoreOutcome& outcome) {
   o.reserve(4);
   o.emplace("token", outcome.card.token);
   o.emplace("card", CardObject(outcome.card, arena.storage()));
-  o.emplace("fingerprint", outcome.fingerprint);
+  o.emplace("fingerprint", crypto::HexEncode(std::string_view(outcome.fingerprint)));
   o.emplace("duplicate", outcome.duplicate);
   return json::serialize(o);
 }

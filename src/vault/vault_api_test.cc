@@ -143,12 +143,12 @@ TEST(RenderTest, StoreResponseHasDocumentedShape) {
   o.card.exp_year = 2030;
   o.card.brand = "visa";
   o.card.token_format = "random";
-  o.fingerprint = "ff";
+  o.fingerprint = "\xff\x01";
   o.duplicate = true;
   EXPECT_EQ(RenderStoreResponse(o),
             R"({"token":"tok_abc","card":{"bin":"411111","last4":"1111",)"
             R"("masked_pan":"411111******1111","exp_month":12,"exp_year":2030,"brand":"visa",)"
-            R"("token_format":"random"},"fingerprint":"ff","duplicate":true})");
+            R"("token_format":"random"},"fingerprint":"ff01","duplicate":true})");
 }
 
 CardView SampleCard() {
