@@ -1,5 +1,6 @@
 #include "vault/token.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -20,9 +21,14 @@ bool IsDigits(std::string_view s) {
 
 }  // namespace
 
+static_assert((kRandomTokenBytes * 8 + 4) / 5 == kRandomTokenChars,
+              "a token's characters carry its bytes, 5 bits each");
+
 std::string EncodeRandomToken(const RandomTokenBytes& bytes) {
-  std::string out(kRandomTokenPrefix);
-  out.reserve(kRandomTokenPrefix.size() + kRandomTokenChars);
+  // Sized once and written in place: this runs once per card stored.
+  std::string out(kRandomTokenPrefix.size() + kRandomTokenChars, '\0');
+  std::copy(kRandomTokenPrefix.begin(), kRandomTokenPrefix.end(), out.begin());
+  size_t pos = kRandomTokenPrefix.size();
   uint32_t buffer = 0;
   int bits = 0;
   for (uint8_t b : bytes) {
@@ -30,10 +36,10 @@ std::string EncodeRandomToken(const RandomTokenBytes& bytes) {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out.push_back(kBase32Lower[(buffer >> bits) & 0x1f]);
+      out[pos++] = kBase32Lower[(buffer >> bits) & 0x1f];
     }
   }
-  if (bits > 0) out.push_back(kBase32Lower[(buffer << (5 - bits)) & 0x1f]);
+  if (bits > 0) out[pos++] = kBase32Lower[(buffer << (5 - bits)) & 0x1f];
   return out;
 }
 
