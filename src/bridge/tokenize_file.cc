@@ -498,7 +498,8 @@ BatchCardTokenizer VaultBatchTokenizer(vault::CardVault& vault) {
           inputs[i].exp_year = cards[i].exp_year;
           inputs[i].dedup = true;
         }
-        ASSIGN_OR_RETURN(std::vector<Result<vault::StoreOutcome>> stored, vault.StoreBatch(inputs));
+        ASSIGN_OR_RETURN(std::vector<Result<vault::StoreOutcome>> stored,
+                         vault.StoreBatch(std::move(inputs)));
         std::vector<Result<TokenizedCard>> out;
         out.reserve(stored.size());
         for (Result<vault::StoreOutcome>& s : stored) {

@@ -312,15 +312,20 @@ Status CardVault::PrepareRecord(const CardInput& input, int dek_version, TimePoi
   return OkStatus();
 }
 
-Status CardVault::NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain) {
-  // A valid PAN is its own canonical form: copied once, into SecretBytes.
+Status CardVault::CheckInput(const CardInput& input, TimePoint now) {
   RETURN_IF_ERROR(CheckPan(input.pan.view()));
-  plain.pan = input.pan.Clone();
   RETURN_IF_ERROR(ValidateExpiry(input.exp_month, input.exp_year, now));
   if (input.name && input.name->size() > kMaxCardholderNameBytes) {
     return InvalidArgumentError("name must be at most " +
                                 std::to_string(kMaxCardholderNameBytes) + " bytes");
   }
+  return OkStatus();
+}
+
+Status CardVault::NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain) {
+  RETURN_IF_ERROR(CheckInput(input, now));
+  // A valid PAN is its own canonical form: copied once, into SecretBytes.
+  plain.pan = input.pan.Clone();
   if (input.name) plain.name = input.name->Clone();
   plain.exp_month = input.exp_month;
   plain.exp_year = input.exp_year;
@@ -344,8 +349,7 @@ void CardVault::FillRecord(const CardInput& plain, int dek_version, TimePoint no
   rec.created_ms = UnixMillis(now);
 }
 
-Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
-    const std::vector<CardInput>& inputs) {
+Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(std::vector<CardInput> inputs) {
   std::vector<Result<StoreOutcome>> out(inputs.size(), InternalError("card not stored"));
   if (inputs.empty()) return out;
   ASSIGN_OR_RETURN(auto active, keyring_.ActiveDataKey());
@@ -356,8 +360,8 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   BufferedRandom random(random_, inputs.size() * kRandomBytesPerCard);
   const TimePoint now = clock_.Now();  // one reading dates the whole batch
 
-  // Every card validated and fingerprinted first, in input order.
-  std::vector<CardInput> normalized(inputs.size());
+  // Every card validated and fingerprinted first, in input order; a valid
+  // input is its own normalised form (checked in place, not copied).
   std::vector<std::string> fingerprints(inputs.size());
   // Fingerprint order: the store inserts a batch in that order, so ids
   // handed out in it make the new rows append one after the other, and with
@@ -370,14 +374,13 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   std::vector<std::pair<uint64_t, size_t>> keyed;
   keyed.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
-    Status s = NormalizeInput(inputs[i], now, normalized[i]);
+    Status s = CheckInput(inputs[i], now);
     if (!s.ok()) {
-      normalized[i] = CardInput();  // wipes what it held (SecretBytes)
       if (s.code() != StatusCode::kInvalidArgument) return s;
       out[i] = s;
       continue;
     }
-    fingerprints[i] = FingerprintOf(*fingerprinter, normalized[i].pan);
+    fingerprints[i] = FingerprintOf(*fingerprinter, inputs[i].pan);
     keyed.emplace_back(FingerprintSortKey(fingerprints[i]), i);
   }
   // std::sort with the input index as the last key: the stable order,
@@ -398,19 +401,19 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(
   for (size_t k = 0; k < keyed.size(); ++k) {
     if (k + kBatchPrefetchDistance < keyed.size()) {
       const size_t ahead = keyed[k + kBatchPrefetchDistance].second;
-      Prefetch(normalized[ahead]);
+      Prefetch(inputs[ahead]);
       Prefetch(fingerprints[ahead]);
     }
     if (k + kBatchPrefetchDistance / 2 < keyed.size()) {
       const size_t ahead = keyed[k + kBatchPrefetchDistance / 2].second;
-      __builtin_prefetch(normalized[ahead].pan.data());
+      __builtin_prefetch(inputs[ahead].pan.data());
       __builtin_prefetch(fingerprints[ahead].data());
     }
     const size_t i = keyed[k].second;
     BatchInsertItem& item = items.emplace_back();
-    item.dedup = normalized[i].dedup;
-    FillRecord(normalized[i], dek_version, now, std::move(fingerprints[i]), item.record);
-    plains.push_back(std::move(normalized[i]));
+    item.dedup = inputs[i].dedup;
+    FillRecord(inputs[i], dek_version, now, std::move(fingerprints[i]), item.record);
+    plains.push_back(std::move(inputs[i]));
     input_of.push_back(i);
   }
   int64_t next_id = 0;

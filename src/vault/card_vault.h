@@ -165,8 +165,10 @@ class CardVault {
   // out — in the background with SqliteCardStore, right away with stores
   // that do not queue — so a batch whose cards are sealed while earlier ones
   // are being inserted does not wait behind those inserts for its ids;
-  // unused ones are skipped when the process ends.
-  Result<std::vector<Result<StoreOutcome>>> StoreBatch(const std::vector<CardInput>& inputs);
+  // unused ones are skipped when the process ends. The inputs are taken (pass
+  // them with std::move): their PANs are sealed from where they are, not
+  // copied once more.
+  Result<std::vector<Result<StoreOutcome>>> StoreBatch(std::vector<CardInput> inputs);
 
   // kNotFound for an unknown token; kInvalidArgument for a malformed one.
   Result<CardView> Get(const std::string& token);
@@ -202,12 +204,17 @@ class CardVault {
   Status PrepareRecord(const CardInput& input, int dek_version, TimePoint now,
                        crypto::HmacSha256Keyed& fingerprinter, CardRecord& rec,
                        CardInput& plain);
-  // PrepareRecord's two halves, for StoreBatch (which fingerprints every
-  // card, sorts, and then builds the records in that order). NormalizeInput
-  // validates `input` and fills `plain` (all of its fields; a valid PAN is
-  // its own canonical form, copied as it is); FillRecord fills `rec` from a
+  // PrepareRecord's two halves. NormalizeInput validates `input`
+  // (CheckInput) and fills `plain` (all of its fields; a valid PAN is its own
+  // canonical form, copied as it is); FillRecord fills `rec` from a
   // validated `plain` and its `fingerprint` (the HMAC's bytes, taken).
+  // StoreBatch, which owns its inputs, checks them in place instead (and
+  // fingerprints every card, sorts, and then builds the records in that
+  // order).
   static Status NormalizeInput(const CardInput& input, TimePoint now, CardInput& plain);
+  // kInvalidArgument unless `input`'s PAN, expiry (against `now`) and name
+  // are valid.
+  static Status CheckInput(const CardInput& input, TimePoint now);
   void FillRecord(const CardInput& plain, int dek_version, TimePoint now, std::string fingerprint,
                   CardRecord& rec) const;
   // Draws rec's token and seals `plain` under it. A random-format token is

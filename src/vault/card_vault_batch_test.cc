@@ -35,9 +35,10 @@ TEST_F(CardVaultTest, StoreBatchDedupsWithinTheBatchAndAgainstTheVault) {
   CardInput no_dedup = Card("378282246310005");
   batch.push_back(std::move(no_dedup));
   const uint64_t commits = store_->GetStats().commits;
-  Result<std::vector<Result<StoreOutcome>>> r = vault_->StoreBatch(batch);
+  const size_t inputs = batch.size();
+  Result<std::vector<Result<StoreOutcome>>> r = vault_->StoreBatch(std::move(batch));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->size(), batch.size());
+  ASSERT_EQ(r->size(), inputs);
   ASSERT_TRUE((*r)[0].ok());
   EXPECT_FALSE((*r)[0]->duplicate);
   ASSERT_TRUE((*r)[1].ok());
@@ -79,7 +80,7 @@ TEST_F(CardVaultTest, StoreBatchGivesEachCardItsTokenFormat) {
     in.token_format = format;
     batch.push_back(std::move(in));
   }
-  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(batch);
+  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(std::move(batch));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_EQ(out->size(), cards.size());
   for (size_t i = 0; i < cards.size(); ++i) {
@@ -103,7 +104,7 @@ TEST_F(CardVaultTest, StoreBatchHandsOutIdsInFingerprintOrder) {
                           "6011111111111117", "3530111333300000"}) {
     inputs.push_back(Card(pan));
   }
-  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(inputs);
+  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(std::move(inputs));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   std::vector<std::pair<std::string, int64_t>> by_fingerprint;
   for (const Result<StoreOutcome>& o : *out) {
@@ -278,16 +279,17 @@ TEST_F(CardVaultTest, StoreBatchKeepsTheInputOrderOfTheSameCard) {
     batch.push_back(std::move(again[i]));
     card_of.push_back(i);
   }
-  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(batch);
+  const size_t inputs = batch.size();
+  Result<std::vector<Result<StoreOutcome>>> out = vault_->StoreBatch(std::move(batch));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  ASSERT_EQ(out->size(), batch.size());
+  ASSERT_EQ(out->size(), inputs);
   std::vector<std::string> token_of(kCards);
   for (size_t k = 0; k < kCards; ++k) {
     ASSERT_TRUE((*out)[k].ok()) << (*out)[k].status().ToString();
     EXPECT_FALSE((*out)[k]->duplicate) << "input " << k;
     token_of[card_of[k]] = (*out)[k]->card.token;
   }
-  for (size_t k = kCards; k < batch.size(); ++k) {
+  for (size_t k = kCards; k < inputs; ++k) {
     ASSERT_TRUE((*out)[k].ok()) << (*out)[k].status().ToString();
     const int card = card_of[k];
     if (card % 2 == 0) {

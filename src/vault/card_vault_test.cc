@@ -306,7 +306,7 @@ TEST_F(CardVaultTest, StoreBatchRetriesATokenClashWithARebuiltRecord) {
   ASSERT_NO_FATAL_FAILURE(SetUpClash(&a, &second));
   std::vector<CardInput> inputs;
   inputs.push_back(ClashingCard());
-  Result<std::vector<Result<StoreOutcome>>> batch = second->StoreBatch(inputs);
+  Result<std::vector<Result<StoreOutcome>>> batch = second->StoreBatch(std::move(inputs));
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();
   ASSERT_EQ(batch->size(), 1u);
   const Result<StoreOutcome>& b = (*batch)[0];
