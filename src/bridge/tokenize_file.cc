@@ -23,90 +23,143 @@ namespace {
 // WriteBatch hands the stream its rows this many bytes at a time.
 constexpr size_t kWriteChunkBytes = size_t{1} << 20;
 
-// Reads one CSV record straight from the stream's buffer (istream::get and
-// its sentry per character were about a fifth of the reading thread's time).
-// The strings of `fields` are refilled in place, keeping their buffers from
-// record to record: no allocation per field once a batch's rows have been
-// used once. Returns false at a clean end of input. A failing read throws
-// out of the buffer (libstdc++'s filebuf: std::ios_base::failure): see
-// ReadRecord. On an error the fields read so far are wiped (they may hold a
-// PAN).
-Result<bool> ReadRecordFrom(std::streambuf& in, std::vector<std::string>& fields,
-                            int64_t& line) {
-  using Traits = std::streambuf::traits_type;
-  size_t count = 0;  // fields started
-  const auto next_field = [&fields, &count]() -> std::string* {
-    if (count == fields.size()) fields.emplace_back();
-    std::string* f = &fields[count++];
-    f->clear();
-    return f;
-  };
-  const auto fail = [&fields, &count](std::string message) -> Result<bool> {
-    for (size_t i = 0; i < count; ++i) SecureZero(fields[i].data(), fields[i].size());
-    return InvalidArgumentError(std::move(message));
-  };
-  std::string* field = next_field();
-  size_t bytes = 0;
-  bool in_quotes = false;
-  bool any = false;
-  const int64_t start_line = line;
-  for (;;) {
-    const Traits::int_type c = in.sbumpc();
-    if (Traits::eq_int_type(c, Traits::eof())) {
-      if (in_quotes) return fail("line " + std::to_string(start_line) + ": unterminated quote");
-      if (!any) {
-        fields.clear();
-        return false;
-      }
-      fields.resize(count);
-      return true;
-    }
-    any = true;
-    if (++bytes > kMaxCsvRecordBytes) {
-      return fail("line " + std::to_string(start_line) + ": record too long");
-    }
-    const char ch = Traits::to_char_type(c);
-    if (in_quotes) {
-      if (ch == '"') {
-        if (Traits::eq_int_type(in.sgetc(), Traits::to_int_type('"'))) {
-          in.sbumpc();
-          field->push_back('"');
-        } else {
-          in_quotes = false;
-        }
-      } else {
-        if (ch == '\n') ++line;
-        field->push_back(ch);
-      }
-      continue;
-    }
-    if (ch == '"' && field->empty()) {
-      in_quotes = true;
-    } else if (ch == ',') {
-      field = next_field();
-    } else if (ch == '\r' && Traits::eq_int_type(in.sgetc(), Traits::to_int_type('\n'))) {
-      // CRLF: handled with the '\n'.
-    } else if (ch == '\n') {
-      ++line;
-      fields.resize(count);
-      return true;
-    } else {
-      field->push_back(ch);
-    }
-  }
-}
+// Reads CSV records from a stream through a buffer of its own, `chunk`
+// bytes at a time (>= 1): a run of plain characters is found in the buffer
+// and appended to its field at once, instead of a stream call and an append
+// per character. The strings of `fields` are refilled in place, keeping
+// their buffers from record to record: no allocation per field once a
+// batch's rows have been used once. The buffer (raw input: it holds PANs) is
+// wiped when the reader goes. Not thread-safe.
+class CsvReader {
+ public:
+  CsvReader(std::istream& in, size_t chunk) : in_(in), chunk_(chunk) {}
+  ~CsvReader() { SecureZero(buf_.data(), buf_.size()); }
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
 
-// ReadRecordFrom on `in`'s buffer; a read failure is an error, not an end.
-Result<bool> ReadRecord(std::istream& in, std::vector<std::string>& fields, int64_t& line) {
-  std::streambuf* buf = in.rdbuf();
-  if (buf == nullptr) return InternalError("read failed");
-  try {
-    return ReadRecordFrom(*buf, fields, line);
-  } catch (const std::exception&) {
-    for (std::string& f : fields) SecureZero(f.data(), f.size());  // may hold a PAN
-    return InternalError("read failed");
+  // The next record into `fields`, `line` advanced past it (a quoted field
+  // may span lines). Returns false at a clean end of input. Errors:
+  // kInvalidArgument for a record longer than kMaxCsvRecordBytes or an
+  // unterminated quote (the message names the line, never a field);
+  // kInternal if the stream fails. On an error the fields read so far are
+  // wiped (they may hold a PAN).
+  Result<bool> Next(std::vector<std::string>& fields, int64_t& line) {
+    Result<bool> r = false;
+    try {
+      r = Parse(fields, line);
+    } catch (const std::exception&) {
+      r = InternalError("read failed");  // a stream set to throw, or out of memory
+    }
+    if (!r.ok()) {
+      for (std::string& f : fields) SecureZero(f.data(), f.size());
+    }
+    return r;
   }
-}
+
+ private:
+  // Whether a byte is waiting (refilling the buffer if it is empty).
+  // Errors: kInternal if the stream failed.
+  Result<bool> Available() {
+    if (pos_ < end_) return true;
+    if (eof_) return false;
+    if (buf_.empty()) buf_.resize(chunk_);
+    in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    if (in_.bad()) return InternalError("read failed");
+    pos_ = 0;
+    end_ = static_cast<size_t>(in_.gcount());
+    if (end_ < buf_.size()) eof_ = true;
+    return end_ > 0;
+  }
+
+  Result<bool> Parse(std::vector<std::string>& fields, int64_t& line) {
+    size_t count = 0;  // fields started
+    const auto next_field = [&fields, &count]() -> std::string* {
+      if (count == fields.size()) fields.emplace_back();
+      std::string* f = &fields[count++];
+      f->clear();
+      return f;
+    };
+    std::string* field = next_field();
+    size_t bytes = 0;
+    bool in_quotes = false;
+    bool any = false;
+    const int64_t start_line = line;
+    const auto too_long = [start_line]() {
+      return InvalidArgumentError("line " + std::to_string(start_line) + ": record too long");
+    };
+    for (;;) {
+      ASSIGN_OR_RETURN(const bool more, Available());
+      if (!more) {
+        if (in_quotes) {
+          return InvalidArgumentError("line " + std::to_string(start_line) +
+                                      ": unterminated quote");
+        }
+        if (!any) {
+          fields.clear();
+          return false;
+        }
+        fields.resize(count);
+        return true;
+      }
+      any = true;
+      if (!in_quotes) {
+        // A run of plain characters, appended at once.
+        const char* const begin = buf_.data() + pos_;
+        const char* const end = buf_.data() + end_;
+        const char* p = begin;
+        while (p < end && *p != ',' && *p != '\n' && *p != '\r' && *p != '"') ++p;
+        const size_t run = static_cast<size_t>(p - begin);
+        if (run > 0) {
+          bytes += run;
+          if (bytes > kMaxCsvRecordBytes) return too_long();
+          field->append(begin, run);
+          pos_ += run;
+          continue;  // the buffer may have ended inside the run
+        }
+      }
+      const char ch = buf_[pos_++];
+      if (++bytes > kMaxCsvRecordBytes) return too_long();
+      if (in_quotes) {
+        if (ch == '"') {
+          ASSIGN_OR_RETURN(const bool next, Available());
+          if (next && buf_[pos_] == '"') {
+            ++pos_;
+            ++bytes;
+            field->push_back('"');
+          } else {
+            in_quotes = false;
+          }
+        } else {
+          if (ch == '\n') ++line;
+          field->push_back(ch);
+        }
+        continue;
+      }
+      if (ch == '"' && field->empty()) {
+        in_quotes = true;
+      } else if (ch == ',') {
+        field = next_field();
+      } else if (ch == '\r') {
+        // CRLF is handled with the '\n'; a lone CR is data.
+        ASSIGN_OR_RETURN(const bool next, Available());
+        if (!next || buf_[pos_] != '\n') field->push_back(ch);
+      } else if (ch == '\n') {
+        ++line;
+        fields.resize(count);
+        return true;
+      } else {
+        field->push_back(ch);  // a quote inside a field
+      }
+    }
+  }
+
+  std::istream& in_;
+  const size_t chunk_;
+  std::string buf_;
+  size_t pos_ = 0;
+  size_t end_ = 0;
+  bool eof_ = false;
+};
 
 // Whether a field must be quoted: it holds a separator, a quote or a line
 // break. A plain loop: find_first_of with a set calls memchr on the set once
@@ -406,10 +459,14 @@ Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
   if (options.max_batches_in_flight == 0) {
     return InvalidArgumentError("max_batches_in_flight must be at least 1");
   }
+  if (options.read_chunk_bytes == 0) {
+    return InvalidArgumentError("read_chunk_bytes must be at least 1");
+  }
   TokenizeReport report;
   std::vector<std::string> fields;
   int64_t line = 1;
-  ASSIGN_OR_RETURN(bool has_header, ReadRecord(in, fields, line));
+  CsvReader reader(in, options.read_chunk_bytes);
+  ASSIGN_OR_RETURN(bool has_header, reader.Next(fields, line));
   if (!has_header) return InvalidArgumentError("empty file: no header");
   size_t pan_col = fields.size();
   size_t exp_col = fields.size();
@@ -430,7 +487,7 @@ Result<TokenizeReport> TokenizeCsv(std::istream& in, std::ostream& out,
     RowBatch& batch = pipeline.filling();
     const int64_t record_line = line;
     std::vector<std::string>& row = batch.Next();
-    ASSIGN_OR_RETURN(bool more, ReadRecord(in, row, line));
+    ASSIGN_OR_RETURN(bool more, reader.Next(row, line));
     if (!more) break;
     if (row.size() == 1 && row[0].empty()) continue;  // blank line
     if (row.size() != width) {

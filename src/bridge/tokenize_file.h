@@ -47,6 +47,8 @@
 namespace kura::bridge {
 
 inline constexpr size_t kMaxCsvRecordBytes = 1 << 20;
+// TokenizeOptions::read_chunk_bytes by default.
+inline constexpr size_t kTokenizeReadChunkBytes = 1 << 20;
 inline constexpr size_t kMaxReportedInvalidLines = 100;
 // Rows per tokenizer call (and so per vault commit) by default.
 inline constexpr size_t kTokenizeBatchRows = 50000;
@@ -93,6 +95,9 @@ struct TokenizeOptions {
   // repeated in two overlapping batches must still get one token (the
   // vault's de-duplicating StoreBatch guarantees that).
   size_t max_batches_in_flight = 1;
+  // Input bytes read from the stream at a time (>= 1); records and fields
+  // may span reads. Tests set it small to put every boundary mid-record.
+  size_t read_chunk_bytes = kTokenizeReadChunkBytes;
   // Asked before each batch; a non-OK status stops the file with that status
   // (e.g. kDeadlineExceeded at the job's time limit). Empty: never stops.
   std::function<Status()> check_continue;

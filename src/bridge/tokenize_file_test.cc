@@ -72,6 +72,47 @@ TEST(TokenizeFileTest, ReplacesPanColumnAndKeepsQuoting) {
   EXPECT_FALSE(pan::ContainsPan(out.str()));
 }
 
+// The input is read a chunk at a time: with chunks of 1 to 7 bytes every
+// kind of boundary falls inside a record (a PAN, a quoted field, an escaped
+// quote, a CRLF, a lone CR, a line break in quotes), and the output and the
+// line numbers are the same as with one read.
+TEST(TokenizeFileTest, RecordsSpanningReadsParseAlike) {
+  const std::string input =
+      "id,pan,exp,note\r\n"
+      "1,4111111111111111,12/30,\"hello, world\"\r\n"
+      "2,5500000000000004,01/2031,\"multi\nline \"\"quoted\"\"\"\n"
+      "3,4111111111111112,12/30,plain\rcr\n"
+      "\n"
+      "4,4111111111111111,12/30,\"say \"\"hi\"\"\"\n"
+      "5,5500000000000004,13/30,x\"y\n"
+      "6,4111111111111111,12/30,last";
+  const auto run = [&input](size_t chunk, std::string& output) {
+    std::istringstream in(input);
+    std::ostringstream out;
+    FakeTokenizer fake;
+    TokenizeOptions o = Options();
+    o.read_chunk_bytes = chunk;
+    Result<TokenizeReport> r = TokenizeCsv(in, out, o, fake.Fn());
+    output = out.str();
+    return r;
+  };
+  std::string whole;
+  Result<TokenizeReport> expected = run(kTokenizeReadChunkBytes, whole);
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  EXPECT_EQ(expected->rows, 6);
+  EXPECT_EQ(expected->invalid_lines, (std::vector<int64_t>{5, 8}));
+  for (size_t chunk = 1; chunk <= 7; ++chunk) {
+    std::string output;
+    Result<TokenizeReport> r = run(chunk, output);
+    ASSERT_TRUE(r.ok()) << chunk << ": " << r.status().ToString();
+    EXPECT_EQ(output, whole) << chunk;
+    EXPECT_EQ(r->rows, expected->rows) << chunk;
+    EXPECT_EQ(r->invalid_lines, expected->invalid_lines) << chunk;
+  }
+  std::string unused;
+  EXPECT_EQ(run(0, unused).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(TokenizeFileTest, InvalidRowsAreReportedByLineAndNeverEchoed) {
   std::istringstream in(
       "pan,exp\n"
