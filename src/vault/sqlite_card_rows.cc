@@ -67,12 +67,11 @@ Result<std::vector<CardRecord>> ReadAll(Statement& st) {
 // Parameters of one card in kInsertCardSql.
 constexpr int kCardParameters = 13;
 
-// Binds `r` (with `fingerprint`, its stored bytes, and row id `id`) to the
-// kCardParameters of kInsertCardSql's row from parameter `first` on.
-void BindCard(Statement& st, int first, const CardRecord& r, std::string_view fingerprint,
-              int64_t id) {
+// Binds `r` (with row id `id`) to the kCardParameters of kInsertCardSql's
+// row from parameter `first` on.
+void BindCard(Statement& st, int first, const CardRecord& r, int64_t id) {
   st.BindTextRef(first, r.token)
-      .BindBlobRef(first + 1, fingerprint)
+      .BindBlobRef(first + 1, r.fingerprint)
       .BindInt64(first + 2, r.dek_version)
       .BindBlobRef(first + 3, r.sealed)
       .BindTextRef(first + 4, r.bin)
@@ -130,12 +129,12 @@ Status IndexNewCard(Connection& c, std::string_view fingerprint, int64_t id,
   return OkStatus();
 }
 
-// Inserts `r` with `fingerprint` (the stored bytes of r.fingerprint) after
-// `probe` (ProbeFingerprint of it, same transaction) and returns its id. A
+// Inserts `r` after `probe` (ProbeFingerprint of r.fingerprint, same
+// transaction) and returns its id. A
 // failure leaves nothing of `r` behind (at most an id of the sequence is
 // skipped).
-Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view fingerprint,
-                          const FingerprintProbe& probe, IndexState& state) {
+Result<int64_t> InsertRow(Connection& c, const CardRecord& r, const FingerprintProbe& probe,
+                          IndexState& state) {
   int64_t id = r.id;
   if (id > 0) {
     if (state.id_limit == 0) {
@@ -152,10 +151,10 @@ Result<int64_t> InsertRow(Connection& c, const CardRecord& r, std::string_view f
   }
   {
     ASSIGN_OR_RETURN(Statement st, c.Prepare(kInsertCardSql, "insert card"));
-    BindCard(st, 1, r, fingerprint, id);
+    BindCard(st, 1, r, id);
     RETURN_IF_ERROR(st.StepInsertUnique("card store: insert card: id already taken"));
   }
-  RETURN_IF_ERROR(IndexNewCard(c, fingerprint, id, probe, state));
+  RETURN_IF_ERROR(IndexNewCard(c, r.fingerprint, id, probe, state));
   return id;
 }
 
@@ -234,8 +233,7 @@ Result<FingerprintProbe> ProbeForInsert(Connection& c, std::string_view fingerpr
   return probe;
 }
 
-Result<InsertOutcome> InsertOrFindProbedCard(Connection& c, const CardRecord& r,
-                                             std::string_view fingerprint, bool dedup,
+Result<InsertOutcome> InsertOrFindProbedCard(Connection& c, const CardRecord& r, bool dedup,
                                              const FingerprintProbe& probe, IndexState& state) {
   if (dedup && probe.found_id != 0) {
     ASSIGN_OR_RETURN(std::optional<CardRecord> existing,
@@ -244,21 +242,20 @@ Result<InsertOutcome> InsertOrFindProbedCard(Connection& c, const CardRecord& r,
     return InsertOutcome{std::move(*existing), false};
   }
   InsertOutcome out;
-  ASSIGN_OR_RETURN(out.record.id, InsertRow(c, r, fingerprint, probe, state));
+  ASSIGN_OR_RETURN(out.record.id, InsertRow(c, r, probe, state));
   out.inserted = true;
   return out;
 }
 
 // Runs on the writer, inside its transaction, so the look-up sees every
 // earlier write: that makes the dedup race-free.
-Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r,
-                                       std::string_view fingerprint, bool dedup,
+Result<InsertOutcome> InsertOrFindCard(Connection& c, const CardRecord& r, bool dedup,
                                        IndexState& state) {
-  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeForInsert(c, fingerprint, state));
-  return InsertOrFindProbedCard(c, r, fingerprint, dedup, probe, state);
+  ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeForInsert(c, r.fingerprint, state));
+  return InsertOrFindProbedCard(c, r, dedup, probe, state);
 }
 
-Result<bool> InsertFreshCards(Connection& c, const std::vector<FreshCard>& cards,
+Result<bool> InsertFreshCards(Connection& c, const std::vector<const CardRecord*>& cards,
                               IndexState& state) {
   if (cards.empty() || cards.size() > kCardsPerInsert) {
     return InternalError("card store: insert cards: bad number of cards");
@@ -266,8 +263,7 @@ Result<bool> InsertFreshCards(Connection& c, const std::vector<FreshCard>& cards
   {
     ASSIGN_OR_RETURN(Statement st, c.Prepare(InsertCardsSql(cards.size()), "insert cards"));
     for (size_t k = 0; k < cards.size(); ++k) {
-      BindCard(st, static_cast<int>(k) * kCardParameters + 1, *cards[k].record,
-               cards[k].fingerprint, cards[k].record->id);
+      BindCard(st, static_cast<int>(k) * kCardParameters + 1, *cards[k], cards[k]->id);
     }
     Result<bool> step = st.Step();
     if (!step.ok()) {
@@ -282,8 +278,8 @@ Result<bool> InsertFreshCards(Connection& c, const std::vector<FreshCard>& cards
     }
   }
   const FingerprintProbe fresh;  // nothing found, the slot free
-  for (const FreshCard& card : cards) {
-    RETURN_IF_ERROR(IndexNewCard(c, card.fingerprint, card.record->id, fresh, state));
+  for (const CardRecord* card : cards) {
+    RETURN_IF_ERROR(IndexNewCard(c, card->fingerprint, card->id, fresh, state));
   }
   return true;
 }

@@ -104,24 +104,17 @@ Result<std::optional<CardRecord>> FindCardByFingerprint(sqlite::Connection& c,
                                                         std::string_view operation);
 
 // InsertOrFindCard in two steps, for a caller that looks at the probe in
-// between (a bulk insert): ProbeForInsert looks `fingerprint` (stored bytes)
-// up as InsertOrFindCard does, with the state's filters in bulk mode and
+// between (a bulk insert): ProbeForInsert looks `fingerprint` up as
+// InsertOrFindCard does, with the state's filters in bulk mode and
 // counting the look-ups they spare; InsertOrFindProbedCard finishes it
 // with that probe, taken in the same transaction with nothing of this
 // fingerprint's prefix written since.
 Result<FingerprintProbe> ProbeForInsert(sqlite::Connection& c, std::string_view fingerprint,
                                         IndexState& state);
 Result<InsertOutcome> InsertOrFindProbedCard(sqlite::Connection& c, const CardRecord& r,
-                                             std::string_view fingerprint, bool dedup,
-                                             const FingerprintProbe& probe, IndexState& state);
+                                             bool dedup, const FingerprintProbe& probe,
+                                             IndexState& state);
 
-// A card a bulk insert has probed and found new: no card has its
-// fingerprint, its prefix's slot is free, and it brings a reserved id
-// (0 < record->id < state.id_limit).
-struct FreshCard {
-  const CardRecord* record = nullptr;
-  std::string_view fingerprint;  // stored bytes
-};
 // Fresh cards a bulk insert stores with one statement (InsertFreshCards): a
 // statement per card cost the writer ~0.5 µs a card more in a stand-alone
 // SQLite test; 128 against 32 per statement, a 3 M-row tokenize-file took
@@ -129,22 +122,25 @@ struct FreshCard {
 // 1,664 here, far below SQLite's limit (32,766).
 inline constexpr size_t kCardsPerInsert = 128;
 
-// Inserts `cards` (1 to kCardsPerInsert, probed in this transaction, with
-// distinct prefixes, none written since) with one multi-row INSERT, then
+// Inserts `cards` (1 to kCardsPerInsert), fresh cards a bulk insert has
+// probed in this transaction and found new: no card has their fingerprint,
+// their prefixes (distinct) have free slots with nothing written since, and
+// each brings a reserved id (0 < id < state.id_limit). One multi-row INSERT,
+// then
 // gives each its recent slot as InsertOrFindCard would. Returns false, with
 // nothing of them stored, if the INSERT failed on a constraint (an id
 // taken): the caller then stores them one at a time (InsertOrFindCard),
 // which tells which failed. Errors: storage errors.
-Result<bool> InsertFreshCards(sqlite::Connection& c, const std::vector<FreshCard>& cards,
+Result<bool> InsertFreshCards(sqlite::Connection& c, const std::vector<const CardRecord*>& cards,
                               IndexState& state);
 
-// With `dedup`, the first-stored card with `fingerprint` (stored bytes) if
-// there is one; otherwise inserts `r`. Runs on the writer, inside its
+// With `dedup`, the first-stored card with r.fingerprint if there is one;
+// otherwise inserts `r`. Runs on the writer, inside its
 // transaction, so the look-up sees every earlier write: that makes the
 // dedup race-free. When `r` is inserted the outcome's record holds only its
 // id (the caller has `r`; copying it here would cost the writer thread).
-Result<InsertOutcome> InsertOrFindCard(sqlite::Connection& c, const CardRecord& r,
-                                       std::string_view fingerprint, bool dedup, IndexState& state);
+Result<InsertOutcome> InsertOrFindCard(sqlite::Connection& c, const CardRecord& r, bool dedup,
+                                       IndexState& state);
 
 // Cards that expired before (year, month), and cards sealed with DEK
 // `version`: those with an id above `after_id`, in id order, at most `limit`

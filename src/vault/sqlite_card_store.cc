@@ -480,8 +480,7 @@ void SqliteCardStore::InsertAsync(const CardRecord& record, bool dedup, InsertDo
   SubmitAsync(
       [this, job, dedup](Connection& c) -> Status {
         index_.overflow_empty = false;  // a single card: probe the overflow as well
-        ASSIGN_OR_RETURN(job->outcome,
-                         InsertOrFindCard(c, job->record, job->record.fingerprint, dedup, index_));
+        ASSIGN_OR_RETURN(job->outcome, InsertOrFindCard(c, job->record, dedup, index_));
         if (job->outcome.inserted) {
           const int64_t id = job->outcome.record.id;
           job->outcome.record = std::move(job->record);

@@ -247,21 +247,18 @@ class SqliteCardStore final : public CardStore {
   // A checkpoint of `mode` on the writer's connection, between transactions;
   // returns SQLite's result code.
   int CheckpointOnWriter(int mode);
-  // InsertBatch's work on the writer: items[order[k]] for each k (with
-  // fingerprints[order[k]], its record's fingerprint), results in `out`, except for
-  // the new cards stored with their reserved ids: fresh_stored[i] is set to 1
+  // InsertBatch's work on the writer: items[order[k]] for each k, results in
+  // `out`, except for the new cards stored with their reserved ids: fresh_stored[i] is set to 1
   // for those and out[i] is left to the caller (their outcome is the item's
   // own record, inserted; building it is kept off the writer). Errors: a
   // storage failure (the whole operation fails).
   Status InsertItems(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
-                     const std::vector<std::string_view>& fingerprints,
-                     const std::vector<size_t>& order,
-                     std::vector<Result<InsertOutcome>>& out, std::vector<uint8_t>& fresh_stored);
+                     const std::vector<size_t>& order, std::vector<Result<InsertOutcome>>& out,
+                     std::vector<uint8_t>& fresh_stored);
   // InsertItems' loop over the items, in order: new cards with reserved ids
   // kCardsPerInsert at a time (InsertFreshCards), any other item on its own
   // (InsertOrFindCard).
   Status InsertEachItem(sqlite::Connection& c, const std::vector<BatchInsertItem>& items,
-                        const std::vector<std::string_view>& fingerprints,
                         const std::vector<size_t>& order,
                         std::vector<Result<InsertOutcome>>& out,
                         std::vector<uint8_t>& fresh_stored);

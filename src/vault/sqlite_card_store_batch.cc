@@ -68,16 +68,12 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   // Every outcome is set below, by validation or by InsertItems (a short
   // placeholder message: no allocation per item).
   std::vector<Result<InsertOutcome>> out(items.size(), InternalError("not run"));
-  // Each valid item's fingerprint (into its record, which stays put until
-  // the writer is done).
-  std::vector<std::string_view> fingerprints(items.size());
   std::vector<size_t> order;  // the valid items, in the order they are applied
   order.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
     if (Status s = ValidateRecord(items[i].record); !s.ok()) {
       out[i] = std::move(s);
     } else {
-      fingerprints[i] = items[i].record.fingerprint;
       order.push_back(i);
     }
   }
@@ -89,8 +85,11 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   // each fingerprint's in their own order, so de-duplication within the
   // batch is exactly that of one call after the other. CardVault passes
   // batches sorted already: checked first, in one pass.
-  const auto by_fingerprint = [&fingerprints](size_t a, size_t b) {
-    return fingerprints[a] < fingerprints[b];
+  const auto fingerprint = [&items](size_t i) -> const std::string& {
+    return items[i].record.fingerprint;
+  };
+  const auto by_fingerprint = [&fingerprint](size_t a, size_t b) {
+    return fingerprint(a) < fingerprint(b);
   };
   if (!std::is_sorted(order.begin(), order.end(), by_fingerprint)) {
     std::stable_sort(order.begin(), order.end(), by_fingerprint);
@@ -99,7 +98,7 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   size_t unique_end = 0;
   for (size_t k = 0; k < order.size();) {
     size_t run_end = k + 1;
-    while (run_end < order.size() && fingerprints[order[run_end]] == fingerprints[order[k]]) {
+    while (run_end < order.size() && fingerprint(order[run_end]) == fingerprint(order[k])) {
       ++run_end;
     }
     if (run_end - k == 1) {
@@ -114,8 +113,8 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   order.insert(order.end(), shared.begin(), shared.end());
   std::vector<uint8_t> fresh_stored(items.size(), 0);
   const Status s = Submit(
-      [this, &items, &fingerprints, &order, &out, &fresh_stored](Connection& c) -> Status {
-        return InsertItems(c, items, fingerprints, order, out, fresh_stored);
+      [this, &items, &order, &out, &fresh_stored](Connection& c) -> Status {
+        return InsertItems(c, items, order, out, fresh_stored);
       },
       /*scrub=*/false, PageCacheUse::kBatch);
   if (!s.ok()) return s;
@@ -135,7 +134,6 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
 }
 
 Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsertItem>& items,
-                                    const std::vector<std::string_view>& fingerprints,
                                     const std::vector<size_t>& order,
                                     std::vector<Result<InsertOutcome>>& out,
                                     std::vector<uint8_t>& fresh_stored) {
@@ -151,7 +149,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
   index_.bulk = true;
   const int64_t slots_before = index_.slots_skipped;
   const int64_t recent_before = index_.recent_skipped;
-  Status s = InsertEachItem(c, items, fingerprints, order, out, fresh_stored);
+  Status s = InsertEachItem(c, items, order, out, fresh_stored);
   // The slots still pending, before the merge check reads the table (on
   // failure the operation is undone: they are dropped).
   if (s.ok()) {
@@ -166,8 +164,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
 }
 
 Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchInsertItem>& items,
-                                       const std::vector<std::string_view>& fingerprints,
-                                       const std::vector<size_t>& order,
+                                          const std::vector<size_t>& order,
                                        std::vector<Result<InsertOutcome>>& out,
                                        std::vector<uint8_t>& fresh_stored) {
   // An item's own failure (a constraint: that statement alone was undone)
@@ -187,7 +184,7 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
   // and are inserted kCardsPerInsert at a time; any other item first writes
   // them, so items are applied in order. A probe is not affected by waiting
   // cards unless it shares a prefix with one: those are written first.
-  std::vector<FreshCard> fresh;
+  std::vector<const CardRecord*> fresh;
   std::vector<size_t> fresh_items;  // their items
   std::vector<int64_t> fresh_prefixes;
   fresh.reserve(kCardsPerInsert);
@@ -204,7 +201,7 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
         // A constraint failed and nothing was stored: one at a time, to
         // tell which.
         RETURN_IF_ERROR(settle(
-            i, InsertOrFindCard(c, items[i].record, fingerprints[i], items[i].dedup, index_)));
+            i, InsertOrFindCard(c, items[i].record, items[i].dedup, index_)));
       }
     }
     fresh.clear();
@@ -219,21 +216,22 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
     // The filters' blocks of an item a few ahead (cache misses otherwise:
     // see SlotFilter::Prefetch).
     if (k + kSlotFilterPrefetchDistance < order.size()) {
-      const int64_t ahead = FingerprintPrefix(fingerprints[order[k + kSlotFilterPrefetchDistance]]);
+      const int64_t ahead =
+          FingerprintPrefix(items[order[k + kSlotFilterPrefetchDistance]].record.fingerprint);
       if (index_.slots.filter != nullptr) index_.slots.filter->Prefetch(ahead);
       if (index_.recent.filter != nullptr) index_.recent.filter->Prefetch(ahead);
     }
     const size_t i = order[k];
     const CardRecord& r = items[i].record;
-    const int64_t prefix = FingerprintPrefix(fingerprints[i]);
+    const int64_t prefix = FingerprintPrefix(r.fingerprint);
     if (std::find(fresh_prefixes.begin(), fresh_prefixes.end(), prefix) != fresh_prefixes.end()) {
       RETURN_IF_ERROR(write_fresh());
     }
     // Earlier items of this batch are visible to the look-up (same
     // transaction), except waiting fresh cards (none with this prefix).
-    ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeForInsert(c, fingerprints[i], index_));
+    ASSIGN_OR_RETURN(const FingerprintProbe probe, ProbeForInsert(c, r.fingerprint, index_));
     if (probe.found_id == 0 && !probe.slot_taken && r.id > 0 && r.id < index_.id_limit) {
-      fresh.push_back(FreshCard{&r, fingerprints[i]});
+      fresh.push_back(&r);
       fresh_items.push_back(i);
       fresh_prefixes.push_back(prefix);
       if (fresh.size() == kCardsPerInsert) RETURN_IF_ERROR(write_fresh());
@@ -241,7 +239,7 @@ Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchIns
     }
     RETURN_IF_ERROR(write_fresh());
     RETURN_IF_ERROR(settle(
-        i, InsertOrFindProbedCard(c, r, fingerprints[i], items[i].dedup, probe, index_)));
+        i, InsertOrFindProbedCard(c, r, items[i].dedup, probe, index_)));
   }
   return write_fresh();
 }
