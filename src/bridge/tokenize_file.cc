@@ -8,11 +8,10 @@
 #include <charconv>
 #include <deque>
 #include <exception>
+#include <fstream>
 #include <future>
 #include <memory>
-#include <streambuf>
 #include <system_error>
-#include <fstream>
 
 #include "core/base/secret.h"
 
