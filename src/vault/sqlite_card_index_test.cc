@@ -429,7 +429,7 @@ TEST_F(SqliteCardStoreTest, RecentFilterFollowsOwnInsertsAndDistrustsOtherWriter
 // restarted from the top instead of growing with every commit.
 TEST_F(SqliteCardStoreTest, CheckpointsRunInTheBackgroundAndKeepTheWalSmall) {
   SqliteCardStoreOptions options;
-  options.checkpoint_pages = 8;
+  options.checkpoint_bytes = 8 * 8192;  // 8 of a new vault's pages
   std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
   ASSERT_NE(opened, nullptr);
   SqliteCardStore& store = *opened;
@@ -515,7 +515,7 @@ TEST_F(SqliteCardStoreTest, ReservedIdsAreUniqueAcrossStoresOnOneFile) {
 // must still restart instead of growing with every commit.
 TEST_F(SqliteCardStoreTest, WalStaysBoundedUnderBackToBackCommits) {
   SqliteCardStoreOptions options;
-  options.checkpoint_pages = 8;
+  options.checkpoint_bytes = 8 * 8192;  // 8 of a new vault's pages
   options.max_batch = 4;  // many small commits
   std::unique_ptr<SqliteCardStore> opened = OpenStoreWith(options);
   ASSERT_NE(opened, nullptr);

@@ -45,15 +45,15 @@
 //
 // Checkpoints (copying the WAL back into the database file, with its fsync)
 // run on a thread of their own, on their own connection, whenever a commit
-// leaves more than `checkpoint_pages` pages in the WAL — not on the writer,
-// whose commits would otherwise wait for them (SQLite's automatic checkpoint
-// runs on the committing connection). They are PASSIVE: they never wait for
-// the writer or readers. SQLite restarts the WAL from the top only when the
-// writer begins a transaction after a checkpoint copied all of it, which
-// back-to-back commits racing the checkpoint thread may never allow; so once
-// a commit leaves kWalRestartFactor x checkpoint_pages pages, the writer runs
-// one PASSIVE checkpoint itself between transactions (mostly copied already),
-// which bounds the WAL.
+// leaves more than `checkpoint_bytes` of pages in the WAL — not on the
+// writer, whose commits would otherwise wait for them (SQLite's automatic
+// checkpoint runs on the committing connection). They are PASSIVE: they
+// never wait for the writer or readers. SQLite restarts the WAL from the top
+// only when the writer begins a transaction after a checkpoint copied all of
+// it, which back-to-back commits racing the checkpoint thread may never
+// allow; so once a commit leaves kWalRestartFactor times that, the writer
+// runs one PASSIVE checkpoint itself between transactions (mostly copied
+// already), which bounds the WAL.
 //
 // Thread safety: all CardStore methods may be called concurrently from any
 // number of threads. The store must not be destroyed while calls are in
@@ -99,14 +99,13 @@ inline constexpr size_t kDefaultMaxBatch = 256;
 inline constexpr std::chrono::microseconds kDefaultCommitDelay{0};
 inline constexpr size_t kDefaultMaxReaders = 4;
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
-// 16,384 pages: 64 MiB of WAL between checkpoints with a new vault's 4 KiB
-// pages (32 MiB in a vault created with 2 KiB pages). A checkpoint
-// copies each page once however often commits rewrote it, and a store
-// rewrites the same few hot pages (the cards table's tail, the recent slot
-// table's leaves): a wider window copies and fsyncs far fewer bytes per card
-// (store +12 % by hand against 8 MiB; docs/benchmarks.md, runs T-AC).
-inline constexpr int kDefaultCheckpointPages = 16384;
-// WAL pages (in units of checkpoint_pages) at which the writer checkpoints
+// 64 MiB of WAL between checkpoints (whatever the vault's page size). A
+// checkpoint copies each page once however often commits rewrote it, and a
+// store rewrites the same few hot pages (the cards table's tail, the recent
+// slot table's leaves): a wider window copies and fsyncs far fewer bytes per
+// card (store +12 % by hand against 8 MiB; docs/benchmarks.md, runs T-AC).
+inline constexpr int64_t kDefaultCheckpointBytes = int64_t{64} << 20;
+// WAL size (in units of the checkpoint window) at which the writer checkpoints
 // itself so the WAL restarts (see the header comment).
 inline constexpr int64_t kWalRestartFactor = 4;
 // New fingerprint slots merged at once into the large slot table: at least
@@ -139,8 +138,9 @@ struct SqliteCardStoreOptions {
   size_t max_readers = kDefaultMaxReaders;
   // How long a connection waits for a lock held by another process.
   int busy_timeout_ms = kDefaultBusyTimeoutMs;
-  // WAL pages after a commit that wake the checkpoint thread.
-  int checkpoint_pages = kDefaultCheckpointPages;
+  // WAL bytes after a commit that wake the checkpoint thread: the window is
+  // this many bytes' worth of the database's pages, at least one page.
+  int64_t checkpoint_bytes = kDefaultCheckpointBytes;
   // New fingerprint slots gathered before they are merged into the large
   // slot table (sqlite_card_index.h): at least recent_slots_merge_at, and
   // sqrt(recent_slots_merge_scale × cards) if larger (cards estimated by the
@@ -240,7 +240,7 @@ class SqliteCardStore final : public CardStore {
   void WriterLoop();
   void CheckpointLoop();
   // sqlite3_wal_hook callback of the writer connection: after each commit,
-  // wakes the checkpoint thread if the WAL holds `frames` >= checkpoint_pages.
+  // wakes the checkpoint thread if the WAL holds `frames` >= checkpoint_pages_.
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
   void RunBatch(const std::vector<PendingOp*>& batch);
   void TryScrubWal();
@@ -298,6 +298,8 @@ class SqliteCardStore final : public CardStore {
   bool batch_page_cache_ = false;
   // Pages in the WAL after the last commit (set by OnWalCommit).
   int64_t wal_frames_ = 0;
+  // options_.checkpoint_bytes in the database's pages (set by Open).
+  int64_t checkpoint_pages_ = 1;
 
   // What the writer knows of the look-up tables (sqlite_card_rows.h).
   IndexState index_;

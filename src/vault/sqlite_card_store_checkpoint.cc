@@ -14,7 +14,7 @@ namespace kura::vault {
 int SqliteCardStore::OnWalCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
   auto* store = static_cast<SqliteCardStore*>(self);
   store->wal_frames_ = frames;  // on the writer thread, inside its commit
-  if (frames >= store->options_.checkpoint_pages) {
+  if (frames >= store->checkpoint_pages_) {
     {
       std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
       store->checkpoint_due_ = true;
