@@ -160,8 +160,12 @@ TEST_F(SqliteCardStoreTest, RecentSlotsGoToRunsAndAreFoundInEach) {
   ASSERT_TRUE(store->Delete("tok_first7", 0).ok());
   EXPECT_EQ(store->GetByFingerprint(Fp("7first")).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 10 + 10 + 3 + 1 - 1);
-  // Over the threshold: the merge moves every run's slots and ends the runs.
+  // Over the threshold: a merge is due. It runs before the store's next
+  // write (here a repeat), moves every run's slots and ends the runs.
   ASSERT_TRUE(store->InsertBatch(NumberedItems("tok_big", 300, "", "big")).ok());
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 10 + 10 + 3 + 1 - 1 + 300);
+  EXPECT_EQ(store->InsertOrGetByFingerprint(MakeRecord("tok_z", "8second"))->record.token,
+            "tok_second8");
   EXPECT_EQ(count(kRunsSql), 0);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);
   EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 10 + 10 + 3 + 1 - 1 + 300);
@@ -229,11 +233,15 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
     Result<std::vector<Result<InsertOutcome>>> out = store.InsertBatch(batch);
     ASSERT_TRUE(out.ok());
     EXPECT_EQ((*out)[6]->record.token, "tok_s3");
-    EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);  // 13 >= 10: merged
-    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 13);
-    // A repeat of a merged one, and a prefix clash with one (the same
-    // first 8 bytes, "mergepfx"): it goes to the overflow.
+    // 13 >= 10: a merge is due, and runs before the next write.
+    EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 13);
+    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+    // That write, a repeat, finds its card among the merged ones.
     EXPECT_FALSE(store.InsertOrGetByFingerprint(MakeRecord("tok_x", "batch-4"))->inserted);
+    EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);
+    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 13);
+    // A prefix clash with a merged one (the same first 8 bytes,
+    // "mergepfx"): it goes to the overflow.
     ASSERT_TRUE(store.InsertOrGetByFingerprint(MakeRecord("tok_c", "mergepfxB"))->inserted);
     EXPECT_EQ(CountRows(path_, "fingerprint_overflow"), 1);
     ASSERT_TRUE(store.Delete("tok_b4", 0).ok());
@@ -303,13 +311,13 @@ TEST_F(SqliteCardStoreTest, BulkInsertOfReservedIdsKeepsPerItemOutcomes) {
   EXPECT_EQ(CountRows(path_, "fingerprint_overflow"), 1);
 }
 
-// A merge runs after the transaction's operations, outside their savepoints
-// (no journal copy of the pages it rewrites), so one that fails fails the
-// whole batch: here the tables' invariant is broken by hand (a prefix in
-// both tables) and the merge hits it. Nothing of the batch is stored, no
-// part of the merge stays, and the same batch goes through once the clash
-// is gone.
-TEST_F(SqliteCardStoreTest, FailedMergeRollsTheWholeBatchBack) {
+// A merge runs in a transaction of its own, before the first write after
+// the one that made it due (RunBatch). One that fails fails that write and
+// every later one until it succeeds: here the tables' invariant is broken by
+// hand (a prefix in both tables) and the merge hits it. Nothing of the failed
+// writes is stored, no part of the merge stays, and a write goes through
+// once the clash is gone.
+TEST_F(SqliteCardStoreTest, FailedMergeFailsTheWritesAfterItAndLeavesNothing) {
   std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(10);
   ASSERT_NE(store, nullptr);
   for (int i = 0; i < 5; ++i) {
@@ -328,28 +336,35 @@ TEST_F(SqliteCardStoreTest, FailedMergeRollsTheWholeBatchBack) {
   exec("INSERT INTO fingerprint_slots (prefix, id)"
        " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix LIMIT 1");
 
-  // 5 + 6 slots >= 10: the batch's transaction merges, and the merge fails.
+  // 5 + 6 slots >= 10: this batch is stored and makes a merge due.
   Result<std::vector<Result<InsertOutcome>>> out =
       store->InsertBatch(NumberedItems("tok_n", 6, "next-"));
-  ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.status().message().find("merge recent fingerprint slots"), std::string::npos)
-      << out.status().ToString();
-  EXPECT_EQ(CountRows(path_, "cards"), 5);
-  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 5);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 11);
+  // The next writes run the merge first; it fails, and so do they.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    out = store->InsertBatch(NumberedItems("tok_m", 2, "more-"));
+    ASSERT_FALSE(out.ok());
+    EXPECT_NE(out.status().message().find("merge recent fingerprint slots"), std::string::npos)
+        << out.status().ToString();
+  }
+  EXPECT_EQ(CountRows(path_, "cards"), 11);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 11);
   EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 1);
-  EXPECT_EQ(store->GetByFingerprint(Fp("next-0")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store->GetByFingerprint(Fp("more-0")).status().code(), StatusCode::kNotFound);
 
   exec("DELETE FROM fingerprint_slots");
-  out = store->InsertBatch(NumberedItems("tok_n", 6, "next-"));
+  out = store->InsertBatch(NumberedItems("tok_m", 2, "more-"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   for (const Result<InsertOutcome>& r : *out) EXPECT_TRUE(r.ok() && r->inserted);
-  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);
   EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 11);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 2);
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(store->GetByFingerprint(Fp("fail" + std::to_string(i)))->token,
               "tok_f" + std::to_string(i));
   }
   EXPECT_EQ(store->GetByFingerprint(Fp("next-5"))->token, "tok_n5");
+  EXPECT_EQ(store->GetByFingerprint(Fp("more-1"))->token, "tok_m1");
 }
 
 // A bulk insert looks fingerprint_slots up only for prefixes its slots
@@ -362,8 +377,8 @@ TEST_F(SqliteCardStoreTest, SlotsFilterSparesLookUpsAndFollowsOwnMerges) {
       store->InsertBatch(NumberedItems("tok_a", 6, "first-"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   for (const Result<InsertOutcome>& r : *out) EXPECT_TRUE(r->inserted);
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 6);  // 6 >= 4: merged
-  EXPECT_EQ(store->GetStats().slots_skipped, 6u);       // an empty table: none looked up
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 6);  // 6 >= 4: a merge is due
+  EXPECT_EQ(store->GetStats().slots_skipped, 6u);        // an empty table: none looked up
 
   std::vector<BatchInsertItem> second = NumberedItems("tok_r", 6, "first-");
   for (BatchInsertItem& item : NumberedItems("tok_n", 3, "new-")) second.push_back(std::move(item));
@@ -374,7 +389,9 @@ TEST_F(SqliteCardStoreTest, SlotsFilterSparesLookUpsAndFollowsOwnMerges) {
     EXPECT_EQ((*out)[i]->record.token, "tok_a" + std::to_string(i));
   }
   for (int i = 6; i < 9; ++i) EXPECT_TRUE((*out)[i]->inserted) << i;
-  // The repeats were looked up (and found); only the new cards were spared.
+  // The merge ran first; the repeats were looked up in the large table (and
+  // found); only the new cards were spared.
+  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 6);
   EXPECT_EQ(store->GetStats().slots_skipped, 6u + 3u);
   EXPECT_EQ(*store->Count(), 9);
 }
@@ -389,6 +406,8 @@ TEST_F(SqliteCardStoreTest, SlotsFilterIsDroppedWhenAnotherStoreMerges) {
   ASSERT_TRUE(bulk->InsertBatch(NumberedItems("tok_a", 3, "bulk-")).ok());
   EXPECT_EQ(bulk->GetStats().slots_skipped, 3u);
   ASSERT_TRUE(other->InsertOrGetByFingerprint(MakeRecord("tok_o", "other-x"))->inserted);
+  // The other store's next write (a repeat) runs the merge that made due.
+  EXPECT_FALSE(other->InsertOrGetByFingerprint(MakeRecord("tok_o2", "other-x"))->inserted);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);  // merged by the other store
   EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 4);
   ExpectBatchFinds(*bulk, MakeRecord("tok_dup", "other-x"), "tok_o");

@@ -201,6 +201,8 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
     std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "fp-a"))->inserted);
+    // A repeat: its write runs the merge the insert made due.
+    EXPECT_FALSE(store->InsertOrGetByFingerprint(MakeRecord("tok_a2", "fp-a"))->inserted);
   }
   auto read_int = [this](const char* sql) { return ReadInt(path_, sql); };
   EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);  // one merge
@@ -222,6 +224,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ((*out)[0]->record.token, "tok_a");
   EXPECT_TRUE((*out)[1]->inserted);
+  EXPECT_FALSE(store->InsertOrGetByFingerprint(MakeRecord("tok_b2", "fp-b"))->inserted);
   EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);
 }
 

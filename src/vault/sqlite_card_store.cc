@@ -341,7 +341,10 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
       batch_page_cache_ = bulk;
     }
   }
-  Status txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
+  // A merge the last transaction made due runs first, in a transaction of
+  // its own; if it fails, so does this batch (MergeDueRecentSlots).
+  Status txn = merge_due_ ? MergeDueRecentSlots(c) : OkStatus();
+  if (txn.ok()) txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
   index_.id_limit = 0;  // read again, lazily, in this transaction
   index_.recent_run = 0;  // chosen again by the first slot written
   slots_merge_uncommitted_ = false;
@@ -384,9 +387,8 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
       if (txn.ok()) txn = Run(c, "RELEASE op", "release savepoint");
     }
   }
-  // After the operations, with no savepoint open (see MergeRecentSlots): a
-  // failed merge fails the whole batch, below.
-  if (txn.ok()) txn = MaybeMergeRecentSlots(c);
+  // A merge these operations make due runs before the next batch's.
+  if (txn.ok()) txn = NoteMergeDue(c);
   if (txn.ok()) txn = Run(c, "COMMIT", "commit");
   if (txn.ok()) {
     commits_.fetch_add(1);

@@ -157,7 +157,7 @@ class SqliteCardStore final : public CardStore {
  public:
   // Counters for observing group commit.
   struct Stats {
-    uint64_t commits = 0;  // successful write transactions
+    uint64_t commits = 0;  // successful transactions of operations (merges not counted)
     uint64_t ops = 0;      // mutating operations executed (ok or not)
     uint64_t checkpoints = 0;  // background checkpoints run
     uint64_t cache_hits = 0;   // Get() calls answered from the card cache
@@ -268,12 +268,25 @@ class SqliteCardStore final : public CardStore {
   Status RefreshSlotFilters(sqlite::Connection& c, size_t items);
   // Drops both slot filters (after a rolled-back merge).
   void ForgetSlotFilters();
-  // Writer thread, after a transaction's operations and outside their
-  // savepoints (RunBatch; a failure must roll the transaction back): merges
-  // fingerprint_recent into the slot table once it holds
-  // RecentSlotsMergeThreshold entries (adding its prefixes to index_.slots
-  // if that is valid, else dropping it, and emptying index_.recent).
+  // Writer thread, in MergeDueRecentSlots' transaction (no savepoint open;
+  // a failure must roll the transaction back): merges fingerprint_recent
+  // into the slot table once it holds RecentSlotsMergeThreshold entries
+  // (adding its prefixes to index_.slots if that is valid, else dropping
+  // it, and emptying index_.recent).
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
+  // Writer thread, at the end of a transaction's operations (RunBatch):
+  // sets merge_due_ if fingerprint_recent (by index_.recent_slots) has
+  // reached the merge threshold. Errors: storage errors reading it.
+  Status NoteMergeDue(sqlite::Connection& c);
+  // Writer thread, between transactions: MaybeMergeRecentSlots in a
+  // transaction of its own, committed; clears merge_due_ on success. On
+  // failure nothing of it stays (and both slot filters are dropped if it
+  // had touched them) and merge_due_ stays set: RunBatch fails the
+  // operations it was about to run, and tries again before the next ones.
+  // The merge is not part of the transaction that made it due, so that
+  // transaction's callers are woken without waiting for it (a bulk job
+  // seals its next batches meanwhile: docs/benchmarks.md, bridge run S).
+  Status MergeDueRecentSlots(sqlite::Connection& c);
   // The current merge threshold (see SqliteCardStoreOptions).
   Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c);
 
@@ -307,6 +320,9 @@ class SqliteCardStore final : public CardStore {
   // began: RunBatch drops both filters if an operation or the transaction is
   // then rolled back (the merge may be undone).
   bool slots_merge_uncommitted_ = false;
+  // The last committed transaction left fingerprint_recent at the merge
+  // threshold: the next RunBatch merges first (MergeDueRecentSlots).
+  bool merge_due_ = false;
 
   std::mutex mu_;
   std::condition_variable cv_;

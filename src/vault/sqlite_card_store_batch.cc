@@ -273,6 +273,30 @@ Status SqliteCardStore::RefreshSlotFilters(Connection& c, size_t items) {
                        AddRecentSlotPrefixes, c);
 }
 
+Status SqliteCardStore::NoteMergeDue(Connection& c) {
+  merge_due_ = false;
+  if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
+  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
+  merge_due_ = index_.recent_slots >= threshold;
+  return OkStatus();
+}
+
+Status SqliteCardStore::MergeDueRecentSlots(Connection& c) {
+  RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE", "begin transaction"));
+  index_.id_limit = 0;
+  index_.recent_run = 0;
+  slots_merge_uncommitted_ = false;
+  Status s = MaybeMergeRecentSlots(c);
+  if (s.ok()) s = c.Exec("COMMIT", "commit");
+  if (s.ok()) {
+    merge_due_ = false;
+  } else {
+    if (!c.InAutocommit()) c.Exec("ROLLBACK", "rollback").IgnoreError();
+    if (slots_merge_uncommitted_) ForgetSlotFilters();
+  }
+  return s;
+}
+
 Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
   if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
   ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
