@@ -74,8 +74,9 @@ Status Run(Connection& c, std::string_view sql, std::string_view operation) {
 // per byte: a 10 M-row tokenize-file took 0.88-0.89 of the time. 8 KiB
 // pages halve them again: 0.93 of the time (3 alternating pairs, median),
 // the vault's HTTP store unchanged. 16 KiB pages did no better for the
-// bulk job and made every small commit write twice the bytes: HTTP store
-// 7-17 % slower (docs/benchmarks.md, bridge run S).
+// bulk job, and the HTTP store was 7-17 % slower with them (a small commit
+// copies each page it dirtied whole into the WAL; docs/benchmarks.md,
+// bridge run S).
 constexpr int kPageSizeBytes = 8192;
 
 // The database's page size in bytes.
