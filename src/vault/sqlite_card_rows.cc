@@ -130,9 +130,8 @@ Status IndexNewCard(Connection& c, std::string_view fingerprint, int64_t id,
 }
 
 // Inserts `r` after `probe` (ProbeFingerprint of r.fingerprint, same
-// transaction) and returns its id. A
-// failure leaves nothing of `r` behind (at most an id of the sequence is
-// skipped).
+// transaction) and returns its id. A failure leaves nothing of `r` behind
+// (at most an id of the sequence is skipped).
 Result<int64_t> InsertRow(Connection& c, const CardRecord& r, const FingerprintProbe& probe,
                           IndexState& state) {
   int64_t id = r.id;

@@ -125,19 +125,17 @@ inline constexpr size_t kCardsPerInsert = 128;
 // Inserts `cards` (1 to kCardsPerInsert), fresh cards a bulk insert has
 // probed in this transaction and found new: no card has their fingerprint,
 // their prefixes (distinct) have free slots with nothing written since, and
-// each brings a reserved id (0 < id < state.id_limit). One multi-row INSERT,
-// then
-// gives each its recent slot as InsertOrFindCard would. Returns false, with
-// nothing of them stored, if the INSERT failed on a constraint (an id
-// taken): the caller then stores them one at a time (InsertOrFindCard),
-// which tells which failed. Errors: storage errors.
+// each brings a reserved id (0 < id < state.id_limit). One multi-row
+// INSERT, then each gets its recent slot as InsertOrFindCard would give it.
+// Returns false, with nothing of them stored, if the INSERT failed on a
+// constraint (an id taken): the caller then stores them one at a time
+// (InsertOrFindCard), which tells which failed. Errors: storage errors.
 Result<bool> InsertFreshCards(sqlite::Connection& c, const std::vector<const CardRecord*>& cards,
                               IndexState& state);
 
 // With `dedup`, the first-stored card with r.fingerprint if there is one;
-// otherwise inserts `r`. Runs on the writer, inside its
-// transaction, so the look-up sees every earlier write: that makes the
-// dedup race-free. When `r` is inserted the outcome's record holds only its
+// otherwise inserts `r`. Runs on the writer, inside its transaction, so the
+// look-up sees every earlier write: that makes the dedup race-free. When `r` is inserted the outcome's record holds only its
 // id (the caller has `r`; copying it here would cost the writer thread).
 Result<InsertOutcome> InsertOrFindCard(sqlite::Connection& c, const CardRecord& r, bool dedup,
                                        IndexState& state);

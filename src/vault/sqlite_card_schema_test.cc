@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/crypto/encoding.h"
 #include "vault/sqlite_card_store_test_util.h"
 
 namespace kura::vault {

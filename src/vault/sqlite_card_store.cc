@@ -345,10 +345,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   // A merge the last transaction made due runs first, in a transaction of
   // its own; if it fails, so does this batch (MergeDueRecentSlots).
   Status txn = merge_due_ ? MergeDueRecentSlots(c) : OkStatus();
-  if (txn.ok()) txn = Run(c, "BEGIN IMMEDIATE", "begin transaction");
-  index_.id_limit = 0;  // read again, lazily, in this transaction
-  index_.recent_run = 0;  // chosen again by the first slot written
-  slots_merge_uncommitted_ = false;
+  if (txn.ok()) txn = BeginWrite(c);
   // Holding the write lock: mark a change of stored cards in flight for
   // every process's card cache, or end one a dead writer left in flight.
   const bool changes_cards =
@@ -394,8 +391,7 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   if (txn.ok()) {
     commits_.fetch_add(1);
   } else {
-    if (!c.InAutocommit()) Run(c, "ROLLBACK", "rollback").IgnoreError();
-    if (slots_merge_uncommitted_) ForgetSlotFilters();
+    AbandonWrite(c);
     // Nothing of this batch is durable: every operation reports the failure,
     // including the ones that had already failed on their own.
     for (Status& s : results) s = txn;
@@ -433,6 +429,18 @@ void SqliteCardStore::RunBatch(const std::vector<PendingOp*>& batch) {
   } catch (...) {
     CompleteOps(completed->ops, completed->results);  // not queued: wake them from here
   }
+}
+
+Status SqliteCardStore::BeginWrite(Connection& c) {
+  index_.id_limit = 0;    // read again, lazily, in this transaction
+  index_.recent_run = 0;  // chosen again by the first slot written
+  slots_merge_uncommitted_ = false;
+  return Run(c, "BEGIN IMMEDIATE", "begin transaction");
+}
+
+void SqliteCardStore::AbandonWrite(Connection& c) {
+  if (!c.InAutocommit()) Run(c, "ROLLBACK", "rollback").IgnoreError();
+  if (slots_merge_uncommitted_) ForgetSlotFilters();
 }
 
 Result<std::unique_ptr<Connection>> SqliteCardStore::AcquireReader() {

@@ -274,9 +274,11 @@ class SqliteCardStore final : public CardStore {
   // (adding its prefixes to index_.slots if that is valid, else dropping
   // it, and emptying index_.recent).
   Status MaybeMergeRecentSlots(sqlite::Connection& c);
+  // Whether index_.recent_slots has reached the merge threshold (read only
+  // past recent_slots_merge_at). Errors: storage errors.
+  Result<bool> RecentSlotsAtThreshold(sqlite::Connection& c);
   // Writer thread, at the end of a transaction's operations (RunBatch):
-  // sets merge_due_ if fingerprint_recent (by index_.recent_slots) has
-  // reached the merge threshold. Errors: storage errors reading it.
+  // sets merge_due_ to RecentSlotsAtThreshold. Errors: as that.
   Status NoteMergeDue(sqlite::Connection& c);
   // Writer thread, between transactions: MaybeMergeRecentSlots in a
   // transaction of its own, committed; clears merge_due_ on success. On
@@ -287,6 +289,12 @@ class SqliteCardStore final : public CardStore {
   // transaction's callers are woken without waiting for it (a bulk job
   // seals its next batches meanwhile: docs/benchmarks.md, bridge run S).
   Status MergeDueRecentSlots(sqlite::Connection& c);
+  // Writer thread: BEGIN IMMEDIATE, with the per-transaction state of
+  // index_ reset; and the way out of a failed transaction (rolled back if
+  // SQLite has not already, both slot filters dropped if a merge touched
+  // them).
+  Status BeginWrite(sqlite::Connection& c);
+  void AbandonWrite(sqlite::Connection& c);
   // The current merge threshold (see SqliteCardStoreOptions).
   Result<int64_t> RecentSlotsMergeThreshold(sqlite::Connection& c);
 

@@ -164,7 +164,7 @@ Status SqliteCardStore::InsertItems(Connection& c, const std::vector<BatchInsert
 }
 
 Status SqliteCardStore::InsertEachItem(Connection& c, const std::vector<BatchInsertItem>& items,
-                                          const std::vector<size_t>& order,
+                                       const std::vector<size_t>& order,
                                        std::vector<Result<InsertOutcome>>& out,
                                        std::vector<uint8_t>& fresh_stored) {
   // An item's own failure (a constraint: that statement alone was undone)
@@ -273,36 +273,36 @@ Status SqliteCardStore::RefreshSlotFilters(Connection& c, size_t items) {
                        AddRecentSlotPrefixes, c);
 }
 
-Status SqliteCardStore::NoteMergeDue(Connection& c) {
-  merge_due_ = false;
-  if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
+Result<bool> SqliteCardStore::RecentSlotsAtThreshold(Connection& c) {
+  if (index_.recent_slots < options_.recent_slots_merge_at) return false;  // no read
   ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
-  merge_due_ = index_.recent_slots >= threshold;
+  return index_.recent_slots >= threshold;
+}
+
+Status SqliteCardStore::NoteMergeDue(Connection& c) {
+  ASSIGN_OR_RETURN(merge_due_, RecentSlotsAtThreshold(c));
   return OkStatus();
 }
 
 Status SqliteCardStore::MergeDueRecentSlots(Connection& c) {
-  RETURN_IF_ERROR(c.Exec("BEGIN IMMEDIATE", "begin transaction"));
-  index_.id_limit = 0;
-  index_.recent_run = 0;
-  slots_merge_uncommitted_ = false;
-  Status s = MaybeMergeRecentSlots(c);
+  Status s = BeginWrite(c);
+  if (s.ok()) s = MaybeMergeRecentSlots(c);
   if (s.ok()) s = c.Exec("COMMIT", "commit");
   if (s.ok()) {
     merge_due_ = false;
   } else {
-    if (!c.InAutocommit()) c.Exec("ROLLBACK", "rollback").IgnoreError();
-    if (slots_merge_uncommitted_) ForgetSlotFilters();
+    AbandonWrite(c);
   }
   return s;
 }
 
 Status SqliteCardStore::MaybeMergeRecentSlots(Connection& c) {
-  if (index_.recent_slots < options_.recent_slots_merge_at) return OkStatus();
-  ASSIGN_OR_RETURN(const int64_t threshold, RecentSlotsMergeThreshold(c));
-  if (index_.recent_slots < threshold) return OkStatus();
+  ASSIGN_OR_RETURN(bool due, RecentSlotsAtThreshold(c));
+  if (!due) return OkStatus();
+  // The counter is this process's estimate: counted again before the merge.
   ASSIGN_OR_RETURN(index_.recent_slots, CountRecentSlots(c));
-  if (index_.recent_slots < threshold) return OkStatus();
+  ASSIGN_OR_RETURN(due, RecentSlotsAtThreshold(c));
+  if (!due) return OkStatus();
   KeptSlotFilter& slots = index_.slots;
   if (slots.filter != nullptr) {
     // Kept through the merge only if it is valid in this transaction (a

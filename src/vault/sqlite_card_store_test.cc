@@ -552,22 +552,6 @@ TEST_F(SqliteCardStoreTest, OpenErrors) {
   EXPECT_EQ(SqliteCardStore::Open(options).status().code(), StatusCode::kInvalidArgument);
 }
 
-// The page size a database file was created with (PRAGMA page_size).
-int64_t PageSizeOf(const std::string& path) {
-  sqlite3* db = nullptr;
-  int64_t size = -1;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-      size = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return size;
-}
-
 // A new vault gets 8 KiB pages; a file created with other pages (an older
 // vault) keeps them: SQLite fixes the page size when a database is created.
 TEST_F(SqliteCardStoreTest, NewFilesGetEightKibPagesOldOnesKeepTheirs) {
@@ -576,7 +560,7 @@ TEST_F(SqliteCardStoreTest, NewFilesGetEightKibPagesOldOnesKeepTheirs) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->Insert(MakeRecord("tok_new", "fp_new")).ok());
   }
-  EXPECT_EQ(PageSizeOf(path_), 8192);
+  EXPECT_EQ(ReadInt(path_, "PRAGMA page_size"), 8192);
 
   const std::string old_path = dir_ + "/old.db";
   {
@@ -597,7 +581,7 @@ TEST_F(SqliteCardStoreTest, NewFilesGetEightKibPagesOldOnesKeepTheirs) {
     ASSERT_TRUE((*store)->Insert(MakeRecord("tok_old", "fp_old")).ok());
     EXPECT_EQ((*store)->Get("tok_old", 0)->token, "tok_old");
   }
-  EXPECT_EQ(PageSizeOf(old_path), 4096);
+  EXPECT_EQ(ReadInt(old_path, "PRAGMA page_size"), 4096);
 }
 
 TEST_F(SqliteCardStoreTest, RefusesNonDatabaseFile) {

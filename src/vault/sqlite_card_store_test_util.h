@@ -15,7 +15,6 @@
 #include <string>
 #include <string_view>
 
-#include "core/crypto/encoding.h"
 #include "vault/card_store.h"
 #include "vault/sqlite_card_store.h"
 
