@@ -135,8 +135,9 @@ Result<bool> InsertFreshCards(sqlite::Connection& c, const std::vector<const Car
 
 // With `dedup`, the first-stored card with r.fingerprint if there is one;
 // otherwise inserts `r`. Runs on the writer, inside its transaction, so the
-// look-up sees every earlier write: that makes the dedup race-free. When `r` is inserted the outcome's record holds only its
-// id (the caller has `r`; copying it here would cost the writer thread).
+// look-up sees every earlier write: that makes the dedup race-free. When
+// `r` is inserted the outcome's record holds only its id (the caller has
+// `r`; copying it here would cost the writer thread).
 Result<InsertOutcome> InsertOrFindCard(sqlite::Connection& c, const CardRecord& r, bool dedup,
                                        IndexState& state);
 
