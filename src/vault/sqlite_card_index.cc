@@ -1,8 +1,12 @@
 #include "vault/sqlite_card_index.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "vault/slot_bucket.h"
 
 namespace kura::vault {
 
@@ -15,9 +19,9 @@ const char* const kCardIndexSchemaSql =
     "  token TEXT PRIMARY KEY NOT NULL,"
     "  id INTEGER NOT NULL"
     ") WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS fingerprint_slots ("
-    "  prefix INTEGER PRIMARY KEY,"
-    "  id INTEGER NOT NULL"
+    "CREATE TABLE IF NOT EXISTS fingerprint_buckets ("
+    "  bucket INTEGER PRIMARY KEY,"
+    "  entries BLOB NOT NULL"
     ");"
     "CREATE TABLE IF NOT EXISTS fingerprint_recent ("
     "  run INTEGER NOT NULL,"
@@ -42,9 +46,14 @@ namespace {
 constexpr std::string_view kRecentSlotSql =
     "SELECT s.id, c.fingerprint FROM recent_runs r CROSS JOIN fingerprint_recent s"
     " JOIN cards c ON c.id = s.id WHERE s.run = r.run AND s.prefix = ?1 ORDER BY r.run DESC";
-constexpr std::string_view kSlotSql =
-    "SELECT s.id, c.fingerprint FROM fingerprint_slots s JOIN cards c ON c.id = s.id"
-    " WHERE s.prefix = ?1";
+constexpr std::string_view kBucketSql = "SELECT entries FROM fingerprint_buckets WHERE bucket = ?1";
+constexpr std::string_view kInsertBucketSql =
+    "INSERT INTO fingerprint_buckets (bucket, entries) VALUES (?1, ?2)";
+constexpr std::string_view kUpdateBucketSql =
+    "UPDATE fingerprint_buckets SET entries = ?2 WHERE bucket = ?1";
+constexpr std::string_view kDeleteBucketSql = "DELETE FROM fingerprint_buckets WHERE bucket = ?1";
+constexpr std::string_view kAllBucketsSql = "SELECT bucket, entries FROM fingerprint_buckets";
+constexpr std::string_view kCardFingerprintSql = "SELECT fingerprint FROM cards WHERE id = ?1";
 // Ids need not follow the order cards were stored in (each process takes
 // blocks of them), so the first stored is the earliest created.
 constexpr std::string_view kOverflowSql =
@@ -59,24 +68,16 @@ constexpr std::string_view kStartRecentRunSql =
 constexpr std::string_view kLastRecentRunSql = "SELECT COALESCE(MAX(run), 0) FROM recent_runs";
 constexpr std::string_view kInsertOverflowSql =
     "INSERT INTO fingerprint_overflow (fingerprint, id) VALUES (?1, ?2)";
-constexpr std::string_view kDeleteSlotSql =
-    "DELETE FROM fingerprint_slots WHERE prefix = ?1 AND id = ?2";
 constexpr std::string_view kDeleteRecentSlotSql =
     "DELETE FROM fingerprint_recent WHERE run IN (SELECT run FROM recent_runs)"
     " AND prefix = ?1 AND id = ?2";
-// OR FAIL: a conflict (which the tables' invariant rules out) stops the
-// statement without undoing its earlier rows, so SQLite keeps no statement
-// journal for it — with ABORT it copied every slot page the merge touched
-// to a temporary file first (~180 MiB per merge at 10^7 cards). The caller
-// rolls the transaction back on failure (see MergeRecentSlots).
-constexpr const char* kMergeRecentSql =
-    "INSERT OR FAIL INTO fingerprint_slots (prefix, id)"
-    " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix;"
+constexpr std::string_view kRecentEntriesSql = "SELECT prefix, id FROM fingerprint_recent";
+// After the buckets are written (MergeRecentSlots).
+constexpr const char* kEndMergeSql =
     "DELETE FROM fingerprint_recent;"
     "DELETE FROM recent_runs;"
     "UPDATE slots_generation SET value = value + 1;";
 constexpr std::string_view kSlotsGenerationSql = "SELECT value FROM slots_generation";
-constexpr std::string_view kSlotPrefixesSql = "SELECT prefix FROM fingerprint_slots";
 constexpr std::string_view kRecentSlotPrefixesSql = "SELECT prefix FROM fingerprint_recent";
 constexpr std::string_view kCountRecentSql = "SELECT COUNT(*) FROM fingerprint_recent";
 constexpr std::string_view kDeleteOverflowSql =
@@ -97,6 +98,50 @@ int64_t FingerprintPrefix(std::string_view fingerprint) {
   return static_cast<int64_t>(v >> 1);
 }
 
+namespace {
+
+// Reads bucket `bucket` of fingerprint_slots into `entries` (empty if it has
+// no row). Returns whether it has one. Errors: kDataLoss for a corrupt
+// bucket; storage errors.
+Result<bool> ReadBucket(Connection& c, int64_t bucket, std::vector<SlotEntry>& entries) {
+  entries.clear();
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kBucketSql, "read fingerprint slots"));
+  st.BindInt64(1, bucket);
+  ASSIGN_OR_RETURN(const bool row, st.Step());
+  if (!row) return false;
+  RETURN_IF_ERROR(DecodeSlotBucket(bucket, st.ColumnBlobView(0), entries));
+  return true;
+}
+
+// Stores `entries` as bucket `bucket` (which has a row if `exists`): an
+// update, an insert, or a delete if no entry is left.
+Status WriteBucket(Connection& c, int64_t bucket, const std::vector<SlotEntry>& entries,
+                   bool exists, std::string& bytes) {
+  if (entries.empty()) {
+    if (!exists) return OkStatus();
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteBucketSql, "write fingerprint slots"));
+    st.BindInt64(1, bucket);
+    return st.Step().status();
+  }
+  EncodeSlotBucket(entries.data(), entries.size(), bytes);
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(exists ? kUpdateBucketSql : kInsertBucketSql,
+                                           "write fingerprint slots"));
+  st.BindInt64(1, bucket).BindBlobRef(2, bytes);
+  return st.Step().status();
+}
+
+// The card in `prefix`'s slot of fingerprint_slots, if any.
+Result<std::optional<int64_t>> FindSlot(Connection& c, int64_t prefix) {
+  std::vector<SlotEntry> entries;
+  ASSIGN_OR_RETURN(const bool exists, ReadBucket(c, SlotBucketOf(prefix), entries));
+  (void)exists;
+  const auto it = std::lower_bound(entries.begin(), entries.end(), SlotEntry{prefix, 0});
+  if (it == entries.end() || it->first != prefix) return std::optional<int64_t>();
+  return std::optional<int64_t>(it->second);
+}
+
+}  // namespace
+
 Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view fingerprint,
                                           bool overflow_empty, const SlotFilter* slots_filter,
                                           const SlotFilter* recent_filter,
@@ -110,9 +155,19 @@ Result<FingerprintProbe> ProbeFingerprint(Connection& c, std::string_view finger
       (large ? probe.slots_skipped : probe.recent_skipped) = true;
       continue;
     }
-    if (!large && pending != nullptr) RETURN_IF_ERROR(FlushRecentSlots(c, *pending));
-    ASSIGN_OR_RETURN(Statement st,
-                     c.Prepare(large ? kSlotSql : kRecentSlotSql, "find card by fingerprint"));
+    if (large) {
+      ASSIGN_OR_RETURN(const std::optional<int64_t> id, FindSlot(c, prefix));
+      if (!id) continue;
+      ASSIGN_OR_RETURN(Statement st, c.Prepare(kCardFingerprintSql, "find card by fingerprint"));
+      st.BindInt64(1, *id);
+      ASSIGN_OR_RETURN(const bool row, st.Step());
+      if (!row) continue;  // a slot without its card holds nothing
+      probe.slot_taken = true;
+      if (st.ColumnBlobView(0) == fingerprint) probe.found_id = *id;
+      break;
+    }
+    if (pending != nullptr) RETURN_IF_ERROR(FlushRecentSlots(c, *pending));
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kRecentSlotSql, "find card by fingerprint"));
     st.BindInt64(1, prefix);
     ASSIGN_OR_RETURN(const bool row, st.Step());
     if (row) {
@@ -231,9 +286,21 @@ Status IndexToken(Connection& c, std::string_view token, int64_t id) {
 
 Status UnindexCard(Connection& c, int64_t id, std::string_view token,
                    std::string_view fingerprint) {
-  for (std::string_view sql : {kDeleteSlotSql, kDeleteRecentSlotSql}) {
-    ASSIGN_OR_RETURN(Statement st, c.Prepare(sql, "unindex card"));
-    st.BindInt64(1, FingerprintPrefix(fingerprint)).BindInt64(2, id);
+  const int64_t prefix = FingerprintPrefix(fingerprint);
+  {
+    std::vector<SlotEntry> entries;
+    const int64_t bucket = SlotBucketOf(prefix);
+    ASSIGN_OR_RETURN(const bool exists, ReadBucket(c, bucket, entries));
+    const auto it = std::find(entries.begin(), entries.end(), SlotEntry{prefix, id});
+    if (it != entries.end()) {
+      entries.erase(it);
+      std::string bytes;
+      RETURN_IF_ERROR(WriteBucket(c, bucket, entries, exists, bytes));
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kDeleteRecentSlotSql, "unindex card"));
+    st.BindInt64(1, prefix).BindInt64(2, id);
     RETURN_IF_ERROR(st.Step());
   }
   {
@@ -285,7 +352,40 @@ Result<int64_t> LastRecentRun(Connection& c) {
 }
 
 Status MergeRecentSlots(Connection& c) {
-  return c.Exec(kMergeRecentSql, "merge recent fingerprint slots");
+  std::vector<SlotEntry> recent;
+  {
+    ASSIGN_OR_RETURN(Statement st, c.Prepare(kRecentEntriesSql, "merge recent fingerprint slots"));
+    for (;;) {
+      ASSIGN_OR_RETURN(const bool row, st.Step());
+      if (!row) break;
+      recent.emplace_back(st.ColumnInt64(0), st.ColumnInt64(1));
+    }
+  }
+  std::sort(recent.begin(), recent.end());
+  // Bucket by bucket, in order: each read, merged with its new entries, and
+  // written back once.
+  std::vector<SlotEntry> old_entries;
+  std::vector<SlotEntry> merged;
+  std::string bytes;
+  for (size_t i = 0; i < recent.size();) {
+    const int64_t bucket = SlotBucketOf(recent[i].first);
+    size_t end = i + 1;
+    while (end < recent.size() && SlotBucketOf(recent[end].first) == bucket) ++end;
+    ASSIGN_OR_RETURN(const bool exists, ReadBucket(c, bucket, old_entries));
+    merged.resize(old_entries.size() + (end - i));
+    std::merge(old_entries.begin(), old_entries.end(), recent.begin() + i, recent.begin() + end,
+               merged.begin());
+    const auto same_prefix = [](const SlotEntry& a, const SlotEntry& b) {
+      return a.first == b.first;
+    };
+    if (std::adjacent_find(merged.begin(), merged.end(), same_prefix) != merged.end()) {
+      // The tables' invariant rules this out: a bug or a tampered file.
+      return InternalError("card store: merge recent fingerprint slots: a slot is taken twice");
+    }
+    RETURN_IF_ERROR(WriteBucket(c, bucket, merged, exists, bytes));
+    i = end;
+  }
+  return c.Exec(kEndMergeSql, "merge recent fingerprint slots");
 }
 
 Result<int64_t> DataVersion(Connection& c) {
@@ -329,7 +429,24 @@ Status AddPrefixes(Connection& c, std::string_view sql, SlotFilter& filter) {
 }  // namespace
 
 Status AddSlotPrefixes(Connection& c, SlotFilter& filter) {
-  return AddPrefixes(c, kSlotPrefixesSql, filter);
+  ASSIGN_OR_RETURN(Statement st, c.Prepare(kAllBucketsSql, "read fingerprint slots"));
+  std::vector<SlotEntry> entries;
+  for (;;) {
+    ASSIGN_OR_RETURN(const bool row, st.Step());
+    if (!row) return OkStatus();
+    RETURN_IF_ERROR(DecodeSlotBucket(st.ColumnInt64(0), st.ColumnBlobView(1), entries));
+    // Each prefix prefetched kSlotFilterPrefetchDistance entries before it is added.
+    const size_t n = entries.size();
+    for (size_t k = 0; k < n && k < kSlotFilterPrefetchDistance; ++k) {
+      filter.Prefetch(entries[k].first);
+    }
+    for (size_t k = 0; k < n; ++k) {
+      if (k + kSlotFilterPrefetchDistance < n) {
+        filter.Prefetch(entries[k + kSlotFilterPrefetchDistance].first);
+      }
+      filter.Add(entries[k].first);
+    }
+  }
 }
 
 Status AddRecentSlotPrefixes(Connection& c, SlotFilter& filter) {

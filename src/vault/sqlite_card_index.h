@@ -1,5 +1,6 @@
-// The card store's look-up structures beside the `cards` table (schema v3),
-// shared by the live store and the schema migration:
+// The card store's look-up structures beside the `cards` table (schema v3;
+// v5 and v6 changes marked), shared by the live store and the schema
+// migration:
 //
 //  * id_sequence: the next row id to hand out (ReserveIds; also the ids the
 //    store assigns itself), so ids stay unique across processes.
@@ -11,11 +12,12 @@
 //    stored per prefix; fingerprint_overflow ((fingerprint, id)) holds every
 //    other card: prefix clashes (about one in 10^6 at 10^7 cards) and the
 //    further cards of a PAN stored without de-duplication. A slot table is
-//    an integer-keyed B-tree with small entries, several times cheaper to
-//    insert into than an index of 32-byte fingerprints; the overflow table
-//    stays tiny, so probing it on a miss costs one cached page.
+//    keyed by integers with small entries, several times cheaper to insert
+//    into than an index of 32-byte fingerprints; the overflow table stays
+//    tiny, so probing it on a miss costs one cached page.
 //  * The slots live in two tables: new ones go to fingerprint_recent, which
-//    stays small, and are moved to fingerprint_slots in one sorted pass
+//    stays small, and are moved to the large slot table, fingerprint_buckets
+//    (called fingerprint_slots below), in one sorted pass
 //    (MergeRecentSlots) once it holds enough entries (SqliteCardStoreOptions::
 //    recent_slots_merge_at, growing with the square root of the card count:
 //    250,000 up to 244,000 cards, 1.6 million at 10 million). With
@@ -23,6 +25,12 @@
 //    table would rewrite most of its pages (a 50,000-card batch touched more
 //    than half of them at 10^7 cards); the merge rewrites them once per
 //    that many cards. A prefix has a slot in at most one table.
+//  * fingerprint_buckets (schema v6) holds the large table's slots in
+//    buckets of adjacent prefixes, one row per bucket (slot_bucket.h): a
+//    merge reads, merges in memory and rewrites each bucket it touches once,
+//    instead of one B-tree insert per slot (v3 to v5 had a row per slot in
+//    fingerprint_slots). A look-up reads its prefix's bucket, then the
+//    card's fingerprint by id.
 //  * fingerprint_recent is keyed by (run, prefix) (schema v5): a bulk insert
 //    large enough (at least 1/kMaxRecentRuns of the merge threshold) puts
 //    its slots in a run of its own, after every other run, and as its items
@@ -47,7 +55,8 @@
 // is free and no card with its fingerprint is in the overflow.
 //
 // All functions run on the caller's connection inside its write (or read)
-// transaction. Errors: storage errors (sqlite::ErrorFromCode).
+// transaction. Errors: storage errors (sqlite::ErrorFromCode); kDataLoss
+// where a function reads a corrupt bucket of fingerprint_buckets.
 //
 // Thread safety: as the connection (one thread at a time).
 #ifndef KURA_VAULT_SQLITE_CARD_INDEX_H_
@@ -148,11 +157,13 @@ Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
                    std::string_view fingerprint);
 
 // Entries of fingerprint_recent, and the move of all of them into
-// fingerprint_slots (one sorted pass; raises slots_generation).
-// MergeRecentSlots must run with no savepoint open (each would copy every
-// page the merge rewrites to its journal first), and a failed merge may
-// leave part of its work: the caller must then roll the whole transaction
-// back.
+// fingerprint_slots (sorted in memory, then bucket by bucket; raises
+// slots_generation). MergeRecentSlots must run with no savepoint open (each
+// would copy every page the merge rewrites to its journal first), and a
+// failed merge may leave part of its work: the caller must then roll the
+// whole transaction back. Errors: kDataLoss for a corrupt bucket; kInternal
+// if a prefix would have two slots (the tables' invariant rules it out);
+// storage errors. Memory: 16 bytes per recent slot.
 Result<int64_t> CountRecentSlots(sqlite::Connection& c);
 Status MergeRecentSlots(sqlite::Connection& c);
 

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "vault/slot_bucket.h"
 #include "vault/sqlite_card_store_test_util.h"
 
 namespace kura::vault {
@@ -168,7 +169,7 @@ TEST_F(SqliteCardStoreTest, RecentSlotsGoToRunsAndAreFoundInEach) {
             "tok_second8");
   EXPECT_EQ(count(kRunsSql), 0);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 10 + 10 + 3 + 1 - 1 + 300);
+  EXPECT_EQ(CountSlots(path_), 10 + 10 + 3 + 1 - 1 + 300);
   EXPECT_EQ(store->GetByFingerprint(Fp("3first"))->token, "tok_first3");
   EXPECT_EQ(store->GetByFingerprint(Fp("299big"))->token, "tok_big299");
 }
@@ -192,9 +193,9 @@ TEST_F(SqliteCardStoreTest, RecentSlotsMergeThresholdGrowsWithTheVault) {
   };
   insert(0, 40);  // sqrt(50 × 40) ≈ 45 > 40: no merge yet
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 40);
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+  EXPECT_EQ(CountSlots(path_), 0);
   insert(40, 60);  // merged once, at about 50
-  const int64_t merged = CountRows(path_, "fingerprint_slots");
+  const int64_t merged = CountSlots(path_);
   EXPECT_GE(merged, 45);
   EXPECT_LE(merged, 55);
   EXPECT_EQ(merged + CountRows(path_, "fingerprint_recent"), 60);
@@ -222,7 +223,7 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
                       ->inserted);
     }
     EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 7);
-    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+    EXPECT_EQ(CountSlots(path_), 0);
     std::vector<BatchInsertItem> batch;
     for (int i = 0; i < 5; ++i) {
       batch.push_back(
@@ -235,11 +236,11 @@ TEST_F(SqliteCardStoreTest, RecentFingerprintSlotsAreMergedAndStayExact) {
     EXPECT_EQ((*out)[6]->record.token, "tok_s3");
     // 13 >= 10: a merge is due, and runs before the next write.
     EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 13);
-    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+    EXPECT_EQ(CountSlots(path_), 0);
     // That write, a repeat, finds its card among the merged ones.
     EXPECT_FALSE(store.InsertOrGetByFingerprint(MakeRecord("tok_x", "batch-4"))->inserted);
     EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);
-    EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 13);
+    EXPECT_EQ(CountSlots(path_), 13);
     // A prefix clash with a merged one (the same first 8 bytes,
     // "mergepfx"): it goes to the overflow.
     ASSERT_TRUE(store.InsertOrGetByFingerprint(MakeRecord("tok_c", "mergepfxB"))->inserted);
@@ -306,7 +307,7 @@ TEST_F(SqliteCardStoreTest, BulkInsertOfReservedIdsKeepsPerItemOutcomes) {
   EXPECT_EQ(*store->Count(), kItems + 2);  // the early card, kItems - 1, the prefix pair
   // A slot for each stored card but the second of the pair (merged or not:
   // the fixture's threshold is low), which went to the overflow.
-  EXPECT_EQ(CountRows(path_, "fingerprint_recent") + CountRows(path_, "fingerprint_slots"),
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent") + CountSlots(path_),
             kItems + 1);
   EXPECT_EQ(CountRows(path_, "fingerprint_overflow"), 1);
 }
@@ -333,8 +334,26 @@ TEST_F(SqliteCardStoreTest, FailedMergeFailsTheWritesAfterItAndLeavesNothing) {
     EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
   };
-  exec("INSERT INTO fingerprint_slots (prefix, id)"
-       " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix LIMIT 1");
+  {
+    // One of them in the slot table too: a slot taken twice, which the merge
+    // refuses.
+    const SlotEntry entry{
+        ReadInt(path_, "SELECT prefix FROM fingerprint_recent ORDER BY prefix LIMIT 1"),
+        ReadInt(path_, "SELECT id FROM fingerprint_recent ORDER BY prefix LIMIT 1")};
+    std::string bytes;
+    EncodeSlotBucket(&entry, 1, bytes);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO fingerprint_buckets VALUES (?1, ?2)", -1, &st,
+                                 nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(st, 1, SlotBucketOf(entry.first));
+    sqlite3_bind_blob(st, 2, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
 
   // 5 + 6 slots >= 10: this batch is stored and makes a merge due.
   Result<std::vector<Result<InsertOutcome>>> out =
@@ -350,14 +369,14 @@ TEST_F(SqliteCardStoreTest, FailedMergeFailsTheWritesAfterItAndLeavesNothing) {
   }
   EXPECT_EQ(CountRows(path_, "cards"), 11);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 11);
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 1);
+  EXPECT_EQ(CountSlots(path_), 1);
   EXPECT_EQ(store->GetByFingerprint(Fp("more-0")).status().code(), StatusCode::kNotFound);
 
-  exec("DELETE FROM fingerprint_slots");
+  exec("DELETE FROM fingerprint_buckets");
   out = store->InsertBatch(NumberedItems("tok_m", 2, "more-"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   for (const Result<InsertOutcome>& r : *out) EXPECT_TRUE(r.ok() && r->inserted);
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 11);
+  EXPECT_EQ(CountSlots(path_), 11);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 2);
   for (int i = 0; i < 5; ++i) {
     EXPECT_EQ(store->GetByFingerprint(Fp("fail" + std::to_string(i)))->token,
@@ -391,7 +410,7 @@ TEST_F(SqliteCardStoreTest, SlotsFilterSparesLookUpsAndFollowsOwnMerges) {
   for (int i = 6; i < 9; ++i) EXPECT_TRUE((*out)[i]->inserted) << i;
   // The merge ran first; the repeats were looked up in the large table (and
   // found); only the new cards were spared.
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 6);
+  EXPECT_EQ(CountSlots(path_), 6);
   EXPECT_EQ(store->GetStats().slots_skipped, 6u + 3u);
   EXPECT_EQ(*store->Count(), 9);
 }
@@ -409,7 +428,7 @@ TEST_F(SqliteCardStoreTest, SlotsFilterIsDroppedWhenAnotherStoreMerges) {
   // The other store's next write (a repeat) runs the merge that made due.
   EXPECT_FALSE(other->InsertOrGetByFingerprint(MakeRecord("tok_o2", "other-x"))->inserted);
   EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 0);  // merged by the other store
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 4);
+  EXPECT_EQ(CountSlots(path_), 4);
   ExpectBatchFinds(*bulk, MakeRecord("tok_dup", "other-x"), "tok_o");
   EXPECT_EQ(*bulk->Count(), 4);
 }
@@ -438,7 +457,7 @@ TEST_F(SqliteCardStoreTest, RecentFilterFollowsOwnInsertsAndDistrustsOtherWriter
   EXPECT_EQ(bulk->GetStats().recent_skipped, 6u);  // only the new one
 
   ASSERT_TRUE(other->InsertOrGetByFingerprint(MakeRecord("tok_o", "other-y"))->inserted);
-  EXPECT_EQ(CountRows(path_, "fingerprint_slots"), 0);
+  EXPECT_EQ(CountSlots(path_), 0);
   ExpectBatchFinds(*bulk, MakeRecord("tok_d3", "other-y"), "tok_o");
   EXPECT_EQ(*bulk->Count(), 8);
 }

@@ -3,8 +3,10 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "vault/card_store.h"
+#include "vault/slot_bucket.h"
 #include "vault/sqlite_card_index.h"
 #include "vault/sqlite_card_store.h"
 
@@ -150,8 +152,9 @@ constexpr const char* kMigrateV2DropSql =
 // Schema v5 drops the expiry index (its freed pages are zeroed: secure_delete).
 constexpr const char* kMigrateV4DropSql = "DROP INDEX IF EXISTS cards_by_expiry;";
 // ... and keys fingerprint_recent by (run, prefix): the v3/v4 table (keyed by
-// prefix) is merged into fingerprint_slots and dropped; CreateTables makes
-// the new one. (A v4 file's merge count, slots_generation, is raised after.)
+// prefix) is merged into the v3-v5 slot table and dropped; CreateTables makes
+// the new one. (A v4 file's merge count, slots_generation, is raised after;
+// MigrateSlotsToBuckets then moves the slots to v6's buckets.)
 constexpr const char* kMigrateV4RecentSql =
     "INSERT INTO fingerprint_slots (prefix, id)"
     " SELECT prefix, id FROM fingerprint_recent ORDER BY prefix;"
@@ -192,6 +195,46 @@ Status BuildLookUpTables(Connection& c) {
   return MergeRecentSlots(c);  // migrated slots go straight to the large table
 }
 
+// Schema v6 keeps the fingerprint slots in buckets (slot_bucket.h): the
+// v3-v5 table of one row per slot is read in prefix order, written bucket by
+// bucket, and dropped (its freed pages are zeroed: secure_delete).
+Status MigrateSlotsToBuckets(Connection& c) {
+  {
+    ASSIGN_OR_RETURN(Statement read,
+                     c.Prepare("SELECT prefix, id FROM fingerprint_slots ORDER BY prefix",
+                               "migrate schema v5: read slots"));
+    std::vector<SlotEntry> entries;
+    std::string bytes;
+    const auto write = [&c, &entries, &bytes]() -> Status {
+      if (entries.empty()) return OkStatus();
+      EncodeSlotBucket(entries.data(), entries.size(), bytes);
+      ASSIGN_OR_RETURN(
+          Statement st,
+          c.Prepare("INSERT INTO fingerprint_buckets (bucket, entries) VALUES (?1, ?2)",
+                    "migrate schema v5: write slots"));
+      st.BindInt64(1, SlotBucketOf(entries.front().first)).BindBlobRef(2, bytes);
+      RETURN_IF_ERROR(st.Step().status());
+      entries.clear();
+      return OkStatus();
+    };
+    for (;;) {
+      ASSIGN_OR_RETURN(const bool row, read.Step());
+      if (!row) break;
+      const int64_t prefix = read.ColumnInt64(0);
+      const int64_t id = read.ColumnInt64(1);
+      if (prefix < 0 || id <= 0) {
+        return DataLossError("card store: migrate schema v5: a fingerprint slot is malformed");
+      }
+      if (!entries.empty() && SlotBucketOf(prefix) != SlotBucketOf(entries.front().first)) {
+        RETURN_IF_ERROR(write());
+      }
+      entries.emplace_back(prefix, id);
+    }
+    RETURN_IF_ERROR(write());
+  }
+  return c.Exec("DROP TABLE fingerprint_slots", "migrate schema v5: drop old slots");
+}
+
 Status CreateSchemaInTransaction(Connection& c) {
   RETURN_IF_ERROR(c.Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
                          "create schema"));
@@ -221,6 +264,8 @@ Status CreateSchemaInTransaction(Connection& c) {
     RETURN_IF_ERROR(c.Exec("UPDATE slots_generation SET value = value + 1", "migrate schema v4"));
   }
   RETURN_IF_ERROR(CreateTables(c));
+  // Versions 3 to 5 have the slot table of one row per slot.
+  if (version >= 3 && version <= 5) RETURN_IF_ERROR(MigrateSlotsToBuckets(c));
   // A new or migrated database: start the id sequence after its cards.
   RETURN_IF_ERROR(c.Exec("INSERT INTO id_sequence (next)"
                          " SELECT n FROM (SELECT COALESCE(MAX(id), 0) + 1 AS n FROM cards)"

@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "core/crypto/encoding.h"
+#include "vault/slot_bucket.h"
 #include "vault/sqlite_card_store_test_util.h"
 
 namespace kura::vault {
@@ -195,6 +197,31 @@ constexpr const char* kRecentTableV4Sql =
     "DROP TABLE fingerprint_recent; DROP TABLE recent_runs;"
     "ALTER TABLE old_recent RENAME TO fingerprint_recent;";
 
+// Turns the slot buckets of the open database `db` (schema v6) into the
+// table of one row per slot that schemas v3 to v5 kept.
+void UnbucketSlots(sqlite3* db) {
+  ExecOrFail(db,
+             "CREATE TABLE fingerprint_slots (prefix INTEGER PRIMARY KEY, id INTEGER NOT NULL)");
+  std::vector<SlotEntry> all;
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st,
+                               nullptr),
+            SQLITE_OK);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    std::vector<SlotEntry> entries;
+    const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(st, 1)),
+                                 static_cast<size_t>(sqlite3_column_bytes(st, 1)));
+    ASSERT_TRUE(DecodeSlotBucket(sqlite3_column_int64(st, 0), bytes, entries).ok());
+    all.insert(all.end(), entries.begin(), entries.end());
+  }
+  sqlite3_finalize(st);
+  for (const SlotEntry& e : all) {
+    ExecOrFail(db, "INSERT INTO fingerprint_slots VALUES (" + std::to_string(e.first) + ", " +
+                       std::to_string(e.second) + ")");
+  }
+  ExecOrFail(db, "DROP TABLE fingerprint_buckets");
+}
+
 // A v3 file gains slots_generation (at 0; v4) besides the v5 changes tested
 // below: its cards, slots and merges carry on.
 TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
@@ -211,6 +238,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
     // What a v3 file looks like: no slots_generation.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    UnbucketSlots(db);
     ExecOrFail(db, std::string(kRecentTableV4Sql) +
                        "DROP TABLE slots_generation; UPDATE schema_version SET version = 3;");
     sqlite3_close(db);
@@ -247,6 +275,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
     // What a v4 file looks like: the expiry index on the cards table.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    UnbucketSlots(db);
     ExecOrFail(db, std::string(kRecentTableV4Sql) +
                        "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
                        "UPDATE schema_version SET version = 4;");
@@ -258,7 +287,7 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
   EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'cards_by_expiry'"),
             0);
   EXPECT_EQ(*store->Count(), 2);
-  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_slots"), 2);
+  EXPECT_EQ(CountSlots(path_), 2);
   EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_recent"), 0);
   EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM recent_runs"), 0);
   EXPECT_EQ(ReadInt(path_, "SELECT value FROM slots_generation"), 1);  // the move counts
@@ -270,6 +299,57 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].token, "tok_old");
+}
+
+// v5 -> v6 moves the slots (a row each) into buckets and drops the old
+// table: every card is still found, by reads and by de-duplication, and
+// merges carry on into the buckets.
+TEST_F(SqliteCardStoreTest, MigratesSchemaV5ByBucketingTheSlots) {
+  // Two fingerprints in one bucket (the same first bytes), one in another.
+  const std::vector<std::string> labels = {std::string("\x10same-a", 7),
+                                           std::string("\x10same-b", 7),
+                                           std::string("\xe0other", 6)};
+  {
+    std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
+    ASSERT_NE(store, nullptr);
+    for (size_t i = 0; i < labels.size(); ++i) {
+      ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_" + std::to_string(i), labels[i]))
+                      ->inserted);
+    }
+    // A repeat: its write runs the merge the last insert made due.
+    EXPECT_FALSE(store->InsertOrGetByFingerprint(MakeRecord("tok_r", labels[0]))->inserted);
+  }
+  ASSERT_EQ(CountSlots(path_), 3);
+  ASSERT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_buckets"), 2);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    UnbucketSlots(db);
+    ExecOrFail(db, "UPDATE schema_version SET version = 5;");
+    sqlite3_close(db);
+  }
+  ASSERT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_slots"), 3);
+  std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ReadInt(path_, "SELECT MAX(version) FROM schema_version"), kCardStoreSchemaVersion);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'fingerprint_slots'"),
+            0);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_buckets"), 2);
+  EXPECT_EQ(CountSlots(path_), 3);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    EXPECT_EQ(store->GetByFingerprint(Fp(labels[i]))->token, "tok_" + std::to_string(i));
+    ExpectBatchFinds(*store, MakeRecord("tok_again", labels[i]), "tok_" + std::to_string(i));
+  }
+  // New cards are merged into the buckets (the repeat's write runs the merge).
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_new", "\x10same-c"))->inserted);
+  EXPECT_FALSE(store->InsertOrGetByFingerprint(MakeRecord("tok_x", "\x10same-c"))->inserted);
+  EXPECT_EQ(CountSlots(path_), 4);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_buckets"), 2);
+  // A deleted card leaves its bucket.
+  ASSERT_TRUE(store->Delete("tok_2", 0).ok());
+  EXPECT_EQ(CountSlots(path_), 3);
+  EXPECT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_buckets"), 1);
+  EXPECT_EQ(store->GetByFingerprint(Fp(labels[2])).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(SqliteCardStoreTest, RefusesToMigrateV1WithMalformedFingerprint) {

@@ -124,7 +124,7 @@ inline constexpr int64_t kDefaultRecentSlotsMergeScale = 256'000;
 
 // Version of the schema this code writes. Open() refuses a database created
 // by a newer version (kFailedPrecondition).
-inline constexpr int kCardStoreSchemaVersion = 5;
+inline constexpr int kCardStoreSchemaVersion = 6;
 
 struct SqliteCardStoreOptions {
   // Database file; its directory must exist.

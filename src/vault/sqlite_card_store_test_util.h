@@ -59,6 +59,12 @@ inline int64_t ReadInt(const std::string& path, const char* sql) {
   return v;
 }
 
+// Entries of the fingerprint slot table (slot_bucket.h: kSlotEntryBytes
+// bytes each, in its buckets).
+inline int64_t CountSlots(const std::string& path) {
+  return ReadInt(path, "SELECT COALESCE(SUM(LENGTH(entries)), 0) / 16 FROM fingerprint_buckets");
+}
+
 inline CardRecord WithId(CardRecord r, int64_t id) {
   r.id = id;
   return r;
