@@ -5,30 +5,43 @@ namespace kura::vault {
 namespace {
 
 constexpr int kPrefixBits = 63;
+constexpr int kBucketShift = kPrefixBits - kSlotBucketBits;
+// A varint of a value below 2^63 takes at most 9 bytes (7 bits each).
+constexpr size_t kMaxVarintBytes = 9;
 
-void PutBigEndian(uint64_t v, char* out) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
+void PutVarint(uint64_t v, std::string& out) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
   }
+  out.push_back(static_cast<char>(v));
 }
 
-uint64_t GetBigEndian(const char* in) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-  return v;
+// Reads a varint at `pos` (advanced past it). False if it is cut off or
+// longer than kMaxVarintBytes.
+bool GetVarint(std::string_view bytes, size_t& pos, uint64_t& v) {
+  v = 0;
+  for (size_t i = 0; i < kMaxVarintBytes && pos < bytes.size(); ++i) {
+    const uint8_t b = static_cast<uint8_t>(bytes[pos++]);
+    v |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+    if ((b & 0x80) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-int64_t SlotBucketOf(int64_t prefix) { return prefix >> (kPrefixBits - kSlotBucketBits); }
+int64_t SlotBucketOf(int64_t prefix) { return prefix >> kBucketShift; }
 
 void EncodeSlotBucket(const SlotEntry* entries, size_t count, std::string& out) {
-  out.resize(count * kSlotEntryBytes);
-  char* p = out.data();
-  for (size_t i = 0; i < count; ++i, p += kSlotEntryBytes) {
-    PutBigEndian(static_cast<uint64_t>(entries[i].first), p);
-    PutBigEndian(static_cast<uint64_t>(entries[i].second), p + 8);
+  out.clear();
+  if (count == 0) return;
+  out.reserve(count * kSlotEntryBytesTypical);
+  int64_t previous = SlotBucketOf(entries[0].first) << kBucketShift;
+  for (size_t i = 0; i < count; ++i) {
+    PutVarint(static_cast<uint64_t>(entries[i].first - previous), out);
+    PutVarint(static_cast<uint64_t>(entries[i].second), out);
+    previous = entries[i].first;
   }
 }
 
@@ -38,19 +51,23 @@ Status DecodeSlotBucket(int64_t bucket, std::string_view bytes, std::vector<Slot
     return DataLossError("card store: fingerprint slot bucket " + std::to_string(bucket) + " " +
                          what);
   };
-  if (bytes.size() % kSlotEntryBytes != 0) return corrupt("has a partial entry");
-  out.reserve(bytes.size() / kSlotEntryBytes);
-  for (size_t off = 0; off < bytes.size(); off += kSlotEntryBytes) {
-    const uint64_t prefix = GetBigEndian(bytes.data() + off);
-    const uint64_t id = GetBigEndian(bytes.data() + off + 8);
-    // Both as signed numbers: a prefix in [0, 2^63), an id in [1, 2^63).
-    if (prefix >> kPrefixBits != 0 || SlotBucketOf(static_cast<int64_t>(prefix)) != bucket) {
-      return corrupt("holds a prefix of another bucket");
+  if (bucket < 0 || bucket >> kSlotBucketBits != 0) return corrupt("is out of range");
+  const uint64_t base = static_cast<uint64_t>(bucket) << kBucketShift;
+  const uint64_t end = base + (uint64_t{1} << kBucketShift);  // first prefix past the bucket
+  out.reserve(bytes.size() / kSlotEntryBytesTypical + 1);
+  uint64_t prefix = base;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    uint64_t delta = 0;
+    uint64_t id = 0;
+    if (!GetVarint(bytes, pos, delta) || !GetVarint(bytes, pos, id)) {
+      return corrupt("has a cut-off or overlong number");
     }
+    // After the first entry, each prefix is above the one before it.
+    if (!out.empty() && delta == 0) return corrupt("repeats a prefix");
+    if (delta >= end - prefix) return corrupt("holds a prefix of another bucket");
+    prefix += delta;
     if (id == 0 || id >> kPrefixBits != 0) return corrupt("holds an invalid card id");
-    if (!out.empty() && static_cast<int64_t>(prefix) <= out.back().first) {
-      return corrupt("is out of order");
-    }
     out.emplace_back(static_cast<int64_t>(prefix), static_cast<int64_t>(id));
   }
   return OkStatus();

@@ -14,8 +14,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vault/card_store.h"
+#include "vault/slot_bucket.h"
 #include "vault/sqlite_card_store.h"
 
 namespace kura::vault {
@@ -59,10 +61,25 @@ inline int64_t ReadInt(const std::string& path, const char* sql) {
   return v;
 }
 
-// Entries of the fingerprint slot table (slot_bucket.h: kSlotEntryBytes
-// bytes each, in its buckets).
+// Entries of the fingerprint slot table (its buckets decoded: slot_bucket.h).
 inline int64_t CountSlots(const std::string& path) {
-  return ReadInt(path, "SELECT COALESCE(SUM(LENGTH(entries)), 0) / 16 FROM fingerprint_buckets");
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st,
+                               nullptr),
+            SQLITE_OK);
+  int64_t count = 0;
+  std::vector<SlotEntry> entries;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(st, 1)),
+                                 static_cast<size_t>(sqlite3_column_bytes(st, 1)));
+    EXPECT_TRUE(DecodeSlotBucket(sqlite3_column_int64(st, 0), bytes, entries).ok());
+    count += static_cast<int64_t>(entries.size());
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return count;
 }
 
 inline CardRecord WithId(CardRecord r, int64_t id) {
