@@ -64,14 +64,14 @@ TEST(SlotBucketTest, CorruptBucketsAreDataLossNamingTheBucket) {
   const std::string one = encode({{base + 3, 300}});  // 03 ac 02
   ASSERT_EQ(one, std::string("\x03\xac\x02", 3));
   const std::vector<std::string> corrupt = {
-      one.substr(0, 2),                                 // an id cut off
-      one.substr(0, 1),                                 // no id
-      std::string("\x80", 1),                           // a distance cut off
-      std::string(9, '\x80') + "\x01" + "\x01",         // a 10-byte distance
-      one + std::string("\x00\x05", 2),                 // a repeated prefix
-      std::string("\x01\x01\x00\x02", 4),               // the same, as bytes
+      one.substr(0, 2),                                          // an id cut off
+      one.substr(0, 1),                                          // no id
+      std::string("\x80", 1),                                    // a distance cut off
+      std::string(9, '\x80') + "\x01" + "\x01",                  // a 10-byte distance
+      one + std::string("\x00\x05", 2),                          // a repeated prefix
+      std::string("\x01\x01\x00\x02", 4),                        // the same, as bytes
       one + std::string("\x80\x80\x80\x80\x80\x80\x20\x01", 8),  // 2^47 on: past it
-      std::string("\x00\x00", 2),                       // id 0
+      std::string("\x00\x00", 2),                                // id 0
       std::string("\x00", 1) + std::string(8, '\xff') + "\x7f",  // an id of 2^63 - 1
   };
   for (size_t i = 0; i + 1 < corrupt.size(); ++i) {
