@@ -358,7 +358,12 @@ Status MergeRecentSlots(Connection& c) {
     for (;;) {
       ASSIGN_OR_RETURN(const bool row, st.Step());
       if (!row) break;
-      recent.emplace_back(st.ColumnInt64(0), st.ColumnInt64(1));
+      const int64_t prefix = st.ColumnInt64(0);
+      const int64_t id = st.ColumnInt64(1);
+      if (prefix < 0 || id <= 0) {
+        return DataLossError("card store: merge recent fingerprint slots: a slot is malformed");
+      }
+      recent.emplace_back(prefix, id);
     }
   }
   std::sort(recent.begin(), recent.end());

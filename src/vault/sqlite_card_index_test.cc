@@ -386,6 +386,32 @@ TEST_F(SqliteCardStoreTest, FailedMergeFailsTheWritesAfterItAndLeavesNothing) {
   EXPECT_EQ(store->GetByFingerprint(Fp("more-1"))->token, "tok_m1");
 }
 
+// A recent slot with an impossible id (a tampered file) stops the merge
+// with kDataLoss instead of reaching a bucket.
+TEST_F(SqliteCardStoreTest, MergeRefusesAMalformedRecentSlot) {
+  std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(3);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "a-malformed"))->inserted);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO fingerprint_recent (run, prefix, id)"
+                         " SELECT MAX(run), 12345, 0 FROM recent_runs",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  // Two more cards: 3 slots by this store's count, so a merge is due.
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_b", "b-malformed"))->inserted);
+  ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_c", "c-malformed"))->inserted);
+  Result<InsertOutcome> next = store->InsertOrGetByFingerprint(MakeRecord("tok_d", "d-malformed"));
+  ASSERT_FALSE(next.ok());
+  EXPECT_EQ(next.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(next.status().message().find("malformed"), std::string::npos)
+      << next.status().ToString();
+  EXPECT_EQ(CountSlots(path_), 0);
+  EXPECT_EQ(CountRows(path_, "fingerprint_recent"), 4);
+}
+
 // A bulk insert looks fingerprint_slots up only for prefixes its slots
 // filter may hold; the store's own merges add theirs to the filter, so a
 // repeat of a merged card is still found.
