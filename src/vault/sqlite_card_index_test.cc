@@ -328,32 +328,11 @@ TEST_F(SqliteCardStoreTest, FailedMergeFailsTheWritesAfterItAndLeavesNothing) {
                     ->inserted);
   }
   ASSERT_EQ(CountRows(path_, "fingerprint_recent"), 5);
-  const auto exec = [this](const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  };
-  {
-    // One of them in the slot table too: a slot taken twice, which the merge
-    // refuses.
-    const SlotEntry entry{
-        ReadInt(path_, "SELECT prefix FROM fingerprint_recent ORDER BY prefix LIMIT 1"),
-        ReadInt(path_, "SELECT id FROM fingerprint_recent ORDER BY prefix LIMIT 1")};
-    std::string bytes;
-    EncodeSlotBucket(&entry, 1, bytes);
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO fingerprint_buckets VALUES (?1, ?2)", -1, &st,
-                                 nullptr),
-              SQLITE_OK);
-    sqlite3_bind_int64(st, 1, SlotBucketOf(entry.first));
-    sqlite3_bind_blob(st, 2, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-    EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-  }
+  // One of them in the slot table too: a slot taken twice, which the merge
+  // refuses.
+  PutSlotBucket(path_,
+                {ReadInt(path_, "SELECT prefix FROM fingerprint_recent ORDER BY prefix LIMIT 1"),
+                 ReadInt(path_, "SELECT id FROM fingerprint_recent ORDER BY prefix LIMIT 1")});
 
   // 5 + 6 slots >= 10: this batch is stored and makes a merge due.
   Result<std::vector<Result<InsertOutcome>>> out =
@@ -372,7 +351,7 @@ TEST_F(SqliteCardStoreTest, FailedMergeFailsTheWritesAfterItAndLeavesNothing) {
   EXPECT_EQ(CountSlots(path_), 1);
   EXPECT_EQ(store->GetByFingerprint(Fp("more-0")).status().code(), StatusCode::kNotFound);
 
-  exec("DELETE FROM fingerprint_buckets");
+  ExecSql(path_, "DELETE FROM fingerprint_buckets");
   out = store->InsertBatch(NumberedItems("tok_m", 2, "more-"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   for (const Result<InsertOutcome>& r : *out) EXPECT_TRUE(r.ok() && r->inserted);
@@ -392,14 +371,9 @@ TEST_F(SqliteCardStoreTest, MergeRefusesAMalformedRecentSlot) {
   std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(3);
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_a", "a-malformed"))->inserted);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "INSERT INTO fingerprint_recent (run, prefix, id)"
-                         " SELECT MAX(run), 12345, 0 FROM recent_runs",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ExecSql(path_,
+          "INSERT INTO fingerprint_recent (run, prefix, id)"
+          " SELECT MAX(run), 12345, 0 FROM recent_runs");
   // Two more cards: 3 slots by this store's count, so a merge is due.
   ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_b", "b-malformed"))->inserted);
   ASSERT_TRUE(store->InsertOrGetByFingerprint(MakeRecord("tok_c", "c-malformed"))->inserted);

@@ -204,9 +204,9 @@ void UnbucketSlots(sqlite3* db) {
              "CREATE TABLE fingerprint_slots (prefix INTEGER PRIMARY KEY, id INTEGER NOT NULL)");
   std::vector<SlotEntry> all;
   sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st,
-                               nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st, nullptr),
+      SQLITE_OK);
   while (sqlite3_step(st) == SQLITE_ROW) {
     std::vector<SlotEntry> entries;
     const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(st, 1)),
@@ -306,9 +306,8 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
 // merges carry on into the buckets.
 TEST_F(SqliteCardStoreTest, MigratesSchemaV5ByBucketingTheSlots) {
   // Two fingerprints in one bucket (the same first bytes), one in another.
-  const std::vector<std::string> labels = {std::string("\x10same-a", 7),
-                                           std::string("\x10same-b", 7),
-                                           std::string("\xe0other", 6)};
+  const std::vector<std::string> labels = {
+      std::string("\x10same-a", 7), std::string("\x10same-b", 7), std::string("\xe0other", 6)};
   {
     std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
     ASSERT_NE(store, nullptr);

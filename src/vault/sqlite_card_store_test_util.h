@@ -61,14 +61,40 @@ inline int64_t ReadInt(const std::string& path, const char* sql) {
   return v;
 }
 
+// Runs `sql` on the database at `path` (opened on its own connection).
+inline void ExecSql(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// Writes a bucket of the fingerprint slot table holding `entry` alone, as
+// the store would encode it (slot_bucket.h).
+inline void PutSlotBucket(const std::string& path, const SlotEntry& entry) {
+  std::string bytes;
+  EncodeSlotBucket(&entry, 1, bytes);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(
+      sqlite3_prepare_v2(db, "INSERT INTO fingerprint_buckets VALUES (?1, ?2)", -1, &st, nullptr),
+      SQLITE_OK);
+  sqlite3_bind_int64(st, 1, SlotBucketOf(entry.first));
+  sqlite3_bind_blob(st, 2, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
 // Entries of the fingerprint slot table (its buckets decoded: slot_bucket.h).
 inline int64_t CountSlots(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st,
-                               nullptr),
-            SQLITE_OK);
+  EXPECT_EQ(
+      sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st, nullptr),
+      SQLITE_OK);
   int64_t count = 0;
   std::vector<SlotEntry> entries;
   while (sqlite3_step(st) == SQLITE_ROW) {
