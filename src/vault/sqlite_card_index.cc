@@ -351,6 +351,39 @@ Result<int64_t> LastRecentRun(Connection& c) {
   return StartRecentRun(c);
 }
 
+Status AddSlots(Connection& c, const SlotEntry* entries, size_t count, std::string_view operation) {
+  const auto error = [operation](Status (*make)(std::string), const char* what) {
+    return make("card store: " + std::string(operation) + ": " + what);
+  };
+  // Bucket by bucket, in order: each read, merged with its new entries, and
+  // written back once.
+  std::vector<SlotEntry> old_entries;
+  std::vector<SlotEntry> merged;
+  std::string bytes;
+  for (size_t i = 0; i < count;) {
+    const int64_t bucket = SlotBucketOf(entries[i].first);
+    size_t end = i;
+    for (; end < count && SlotBucketOf(entries[end].first) == bucket; ++end) {
+      if (entries[end].first < 0 || entries[end].second <= 0) {
+        return error(DataLossError, "a slot is malformed");
+      }
+    }
+    ASSIGN_OR_RETURN(const bool exists, ReadBucket(c, bucket, old_entries));
+    merged.resize(old_entries.size() + (end - i));
+    std::merge(old_entries.begin(), old_entries.end(), entries + i, entries + end, merged.begin());
+    const auto same_prefix = [](const SlotEntry& a, const SlotEntry& b) {
+      return a.first == b.first;
+    };
+    if (std::adjacent_find(merged.begin(), merged.end(), same_prefix) != merged.end()) {
+      // The tables' invariant rules this out: a bug or a tampered file.
+      return error(InternalError, "a slot is taken twice");
+    }
+    RETURN_IF_ERROR(WriteBucket(c, bucket, merged, exists, bytes));
+    i = end;
+  }
+  return OkStatus();
+}
+
 Status MergeRecentSlots(Connection& c) {
   std::vector<SlotEntry> recent;
   {
@@ -358,38 +391,11 @@ Status MergeRecentSlots(Connection& c) {
     for (;;) {
       ASSIGN_OR_RETURN(const bool row, st.Step());
       if (!row) break;
-      const int64_t prefix = st.ColumnInt64(0);
-      const int64_t id = st.ColumnInt64(1);
-      if (prefix < 0 || id <= 0) {
-        return DataLossError("card store: merge recent fingerprint slots: a slot is malformed");
-      }
-      recent.emplace_back(prefix, id);
+      recent.emplace_back(st.ColumnInt64(0), st.ColumnInt64(1));
     }
   }
   std::sort(recent.begin(), recent.end());
-  // Bucket by bucket, in order: each read, merged with its new entries, and
-  // written back once.
-  std::vector<SlotEntry> old_entries;
-  std::vector<SlotEntry> merged;
-  std::string bytes;
-  for (size_t i = 0; i < recent.size();) {
-    const int64_t bucket = SlotBucketOf(recent[i].first);
-    size_t end = i + 1;
-    while (end < recent.size() && SlotBucketOf(recent[end].first) == bucket) ++end;
-    ASSIGN_OR_RETURN(const bool exists, ReadBucket(c, bucket, old_entries));
-    merged.resize(old_entries.size() + (end - i));
-    std::merge(old_entries.begin(), old_entries.end(), recent.begin() + i, recent.begin() + end,
-               merged.begin());
-    const auto same_prefix = [](const SlotEntry& a, const SlotEntry& b) {
-      return a.first == b.first;
-    };
-    if (std::adjacent_find(merged.begin(), merged.end(), same_prefix) != merged.end()) {
-      // The tables' invariant rules this out: a bug or a tampered file.
-      return InternalError("card store: merge recent fingerprint slots: a slot is taken twice");
-    }
-    RETURN_IF_ERROR(WriteBucket(c, bucket, merged, exists, bytes));
-    i = end;
-  }
+  RETURN_IF_ERROR(AddSlots(c, recent.data(), recent.size(), "merge recent fingerprint slots"));
   return c.Exec(kEndMergeSql, "merge recent fingerprint slots");
 }
 

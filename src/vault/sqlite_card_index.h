@@ -69,6 +69,7 @@
 #include <vector>
 
 #include "core/base/status.h"
+#include "vault/slot_bucket.h"
 #include "vault/slot_filter.h"
 #include "vault/sqlite_connection.h"
 
@@ -166,6 +167,15 @@ Status UnindexCard(sqlite::Connection& c, int64_t id, std::string_view token,
 // storage errors. Memory: 16 bytes per recent slot.
 Result<int64_t> CountRecentSlots(sqlite::Connection& c);
 Status MergeRecentSlots(sqlite::Connection& c);
+
+// Adds `count` slots, in ascending prefix order, to fingerprint_slots:
+// each bucket they fall in is read, merged with them and written once. The
+// merge's and the v5 migration's way in. Errors (`operation` names the
+// caller in them): kDataLoss for a negative prefix, an id below 1 or a
+// corrupt bucket; kInternal for a prefix with a slot already; storage
+// errors. Same transaction rules as MergeRecentSlots.
+Status AddSlots(sqlite::Connection& c, const SlotEntry* entries, size_t count,
+                std::string_view operation);
 
 // slots_generation's number (see above).
 Result<int64_t> SlotsGeneration(sqlite::Connection& c);

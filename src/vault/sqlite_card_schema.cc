@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "vault/card_store.h"
-#include "vault/slot_bucket.h"
 #include "vault/sqlite_card_index.h"
 #include "vault/sqlite_card_store.h"
 
@@ -196,41 +195,26 @@ Status BuildLookUpTables(Connection& c) {
 }
 
 // Schema v6 keeps the fingerprint slots in buckets (slot_bucket.h): the
-// v3-v5 table of one row per slot is read in prefix order, written bucket by
-// bucket, and dropped (its freed pages are zeroed: secure_delete).
+// v3-v5 table of one row per slot is read in prefix order and added
+// kMigrateSlotsChunk at a time (AddSlots; a bucket cut between two chunks
+// is read back and merged), then dropped (its freed pages are zeroed:
+// secure_delete).
+constexpr size_t kMigrateSlotsChunk = size_t{1} << 20;
+
 Status MigrateSlotsToBuckets(Connection& c) {
   {
     ASSIGN_OR_RETURN(Statement read,
                      c.Prepare("SELECT prefix, id FROM fingerprint_slots ORDER BY prefix",
                                "migrate schema v5: read slots"));
-    std::vector<SlotEntry> entries;
-    std::string bytes;
-    const auto write = [&c, &entries, &bytes]() -> Status {
-      if (entries.empty()) return OkStatus();
-      EncodeSlotBucket(entries.data(), entries.size(), bytes);
-      ASSIGN_OR_RETURN(
-          Statement st,
-          c.Prepare("INSERT INTO fingerprint_buckets (bucket, entries) VALUES (?1, ?2)",
-                    "migrate schema v5: write slots"));
-      st.BindInt64(1, SlotBucketOf(entries.front().first)).BindBlobRef(2, bytes);
-      RETURN_IF_ERROR(st.Step().status());
-      entries.clear();
-      return OkStatus();
-    };
-    for (;;) {
-      ASSIGN_OR_RETURN(const bool row, read.Step());
-      if (!row) break;
-      const int64_t prefix = read.ColumnInt64(0);
-      const int64_t id = read.ColumnInt64(1);
-      if (prefix < 0 || id <= 0) {
-        return DataLossError("card store: migrate schema v5: a fingerprint slot is malformed");
+    std::vector<SlotEntry> chunk;
+    for (bool more = true; more;) {
+      ASSIGN_OR_RETURN(more, read.Step());
+      if (more) chunk.emplace_back(read.ColumnInt64(0), read.ColumnInt64(1));
+      if (chunk.size() == kMigrateSlotsChunk || (!more && !chunk.empty())) {
+        RETURN_IF_ERROR(AddSlots(c, chunk.data(), chunk.size(), "migrate schema v5"));
+        chunk.clear();
       }
-      if (!entries.empty() && SlotBucketOf(prefix) != SlotBucketOf(entries.front().first)) {
-        RETURN_IF_ERROR(write());
-      }
-      entries.emplace_back(prefix, id);
     }
-    RETURN_IF_ERROR(write());
   }
   return c.Exec("DROP TABLE fingerprint_slots", "migrate schema v5: drop old slots");
 }

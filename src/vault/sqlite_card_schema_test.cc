@@ -197,29 +197,16 @@ constexpr const char* kRecentTableV4Sql =
     "DROP TABLE fingerprint_recent; DROP TABLE recent_runs;"
     "ALTER TABLE old_recent RENAME TO fingerprint_recent;";
 
-// Turns the slot buckets of the open database `db` (schema v6) into the
+// Turns the slot buckets of the database at `path` (schema v6) into the
 // table of one row per slot that schemas v3 to v5 kept.
-void UnbucketSlots(sqlite3* db) {
-  ExecOrFail(db,
-             "CREATE TABLE fingerprint_slots (prefix INTEGER PRIMARY KEY, id INTEGER NOT NULL)");
-  std::vector<SlotEntry> all;
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(
-      sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st, nullptr),
-      SQLITE_OK);
-  while (sqlite3_step(st) == SQLITE_ROW) {
-    std::vector<SlotEntry> entries;
-    const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(st, 1)),
-                                 static_cast<size_t>(sqlite3_column_bytes(st, 1)));
-    ASSERT_TRUE(DecodeSlotBucket(sqlite3_column_int64(st, 0), bytes, entries).ok());
-    all.insert(all.end(), entries.begin(), entries.end());
+void UnbucketSlots(const std::string& path) {
+  std::string sql =
+      "CREATE TABLE fingerprint_slots (prefix INTEGER PRIMARY KEY, id INTEGER NOT NULL);";
+  for (const SlotEntry& e : ReadSlots(path)) {
+    sql += "INSERT INTO fingerprint_slots VALUES (" + std::to_string(e.first) + ", " +
+           std::to_string(e.second) + ");";
   }
-  sqlite3_finalize(st);
-  for (const SlotEntry& e : all) {
-    ExecOrFail(db, "INSERT INTO fingerprint_slots VALUES (" + std::to_string(e.first) + ", " +
-                       std::to_string(e.second) + ")");
-  }
-  ExecOrFail(db, "DROP TABLE fingerprint_buckets");
+  ExecSql(path, (sql + "DROP TABLE fingerprint_buckets;").c_str());
 }
 
 // A v3 file gains slots_generation (at 0; v4) besides the v5 changes tested
@@ -236,9 +223,9 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV3ByAddingTheSlotsGeneration) {
   EXPECT_EQ(read_int("SELECT value FROM slots_generation"), 1);  // one merge
   {
     // What a v3 file looks like: no slots_generation.
+    UnbucketSlots(path_);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    UnbucketSlots(db);
     ExecOrFail(db, std::string(kRecentTableV4Sql) +
                        "DROP TABLE slots_generation; UPDATE schema_version SET version = 3;");
     sqlite3_close(db);
@@ -273,9 +260,9 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV4ByDroppingTheExpiryIndex) {
   }
   {
     // What a v4 file looks like: the expiry index on the cards table.
+    UnbucketSlots(path_);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    UnbucketSlots(db);
     ExecOrFail(db, std::string(kRecentTableV4Sql) +
                        "CREATE INDEX cards_by_expiry ON cards (exp_year, exp_month);"
                        "UPDATE schema_version SET version = 4;");
@@ -320,13 +307,8 @@ TEST_F(SqliteCardStoreTest, MigratesSchemaV5ByBucketingTheSlots) {
   }
   ASSERT_EQ(CountSlots(path_), 3);
   ASSERT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_buckets"), 2);
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    UnbucketSlots(db);
-    ExecOrFail(db, "UPDATE schema_version SET version = 5;");
-    sqlite3_close(db);
-  }
+  UnbucketSlots(path_);
+  ExecSql(path_, "UPDATE schema_version SET version = 5;");
   ASSERT_EQ(ReadInt(path_, "SELECT COUNT(*) FROM fingerprint_slots"), 3);
   std::unique_ptr<SqliteCardStore> store = OpenStoreMergingAt(1);
   ASSERT_NE(store, nullptr);

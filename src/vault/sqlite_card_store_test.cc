@@ -563,16 +563,9 @@ TEST_F(SqliteCardStoreTest, NewFilesGetEightKibPagesOldOnesKeepTheirs) {
   EXPECT_EQ(ReadInt(path_, "PRAGMA page_size"), 8192);
 
   const std::string old_path = dir_ + "/old.db";
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(old_path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "PRAGMA page_size=4096;"
-                           "CREATE TABLE schema_version (version INTEGER NOT NULL);",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  ExecSql(old_path,
+          "PRAGMA page_size=4096;"
+          "CREATE TABLE schema_version (version INTEGER NOT NULL);");
   SqliteCardStoreOptions options;
   options.path = old_path;
   {

@@ -87,25 +87,30 @@ inline void PutSlotBucket(const std::string& path, const SlotEntry& entry) {
   sqlite3_close(db);
 }
 
-// Entries of the fingerprint slot table (its buckets decoded: slot_bucket.h).
-inline int64_t CountSlots(const std::string& path) {
+// Every entry of the fingerprint slot table, in bucket order (its buckets
+// decoded: slot_bucket.h).
+inline std::vector<SlotEntry> ReadSlots(const std::string& path) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   EXPECT_EQ(
       sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st, nullptr),
       SQLITE_OK);
-  int64_t count = 0;
+  std::vector<SlotEntry> all;
   std::vector<SlotEntry> entries;
   while (sqlite3_step(st) == SQLITE_ROW) {
     const std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(st, 1)),
                                  static_cast<size_t>(sqlite3_column_bytes(st, 1)));
     EXPECT_TRUE(DecodeSlotBucket(sqlite3_column_int64(st, 0), bytes, entries).ok());
-    count += static_cast<int64_t>(entries.size());
+    all.insert(all.end(), entries.begin(), entries.end());
   }
   sqlite3_finalize(st);
   sqlite3_close(db);
-  return count;
+  return all;
+}
+
+inline int64_t CountSlots(const std::string& path) {
+  return static_cast<int64_t>(ReadSlots(path).size());
 }
 
 inline CardRecord WithId(CardRecord r, int64_t id) {
