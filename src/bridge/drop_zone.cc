@@ -1,6 +1,7 @@
 #include "bridge/drop_zone.h"
 
 #include "bridge/request.h"
+#include "core/crypto/jws.h"
 
 namespace kura::bridge {
 
@@ -36,13 +37,17 @@ Result<std::vector<std::string>> DropZone::PendingRequestIds(std::vector<std::st
   return ids;
 }
 
-Result<std::string> DropZone::GetRequest(std::string_view id) { return store_.Get(RequestKey(id)); }
+Result<std::string> DropZone::GetRequest(std::string_view id) {
+  return store_.GetAtMost(RequestKey(id), kMaxRequestBytes);
+}
 Status DropZone::DeleteRequest(std::string_view id) { return store_.Delete(RequestKey(id)); }
 
 Status DropZone::PutResult(std::string_view id, std::string_view signed_result) {
   return store_.PutIfAbsent(ResultKey(id), signed_result);
 }
-Result<std::string> DropZone::GetResult(std::string_view id) { return store_.Get(ResultKey(id)); }
+Result<std::string> DropZone::GetResult(std::string_view id) {
+  return store_.GetAtMost(ResultKey(id), crypto::kMaxJwsBytes);
+}
 
 Status DropZone::PutArtifact(std::string_view id, std::string_view name, std::string_view data) {
   return store_.Put(ArtifactKey(id, name), data);

@@ -40,12 +40,15 @@ class DropZone {
   // are not "<32 hex>.jws" are returned in `junk` (may be null) so the runner
   // can reject/remove them.
   Result<std::vector<std::string>> PendingRequestIds(std::vector<std::string>* junk = nullptr);
+  // kOutOfRange for a file larger than kMaxRequestBytes, read no further
+  // (anyone who may drop requests may drop a multi-GB one).
   Result<std::string> GetRequest(std::string_view id);
   Status DeleteRequest(std::string_view id);
   // Results are written once; a second write for the same id keeps the first
   // (kAlreadyExists), so racing or restarted runners cannot flip an outcome.
   Status PutResult(std::string_view id, std::string_view signed_result);
-  // kNotFound until the result exists.
+  // kNotFound until the result exists; kOutOfRange for a file larger than
+  // any signed result (crypto::kMaxJwsBytes), read no further.
   Result<std::string> GetResult(std::string_view id);
   Status PutArtifact(std::string_view id, std::string_view name, std::string_view data);
   // Streams an artifact of any size (BlobStore::PutStream): nothing is

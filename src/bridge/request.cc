@@ -97,7 +97,7 @@ Result<std::string> SignRequest(const BridgeRequest& request,
 
 Result<ParsedRequest> ParseRequest(std::string_view file_bytes) {
   if (file_bytes.size() > kMaxRequestBytes) {
-    return InvalidArgumentError("request: larger than the limit");
+    return InvalidArgumentError(std::string(kRequestTooLarge));
   }
   // Tolerate one trailing newline (files written by hand or by `echo`).
   if (!file_bytes.empty() && file_bytes.back() == '\n') file_bytes.remove_suffix(1);

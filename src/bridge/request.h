@@ -27,8 +27,11 @@
 
 namespace kura::bridge {
 
-// A request file larger than this is rejected before any parsing.
+// A request file larger than this is rejected before any parsing (and read
+// no further than one byte past it: DropZone::GetRequest).
 inline constexpr size_t kMaxRequestBytes = 8 * 1024;
+// The reason such a request is rejected with.
+inline constexpr std::string_view kRequestTooLarge = "request: larger than the limit";
 // Limits on the parts of a request (the catalog may be stricter).
 inline constexpr size_t kMaxParams = 32;
 inline constexpr size_t kMaxParamNameBytes = 64;

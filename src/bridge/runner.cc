@@ -194,6 +194,10 @@ Status Runner::ProcessRequest(const std::string& id) {
     return del.code() == StatusCode::kNotFound ? OkStatus() : del;
   }
   Result<std::string> bytes = zone_.GetRequest(id);
+  if (bytes.status().code() == StatusCode::kOutOfRange) {
+    return Reject(id, "", kStatusRejected, "malformed request: " + std::string(kRequestTooLarge),
+                  received_ms);
+  }
   if (!bytes.ok()) {
     return bytes.status().code() == StatusCode::kNotFound ? OkStatus() : bytes.status();
   }

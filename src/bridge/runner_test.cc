@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include "bridge/runner_test_fixture.h"
 
 namespace kura::bridge {
@@ -251,7 +253,21 @@ TEST_F(RunnerTest, MalformedRequestFilesAreRejected) {
     EXPECT_EQ(r.status, kStatusRejected);
     EXPECT_EQ(r.reason.rfind("malformed request", 0), 0u) << r.reason;
   }
+  EXPECT_EQ(ResultOf(huge).reason, "malformed request: request: larger than the limit");
   EXPECT_EQ(blob_->Get("requests/evil name.jws").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(runs_.load(), 0);
+}
+
+TEST_F(RunnerTest, HugeRequestFileIsRejectedUnread) {
+  // 64 GiB (sparse): more than this machine's memory, were it read whole.
+  const std::string id = "0123456789abcdef0123456789abcde3";
+  ASSERT_TRUE(zone_->PutRequest(id, "x").ok());
+  ASSERT_EQ(::truncate(dir_.Sub("zone/requests/" + id + ".jws").c_str(), off_t{64} << 30), 0);
+  ASSERT_TRUE(runner_->ProcessPending().ok());
+  BridgeResult r = ResultOf(id);
+  EXPECT_EQ(r.status, kStatusRejected);
+  EXPECT_EQ(r.reason, "malformed request: request: larger than the limit");
+  EXPECT_EQ(zone_->GetRequest(id).status().code(), StatusCode::kNotFound);  // removed
   EXPECT_EQ(runs_.load(), 0);
 }
 

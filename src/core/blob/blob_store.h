@@ -97,6 +97,11 @@ class BlobStore {
 
   // The blob's bytes. kNotFound if absent, kInvalidArgument for a bad key.
   virtual Result<std::string> Get(std::string_view key) = 0;
+  // Get for a blob that must hold at most `max_bytes` (a request file, say,
+  // where anyone may drop a multi-GB one): kOutOfRange if it holds more.
+  // No more than max_bytes + 1 bytes are read (on S3: a ranged GET), so a
+  // huge blob costs neither memory nor time. Other errors as Get.
+  virtual Result<std::string> GetAtMost(std::string_view key, size_t max_bytes) = 0;
 
   // All keys that start with `prefix` (plain string prefix), sorted
   // bytewise. An empty result is not an error. kInvalidArgument for a bad

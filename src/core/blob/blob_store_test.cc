@@ -112,6 +112,22 @@ TEST_P(BlobStoreContractTest, PutGetReplace) {
   EXPECT_EQ(*store_->Get("bin"), binary);
 }
 
+TEST_P(BlobStoreContractTest, GetAtMostRefusesLargerBlobs) {
+  ASSERT_TRUE(store_->Put("requests/r.jws", "0123456789").ok());
+  EXPECT_EQ(*store_->GetAtMost("requests/r.jws", 10), "0123456789");
+  Result<std::string> over = store_->GetAtMost("requests/r.jws", 9);
+  EXPECT_EQ(over.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(over.status().message().find("'requests/r.jws' is larger than 9 bytes"),
+            std::string::npos)
+      << over.status().message();
+  EXPECT_EQ(over.status().message().find("012345"), std::string::npos);
+  ASSERT_TRUE(store_->Put("empty", "").ok());
+  EXPECT_EQ(*store_->GetAtMost("empty", 0), "");
+  EXPECT_EQ(store_->GetAtMost("nope", 10).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetAtMost("requests", 10).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetAtMost("a//b", 10).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(BlobStoreContractTest, MissingBlobsAreNotFound) {
   EXPECT_EQ(store_->Get("nope").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store_->Delete("nope").code(), StatusCode::kNotFound);

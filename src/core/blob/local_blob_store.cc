@@ -20,6 +20,15 @@ Status DirectoryMeansNotFound(const Status& st, std::string_view key) {
   return st;
 }
 
+// A read of blob `key`'s file, its errors as Get reports them.
+Result<std::string> Found(Result<std::string> data, std::string_view key) {
+  if (data.ok()) return data;
+  if (data.status().code() == StatusCode::kNotFound) {
+    return NotFoundError("blob '" + std::string(key) + "' not found");
+  }
+  return DirectoryMeansNotFound(data.status(), key);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LocalBlobStore>> LocalBlobStore::Open(FileSystem& fs, std::string root) {
@@ -136,14 +145,17 @@ Status LocalBlobStore::PutIfAbsent(std::string_view key, std::string_view data) 
 
 Result<std::string> LocalBlobStore::Get(std::string_view key) {
   RETURN_IF_ERROR(ValidateBlobKey(key));
-  Result<std::string> data = fs_.ReadFile(PathOf(key));
-  if (!data.ok()) {
-    if (data.status().code() == StatusCode::kNotFound) {
-      return NotFoundError("blob '" + std::string(key) + "' not found");
-    }
-    return DirectoryMeansNotFound(data.status(), key);
+  return Found(fs_.ReadFile(PathOf(key)), key);
+}
+
+Result<std::string> LocalBlobStore::GetAtMost(std::string_view key, size_t max_bytes) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  Result<std::string> data = fs_.ReadFileAtMost(PathOf(key), max_bytes);
+  if (data.status().code() == StatusCode::kOutOfRange) {
+    return OutOfRangeError("blob '" + std::string(key) + "' is larger than " +
+                           std::to_string(max_bytes) + " bytes");
   }
-  return data;
+  return Found(std::move(data), key);
 }
 
 Status LocalBlobStore::Delete(std::string_view key) {

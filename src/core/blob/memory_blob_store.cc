@@ -48,6 +48,18 @@ Result<std::string> MemoryBlobStore::Get(std::string_view key) {
   return it->second;
 }
 
+Result<std::string> MemoryBlobStore::GetAtMost(std::string_view key, size_t max_bytes) {
+  RETURN_IF_ERROR(ValidateBlobKey(key));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = blobs_.find(key);
+  if (it == blobs_.end()) return NotFoundError("blob '" + std::string(key) + "' not found");
+  if (it->second.size() > max_bytes) {
+    return OutOfRangeError("blob '" + std::string(key) + "' is larger than " +
+                           std::to_string(max_bytes) + " bytes");
+  }
+  return it->second;
+}
+
 Result<std::vector<std::string>> MemoryBlobStore::List(std::string_view prefix) {
   RETURN_IF_ERROR(ValidateBlobPrefix(prefix));
   std::lock_guard<std::mutex> lock(mu_);

@@ -27,6 +27,7 @@ class MemoryBlobStore final : public BlobStore {
   Status Put(std::string_view key, std::string_view data) override;
   Status PutIfAbsent(std::string_view key, std::string_view data) override;
   Result<std::string> Get(std::string_view key) override;
+  Result<std::string> GetAtMost(std::string_view key, size_t max_bytes) override;
   Result<std::vector<std::string>> List(std::string_view prefix) override;
   Status Delete(std::string_view key) override;
   // Reads the whole source into memory, then behaves as Put.

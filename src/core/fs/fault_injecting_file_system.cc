@@ -103,6 +103,11 @@ Result<std::string> FaultInjectingFileSystem::ReadFile(const std::string& path) 
   return base_.ReadFile(path);
 }
 
+Result<std::string> FaultInjectingFileSystem::ReadFileAtMost(const std::string& path,
+                                                             size_t max_bytes) {
+  return base_.ReadFileAtMost(path, max_bytes);
+}
+
 Status FaultInjectingFileSystem::WriteFileAtomic(const std::string& path, std::string_view data,
                                                  uint32_t mode) {
   RETURN_IF_ERROR(MaybeFailWrite(path, data.size()));

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -156,21 +157,28 @@ class PosixWritableFile final : public WritableFile {
 bool IsTempFileName(std::string_view name) { return name.starts_with(kTempFilePrefix); }
 
 Result<std::string> PosixFileSystem::ReadFile(const std::string& path) {
+  return ReadFileAtMost(path, std::numeric_limits<size_t>::max() - 1);
+}
+
+Result<std::string> PosixFileSystem::ReadFileAtMost(const std::string& path, size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoStatus("open", path, errno);
   FdCloser closer(fd);
   std::string out;
   char buf[64 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+  // One byte past the limit tells a file of exactly max_bytes from a larger one.
+  const size_t want = max_bytes + 1;
+  while (out.size() < want) {
+    const ssize_t n = ::read(fd, buf, std::min(sizeof buf, want - out.size()));
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus("read", path, errno);
     }
-    if (n == 0) break;
+    if (n == 0) return out;
     out.append(buf, static_cast<size_t>(n));
   }
-  return out;
+  return OutOfRangeError("read '" + path + "': larger than " + std::to_string(max_bytes) +
+                         " bytes");
 }
 
 Status PosixFileSystem::WriteFileAtomic(const std::string& path, std::string_view data,

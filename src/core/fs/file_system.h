@@ -12,6 +12,7 @@
 #ifndef KURA_CORE_FS_FILE_SYSTEM_H_
 #define KURA_CORE_FS_FILE_SYSTEM_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -54,6 +55,12 @@ class FileSystem {
 
   // kNotFound if missing.
   virtual Result<std::string> ReadFile(const std::string& path) = 0;
+
+  // ReadFile for a file that must hold at most `max_bytes`: kOutOfRange
+  // (naming the path and the limit) if it holds more. No more than
+  // max_bytes + 1 bytes are read, so a huge (or endless) file costs neither
+  // memory nor time. Other errors as ReadFile.
+  virtual Result<std::string> ReadFileAtMost(const std::string& path, size_t max_bytes) = 0;
 
   // Atomic replace: write to a temporary file in the same directory, fsync
   // it, rename over `path`, fsync the directory. On failure `path` keeps its
@@ -115,6 +122,7 @@ class FileSystem {
 class PosixFileSystem final : public FileSystem {
  public:
   Result<std::string> ReadFile(const std::string& path) override;
+  Result<std::string> ReadFileAtMost(const std::string& path, size_t max_bytes) override;
   Status WriteFileAtomic(const std::string& path, std::string_view data,
                          uint32_t mode = 0600) override;
   Status CreateFileExclusive(const std::string& path, std::string_view data,

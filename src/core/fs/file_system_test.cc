@@ -129,6 +129,31 @@ TEST_F(PosixFileSystemTest, ListDirIsSortedAndReportsErrors) {
   EXPECT_EQ(fs_.ListDir(Path("a")).status().code(), StatusCode::kFailedPrecondition);
 }
 
+TEST_F(PosixFileSystemTest, ReadFileAtMostRefusesLargerFiles) {
+  const std::string p = Path("f");
+  ASSERT_TRUE(fs_.WriteFileAtomic(p, "0123456789").ok());
+  EXPECT_EQ(*fs_.ReadFileAtMost(p, 10), "0123456789");
+  EXPECT_EQ(*fs_.ReadFileAtMost(p, 11), "0123456789");
+  Result<std::string> over = fs_.ReadFileAtMost(p, 9);
+  EXPECT_EQ(over.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(over.status().message().find(p), std::string::npos) << over.status().message();
+  EXPECT_NE(over.status().message().find("larger than 9 bytes"), std::string::npos);
+  EXPECT_EQ(over.status().message().find("012345"), std::string::npos);
+  ASSERT_TRUE(fs_.WriteFileAtomic(p, "").ok());
+  EXPECT_EQ(*fs_.ReadFileAtMost(p, 0), "");
+  // Larger than one read(2) of the implementation's buffer.
+  const std::string big(200 * 1024, 'b');
+  ASSERT_TRUE(fs_.WriteFileAtomic(p, big).ok());
+  EXPECT_EQ(*fs_.ReadFileAtMost(p, big.size()), big);
+  EXPECT_EQ(fs_.ReadFileAtMost(p, big.size() - 1).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(fs_.ReadFileAtMost(Path("missing"), 10).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(PosixFileSystemTest, ReadFileAtMostStopsReadingPastTheLimit) {
+  // An endless file: a read without a bound would never return.
+  EXPECT_EQ(fs_.ReadFileAtMost("/dev/zero", 1 << 20).status().code(), StatusCode::kOutOfRange);
+}
+
 TEST_F(PosixFileSystemTest, NotFoundCodes) {
   EXPECT_EQ(fs_.ReadFile(Path("missing")).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(fs_.RemoveFile(Path("missing")).code(), StatusCode::kNotFound);

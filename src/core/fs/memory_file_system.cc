@@ -89,6 +89,19 @@ Result<std::string> MemoryFileSystem::ReadFile(const std::string& path) {
   return NotFoundError("open '" + norm + "': No such file or directory");
 }
 
+Result<std::string> MemoryFileSystem::ReadFileAtMost(const std::string& path, size_t max_bytes) {
+  const std::string norm = Normalize(path);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(norm);
+    if (it != files_.end() && it->second->contents.size() > max_bytes) {
+      return OutOfRangeError("read '" + norm + "': larger than " + std::to_string(max_bytes) +
+                             " bytes");
+    }
+  }
+  return ReadFile(path);
+}
+
 Status MemoryFileSystem::WriteFileAtomic(const std::string& path, std::string_view data,
                                          uint32_t mode) {
   const std::string norm = Normalize(path);

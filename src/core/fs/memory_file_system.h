@@ -38,6 +38,7 @@ class MemoryFileSystem final : public FileSystem {
   MemoryFileSystem& operator=(const MemoryFileSystem&) = delete;
 
   Result<std::string> ReadFile(const std::string& path) override;
+  Result<std::string> ReadFileAtMost(const std::string& path, size_t max_bytes) override;
   Status WriteFileAtomic(const std::string& path, std::string_view data,
                          uint32_t mode = 0600) override;
   Status CreateFileExclusive(const std::string& path, std::string_view data,

@@ -18,6 +18,16 @@ TEST(MemoryFileSystemTest, WriteReadReplace) {
   EXPECT_EQ(fs.ReadFile("/b").status().code(), StatusCode::kNotFound);
 }
 
+TEST(MemoryFileSystemTest, ReadFileAtMost) {
+  MemoryFileSystem fs;
+  ASSERT_TRUE(fs.WriteFileAtomic("/a", "abc").ok());
+  EXPECT_EQ(*fs.ReadFileAtMost("/a", 3), "abc");
+  Result<std::string> over = fs.ReadFileAtMost("/a", 2);
+  EXPECT_EQ(over.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(over.status().message().find("larger than 2 bytes"), std::string::npos);
+  EXPECT_EQ(fs.ReadFileAtMost("/b", 2).status().code(), StatusCode::kNotFound);
+}
+
 TEST(MemoryFileSystemTest, NormalisesPaths) {
   MemoryFileSystem fs;
   ASSERT_TRUE(fs.CreateDirs("/d/e/").ok());

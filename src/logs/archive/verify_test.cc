@@ -133,6 +133,9 @@ class DigestLandsLater : public BlobStore {
     return base_.PutIfAbsent(key, data);
   }
   Result<std::string> Get(std::string_view key) override { return base_.Get(key); }
+  Result<std::string> GetAtMost(std::string_view key, size_t max_bytes) override {
+    return base_.GetAtMost(key, max_bytes);
+  }
   Result<std::vector<std::string>> List(std::string_view prefix) override {
     ASSIGN_OR_RETURN(std::vector<std::string> keys, base_.List(prefix));
     if (prefix == kDigestPrefix && digest_lists_++ == 0) std::erase(keys, late_);

@@ -66,6 +66,9 @@ class GatedFileSystem final : public FileSystem {
   }
 
   Result<std::string> ReadFile(const std::string& p) override { return base_.ReadFile(p); }
+  Result<std::string> ReadFileAtMost(const std::string& p, size_t max) override {
+    return base_.ReadFileAtMost(p, max);
+  }
   Status WriteFileAtomic(const std::string& p, std::string_view d, uint32_t m) override {
     return base_.WriteFileAtomic(p, d, m);
   }
