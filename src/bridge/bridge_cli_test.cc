@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "bridge/client.h"
@@ -94,6 +95,15 @@ TEST_F(BridgeCliTest, StatusAndResultAfterTheFact) {
   EXPECT_EQ(Kura({"bridge", "status", "-c", Path("client.toml"), id}).output, "succeeded\n");
   ExecOutcome r = Kura({"bridge", "result", "-c", Path("client.toml"), id});
   EXPECT_NE(r.output.find("\"summary\":\"later\\n\""), std::string::npos) << r.output;
+}
+
+TEST_F(BridgeCliTest, StatusOfAnUnknownOrOversizedRequest) {
+  const std::string id = "0123456789abcdef0123456789abcdef";
+  EXPECT_EQ(Kura({"bridge", "status", "-c", Path("client.toml"), id}).output, "unknown\n");
+  // A file too large to be a request is still waiting (to be rejected).
+  std::filesystem::create_directories(Path("zone/requests"));
+  std::ofstream(Path("zone/requests/" + id + ".jws")) << std::string(kMaxRequestBytes + 1, 'A');
+  EXPECT_EQ(Kura({"bridge", "status", "-c", Path("client.toml"), id}).output, "pending\n");
 }
 
 }  // namespace

@@ -140,7 +140,9 @@ int StatusOrResult(CliContext& ctx, const IdFlags& f, bool full) {
   if (!c.ok()) return Fail(ctx, c.status());
   Result<bridge::BridgeResult> r = bridge::FetchResult(*c->zone, f.id, *c->cde_key);
   if (!r.ok() && r.status().code() == StatusCode::kNotFound) {
-    const bool queued = c->zone->GetRequest(f.id).ok();
+    // A request too large to read is still a request waiting (to be rejected).
+    const StatusCode request = c->zone->GetRequest(f.id).status().code();
+    const bool queued = request == StatusCode::kOk || request == StatusCode::kOutOfRange;
     ctx.out << (queued ? "pending" : "unknown") << "\n";
     return full ? bridge::kExitNoResultYet : kExitOk;
   }
