@@ -128,10 +128,19 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
-  // Transparent hashing: looking a statement up does not copy its SQL.
+  // Transparent hashing: looking a statement up does not copy its SQL. Only
+  // the length and up to kSqlHashEnds bytes at each end are hashed: a
+  // multi-row INSERT's SQL is kilobytes, looked up per statement run, and
+  // statements that share both ends and the length still compare unequal.
+  static constexpr size_t kSqlHashEnds = 64;
   struct SqlHash {
     using is_transparent = void;
-    size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+    size_t operator()(std::string_view sql) const {
+      const std::hash<std::string_view> h;
+      if (sql.size() <= 2 * kSqlHashEnds) return h(sql);
+      return h(sql.substr(0, kSqlHashEnds)) ^ (h(sql.substr(sql.size() - kSqlHashEnds)) * 31) ^
+             (sql.size() * 0x9e3779b97f4a7c15ULL);
+    }
   };
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
