@@ -443,12 +443,11 @@ Result<std::vector<Result<StoreOutcome>>> CardVault::StoreBatch(std::vector<Card
       if (k + kBatchPrefetchDistance < count) Prefetch(out[input_of[k + kBatchPrefetchDistance]]);
       const size_t i = input_of[k];
       if (stored[k].ok()) {
-        StoreOutcome o;
+        StoreOutcome& o = out[i].EmplaceDefault();
         o.duplicate = !stored[k]->inserted;
         // A duplicate's stored fingerprint is this card's too.
         o.fingerprint = std::move(stored[k]->record.fingerprint);
         o.card = ViewOf(std::move(stored[k]->record));
-        out[i] = std::move(o);
       } else if (stored[k].status().code() == StatusCode::kAlreadyExists) {
         // A clash again draws a random token the store indexes (rare). The
         // card was validated already: its record is only built again (the

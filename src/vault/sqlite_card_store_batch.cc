@@ -122,7 +122,9 @@ Result<std::vector<Result<InsertOutcome>>> SqliteCardStore::InsertBatch(
   // writer.
   for (size_t i : order) {
     if (fresh_stored[i] != 0) {
-      out[i] = InsertOutcome{std::move(items[i].record), /*inserted=*/true};
+      InsertOutcome& o = out[i].EmplaceDefault();
+      o.record = std::move(items[i].record);
+      o.inserted = true;
       continue;
     }
     if (!out[i].ok() || !out[i]->inserted) continue;

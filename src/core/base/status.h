@@ -116,6 +116,12 @@ class [[nodiscard]] Result {
 
   T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
+  // Replaces what the Result holds (a value or an error) with a
+  // default-built T and returns it: for filling a value's fields where they
+  // are, instead of building it elsewhere and moving it in (a T of many
+  // strings costs a move per field).
+  T& EmplaceDefault() { return v_.template emplace<T>(); }
+
  private:
   std::variant<T, Status> v_;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace kura {
 namespace {
 
@@ -48,6 +50,17 @@ TEST(ResultTest, OkStatusBecomesInternalError) {
   Result<int> r = OkStatus();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+}
+
+TEST(ResultTest, EmplaceDefaultReplacesAnErrorOrAValue) {
+  Result<std::string> r = NotFoundError("none yet");
+  std::string& v = r.EmplaceDefault();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "");
+  v = "filled in place";
+  EXPECT_EQ(*r, "filled in place");
+  r.EmplaceDefault();
+  EXPECT_EQ(*r, "");
 }
 
 }  // namespace
