@@ -1,5 +1,6 @@
 #include "core/fs/memory_file_system.h"
 
+#include <limits>
 #include <utility>
 
 namespace kura {
@@ -81,25 +82,22 @@ Status MemoryFileSystem::CheckParentLocked(const std::string& norm, std::string_
 }
 
 Result<std::string> MemoryFileSystem::ReadFile(const std::string& path) {
-  const std::string norm = Normalize(path);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = files_.find(norm);
-  if (it != files_.end()) return it->second->contents;
-  if (dirs_.count(norm) != 0) return FailedPreconditionError("read '" + norm + "': Is a directory");
-  return NotFoundError("open '" + norm + "': No such file or directory");
+  return ReadFileAtMost(path, std::numeric_limits<size_t>::max());
 }
 
 Result<std::string> MemoryFileSystem::ReadFileAtMost(const std::string& path, size_t max_bytes) {
   const std::string norm = Normalize(path);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = files_.find(norm);
-    if (it != files_.end() && it->second->contents.size() > max_bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = files_.find(norm);
+  if (it != files_.end()) {
+    if (it->second->contents.size() > max_bytes) {
       return OutOfRangeError("read '" + norm + "': larger than " + std::to_string(max_bytes) +
                              " bytes");
     }
+    return it->second->contents;
   }
-  return ReadFile(path);
+  if (dirs_.count(norm) != 0) return FailedPreconditionError("read '" + norm + "': Is a directory");
+  return NotFoundError("open '" + norm + "': No such file or directory");
 }
 
 Status MemoryFileSystem::WriteFileAtomic(const std::string& path, std::string_view data,
