@@ -133,8 +133,7 @@ Status WriteBucket(Connection& c, int64_t bucket, const std::vector<SlotEntry>& 
 // The card in `prefix`'s slot of fingerprint_slots, if any.
 Result<std::optional<int64_t>> FindSlot(Connection& c, int64_t prefix) {
   std::vector<SlotEntry> entries;
-  ASSIGN_OR_RETURN(const bool exists, ReadBucket(c, SlotBucketOf(prefix), entries));
-  (void)exists;
+  RETURN_IF_ERROR(ReadBucket(c, SlotBucketOf(prefix), entries).status());
   const auto it = std::lower_bound(entries.begin(), entries.end(), SlotEntry{prefix, 0});
   if (it == entries.end() || it->first != prefix) return std::optional<int64_t>();
   return std::optional<int64_t>(it->second);

@@ -46,27 +46,48 @@ inline CardRecord MakeRecord(const std::string& token, const std::string& finger
   return r;
 }
 
-// `r` as the store returns it: with the row id it was given.
+// A connection of its own to the database at `path` (closed on
+// destruction), and its statements (finalized with it), for tests that read
+// or write tables directly.
+class TestDb {
+ public:
+  explicit TestDb(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+  }
+  ~TestDb() {
+    for (sqlite3_stmt* st : statements_) sqlite3_finalize(st);
+    sqlite3_close(db_);
+  }
+  TestDb(const TestDb&) = delete;
+  TestDb& operator=(const TestDb&) = delete;
+
+  sqlite3* db() const { return db_; }
+  sqlite3_stmt* Prepare(const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql, -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db_);
+    statements_.push_back(st);
+    return st;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::vector<sqlite3_stmt*> statements_;
+};
+
 // The first column of the first row `sql` returns from the database at
 // `path` (opened on its own connection).
 inline int64_t ReadInt(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+  TestDb db(path);
+  sqlite3_stmt* st = db.Prepare(sql);
   EXPECT_EQ(sqlite3_step(st), SQLITE_ROW);
-  const int64_t v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return v;
+  return sqlite3_column_int64(st, 0);
 }
 
 // Runs `sql` on the database at `path` (opened on its own connection).
 inline void ExecSql(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  TestDb db(path);
+  EXPECT_EQ(sqlite3_exec(db.db(), sql, nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db.db());
 }
 
 // Writes a bucket of the fingerprint slot table holding `entry` alone, as
@@ -74,28 +95,18 @@ inline void ExecSql(const std::string& path, const char* sql) {
 inline void PutSlotBucket(const std::string& path, const SlotEntry& entry) {
   std::string bytes;
   EncodeSlotBucket(&entry, 1, bytes);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  ASSERT_EQ(
-      sqlite3_prepare_v2(db, "INSERT INTO fingerprint_buckets VALUES (?1, ?2)", -1, &st, nullptr),
-      SQLITE_OK);
+  TestDb db(path);
+  sqlite3_stmt* st = db.Prepare("INSERT INTO fingerprint_buckets VALUES (?1, ?2)");
   sqlite3_bind_int64(st, 1, SlotBucketOf(entry.first));
   sqlite3_bind_blob(st, 2, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
 }
 
 // Every entry of the fingerprint slot table, in bucket order (its buckets
 // decoded: slot_bucket.h).
 inline std::vector<SlotEntry> ReadSlots(const std::string& path) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(
-      sqlite3_prepare_v2(db, "SELECT bucket, entries FROM fingerprint_buckets", -1, &st, nullptr),
-      SQLITE_OK);
+  TestDb db(path);
+  sqlite3_stmt* st = db.Prepare("SELECT bucket, entries FROM fingerprint_buckets");
   std::vector<SlotEntry> all;
   std::vector<SlotEntry> entries;
   while (sqlite3_step(st) == SQLITE_ROW) {
@@ -104,8 +115,6 @@ inline std::vector<SlotEntry> ReadSlots(const std::string& path) {
     EXPECT_TRUE(DecodeSlotBucket(sqlite3_column_int64(st, 0), bytes, entries).ok());
     all.insert(all.end(), entries.begin(), entries.end());
   }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
   return all;
 }
 
@@ -113,6 +122,7 @@ inline int64_t CountSlots(const std::string& path) {
   return static_cast<int64_t>(ReadSlots(path).size());
 }
 
+// `r` as the store returns it: with the row id it was given.
 inline CardRecord WithId(CardRecord r, int64_t id) {
   r.id = id;
   return r;
